@@ -1,0 +1,5 @@
+export * from './errors/index.js';
+export * from './runner/index.js';
+export * from './fs/index.js';
+export * from './config/index.js';
+export * from './types/index.js';

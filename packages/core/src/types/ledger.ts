@@ -1,0 +1,49 @@
+/**
+ * The deployment ledger: which release each environment ran, when, by whom,
+ * and whether it was verified. GitHub Deployments on GitHub, a file under
+ * .ferry/ for the CLI; both pass the conformance suite in @ferry/ledger.
+ */
+export interface DeploymentRecord {
+  id: string;
+  environment: string;
+  releaseId: string;
+  version: string;
+  commit: string;
+  ref: string;
+  createdAt: string;
+  creator: string;
+  /** The deploy itself: still running, done, or failed. */
+  outcome: 'in_progress' | 'success' | 'failure';
+  /** Verification after a successful deploy (smoke tests / `ferry verify`). */
+  verification: 'verified' | 'failed' | null;
+  verifiedAt?: string;
+  /** Set when this deployment rolled the environment back from that release id. */
+  rollbackOf?: string;
+  logUrl?: string;
+}
+
+export interface StartDeployment {
+  environment: string;
+  releaseId: string;
+  version: string;
+  commit: string;
+  ref: string;
+  production: boolean;
+  manifestDigest: string;
+  description: string;
+  rollbackOf?: string;
+  logUrl?: string;
+  environmentUrl?: string;
+}
+
+export interface Ledger {
+  readonly description: string;
+  /** Records a deployment as in progress. */
+  start(input: StartDeployment): Promise<DeploymentRecord>;
+  /** Records how the deploy ended. */
+  finish(id: string, outcome: 'success' | 'failure', description: string): Promise<void>;
+  /** Records verification of a successful deployment. */
+  verify(id: string, result: 'verified' | 'failed', description: string): Promise<void>;
+  /** Deployments to `environment`, newest first, paging lazily through all of history. */
+  records(environment: string): AsyncIterable<DeploymentRecord>;
+}
