@@ -1,0 +1,2 @@
+export { githubContext, runUrl, type GitHubContext } from './context.js';
+export { createClient, githubError, type GitHubClient } from './client.js';

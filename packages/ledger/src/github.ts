@@ -1,0 +1,175 @@
+import type { DeploymentRecord, Ledger, StartDeployment } from '@ferry/core';
+import { githubError, runUrl, type GitHubClient, type GitHubContext } from '@ferry/github';
+import { foldEvents, type EventEntry, type LedgerEvent, type RecordBase } from './events.js';
+
+/** What ferry stores in a deployment's payload. */
+interface FerryPayload {
+  releaseId: string;
+  version: string;
+  manifestDigest: string;
+  rollbackOf?: string;
+}
+
+// Every status ferry writes starts with one of these; statuses GitHub writes
+// itself (job start/end on an `environment:` job, auto-inactive) are ignored.
+const TAG = { progress: '[ferry]', verified: '[ferry:verified]', verifyFailed: '[ferry:verify-failed]' };
+const ENCODED = /\br=([0-9a-f]{64})(?: v=(\S+))?(?: rb=([0-9a-f]{7,64}))?/;
+
+type Deployment = Awaited<ReturnType<GitHubClient['rest']['repos']['listDeployments']>>['data'][number];
+type Status = Awaited<ReturnType<GitHubClient['rest']['repos']['listDeploymentStatuses']>>['data'][number];
+
+export interface GitHubLedgerOptions {
+  /**
+   * Reuse the deployment GitHub creates for a job that runs under
+   * `environment:` (found by this run's id) instead of creating a second one.
+   */
+  reuseRunDeployment?: boolean;
+}
+
+/**
+ * The ledger on GitHub: one GitHub Deployment per promotion, its statuses
+ * the events (in_progress → success/failure, then [ferry:verified]).
+ */
+export class GitHubLedger implements Ledger {
+  readonly description: string;
+
+  constructor(
+    private readonly gh: GitHubClient,
+    private readonly ctx: GitHubContext,
+    private readonly opts: GitHubLedgerOptions = {},
+  ) {
+    this.description = `github:${ctx.owner}/${ctx.repo}`;
+  }
+
+  private get repo() {
+    return { owner: this.ctx.owner, repo: this.ctx.repo };
+  }
+
+  async start(input: StartDeployment): Promise<DeploymentRecord> {
+    const payload: FerryPayload = { releaseId: input.releaseId, version: input.version, manifestDigest: input.manifestDigest, ...(input.rollbackOf ? { rollbackOf: input.rollbackOf } : {}) };
+    let d = this.opts.reuseRunDeployment ? await this.findRunDeployment(input) : undefined;
+    if (!d) {
+      try {
+        const res = await this.gh.rest.repos.createDeployment({
+          ...this.repo,
+          ref: input.commit,
+          environment: input.environment,
+          task: 'deploy',
+          auto_merge: false,
+          required_contexts: [],
+          payload: { ferry: payload } as unknown as Record<string, never>,
+          description: clip(input.description),
+          production_environment: input.production,
+          transient_environment: false,
+        });
+        d = res.data as Deployment;
+      } catch (e) {
+        throw githubError(`creating a deployment to ${input.environment}`, e);
+      }
+    }
+    // The release is also written into the first status, so a reused deployment (whose payload GitHub set) still names it.
+    const encoded = ` r=${input.releaseId} v=${input.version}${input.rollbackOf ? ` rb=${input.rollbackOf.slice(0, 12)}` : ''}`;
+    await this.status(String(d.id), 'in_progress', `${TAG.progress}${encoded}`, input.environmentUrl);
+    return this.toRecord(d, [{ event: 'in_progress', at: new Date().toISOString() }], payload);
+  }
+
+  async finish(id: string, outcome: 'success' | 'failure', description: string): Promise<void> {
+    await this.status(id, outcome, `${TAG.progress} ${description}`);
+  }
+
+  async verify(id: string, result: 'verified' | 'failed', description: string): Promise<void> {
+    await this.status(id, result === 'verified' ? 'success' : 'failure', `${result === 'verified' ? TAG.verified : TAG.verifyFailed} ${description}`);
+  }
+
+  async *records(environment: string): AsyncIterable<DeploymentRecord> {
+    const pages = this.gh.paginate.iterator(this.gh.rest.repos.listDeployments, { ...this.repo, environment, per_page: 100 });
+    try {
+      for await (const page of pages) {
+        for (const d of page.data) {
+          const statuses = await this.gh.paginate(this.gh.rest.repos.listDeploymentStatuses, { ...this.repo, deployment_id: d.id, per_page: 100 });
+          const record = this.parse(d, statuses);
+          if (record) yield record;
+        }
+      }
+    } catch (e) {
+      throw githubError(`reading deployments of ${environment}`, e);
+    }
+  }
+
+  private parse(d: Deployment, statuses: Status[]): DeploymentRecord | undefined {
+    const ferryStatuses = statuses.filter((s) => s.description?.startsWith('[ferry'));
+    let payload = (d.payload as { ferry?: FerryPayload } | null)?.ferry;
+    if (!payload) {
+      // A reused deployment: the release is encoded in ferry's first status.
+      const m = ferryStatuses.map((s) => ENCODED.exec(s.description ?? '')).find(Boolean);
+      if (!m) return undefined;
+      payload = { releaseId: m[1]!, version: m[2] ?? '?', manifestDigest: '', ...(m[3] ? { rollbackOf: m[3] } : {}) };
+    }
+    const events: EventEntry[] = ferryStatuses.flatMap((s) => {
+      const ev = eventOf(s);
+      return ev ? [{ event: ev, at: s.created_at, description: s.description ?? '' }] : [];
+    });
+    return this.toRecord(d, events, payload, ferryStatuses[0]?.log_url ?? undefined);
+  }
+
+  private toRecord(d: Deployment, events: EventEntry[], p: FerryPayload, logUrl?: string): DeploymentRecord {
+    const base: RecordBase = {
+      id: String(d.id),
+      environment: d.environment,
+      releaseId: p.releaseId,
+      version: p.version,
+      commit: d.sha,
+      ref: d.ref,
+      createdAt: d.created_at,
+      creator: d.creator?.login ?? 'unknown',
+      ...(p.rollbackOf ? { rollbackOf: p.rollbackOf } : {}),
+      ...(logUrl ? { logUrl } : {}),
+    };
+    return foldEvents(base, events);
+  }
+
+  /** The deployment GitHub made for this job's `environment:`: same sha and environment, a status pointing at this run. */
+  private async findRunDeployment(input: StartDeployment): Promise<Deployment | undefined> {
+    if (!this.ctx.runId) return undefined;
+    const marker = `/actions/runs/${this.ctx.runId}/`;
+    const { data } = await this.gh.rest.repos.listDeployments({ ...this.repo, environment: input.environment, sha: this.ctx.sha ?? input.commit, per_page: 30 }).catch((e) => {
+      throw githubError('looking for the deployment of this run', e);
+    });
+    for (const d of data) {
+      const { data: statuses } = await this.gh.rest.repos.listDeploymentStatuses({ ...this.repo, deployment_id: d.id, per_page: 30 });
+      if (statuses.some((s) => `${s.log_url ?? ''} ${s.target_url ?? ''}`.includes(marker))) return d;
+    }
+    return undefined;
+  }
+
+  private async status(id: string, state: 'in_progress' | 'success' | 'failure', description: string, environmentUrl?: string): Promise<void> {
+    try {
+      await this.gh.rest.repos.createDeploymentStatus({
+        ...this.repo,
+        deployment_id: Number(id),
+        state,
+        description: clip(description),
+        ...(runUrl(this.ctx) ? { log_url: runUrl(this.ctx) } : {}),
+        ...(environmentUrl ? { environment_url: environmentUrl } : {}),
+        auto_inactive: state === 'success',
+      });
+    } catch (e) {
+      throw githubError(`recording ${state} on deployment ${id}`, e);
+    }
+  }
+}
+
+function eventOf(s: Status): LedgerEvent | undefined {
+  const d = s.description ?? '';
+  if (d.startsWith(TAG.verified)) return 'verified';
+  if (d.startsWith(TAG.verifyFailed)) return 'verify_failed';
+  if (s.state === 'success') return 'success';
+  if (s.state === 'failure' || s.state === 'error') return 'failure';
+  if (s.state === 'in_progress' || s.state === 'queued' || s.state === 'pending') return 'in_progress';
+  return undefined; // inactive: GitHub retiring older deployments, not an outcome
+}
+
+/** GitHub limits descriptions to 140 characters. */
+function clip(s: string): string {
+  return s.length > 140 ? s.slice(0, 137) + '...' : s;
+}
