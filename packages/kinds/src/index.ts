@@ -1,0 +1,17 @@
+import type { ArtifactKind, FerryConfig } from '@ferry/core';
+import { configsKind } from './configs/configs-kind.js';
+import { dagsKind } from './dags/dags-kind.js';
+import { dbtKind } from './dbt/dbt-kind.js';
+import { imagesKind } from './images/images-kind.js';
+
+/** Every artifact kind, in build and deploy order (configs before the DAGs that read them). */
+export const KINDS: readonly ArtifactKind[] = [configsKind, dagsKind, dbtKind, imagesKind];
+
+export function enabledKinds(config: FerryConfig): ArtifactKind[] {
+  return KINDS.filter((k) => k.enabled(config));
+}
+
+export { configsKind, dagsKind, dbtKind, imagesKind };
+export { filesFor as configFilesFor } from './configs/configs-kind.js';
+export { bundleSource, writeBundle, hashFiles } from './shared/bundle.js';
+export { SECRET_REF, findSecretLiterals } from './configs/secrets.js';
