@@ -1,0 +1,85 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { FerryError, getEnvironment, problem, sha256, toProblems, type ApplyStats, type DeploymentRecord, type Staged } from '@ferry/core';
+import { currentDeployment } from '@ferry/ledger';
+import type { DeployContext } from './context.js';
+import { kindOf, type PlannedDeploy } from './plan.js';
+
+export interface DeployResult {
+  changed: boolean;
+  deployment?: DeploymentRecord;
+  stats: ApplyStats;
+}
+
+/**
+ * Carries out a plan. Order of effects:
+ *   1. refuse if the promotion rule fails or the plan is stale (nothing recorded);
+ *   2. record the deployment as in progress in the ledger;
+ *   3. stage every kind (nothing readers see changes; any failure aborts all);
+ *   4. commit every kind (atomic switches; a failing commit reverts the ones before it);
+ *   5. record success, or failure with the reason.
+ * If it fails at any step, the environment still runs the previous release.
+ */
+export async function applyPlan(ctx: DeployContext, planned: PlannedDeploy): Promise<DeployResult> {
+  const { plan, release } = planned;
+  const { ledger, runner } = ctx;
+  const stats: ApplyStats = { written: 0, reused: 0, removed: 0, bytesWritten: 0 };
+  if (!plan.promotion.ok) {
+    throw new FerryError(problem('FERRY_PROMOTION_UNVERIFIED', plan.promotion.detail, { hint: `Deploy release ${plan.release.id.slice(0, 12)} to ${plan.promotion.requires} and verify it there (smoke-test / ferry verify ${plan.promotion.requires}) first.` }));
+  }
+  const now = await currentDeployment(ledger, plan.environment);
+  if ((now?.id ?? null) !== (plan.current?.deploymentId ?? null)) {
+    throw new FerryError(problem('FERRY_LEDGER', `the plan is stale: ${plan.environment} changed since it was made (now deployment ${now?.id ?? 'none'})`, { hint: 'Plan again.' }));
+  }
+  if (!plan.changed) {
+    runner.info(`nothing to deploy: ${plan.environment} already runs release ${plan.release.id.slice(0, 12)} (${plan.release.version})`);
+    return { changed: false, stats };
+  }
+
+  const env = getEnvironment(ctx.config, plan.environment);
+  const m = release.manifest;
+  const record = await ledger.start({
+    environment: env.name,
+    releaseId: m.id,
+    version: m.version,
+    commit: m.git.commit,
+    ref: m.git.ref,
+    production: env.production,
+    manifestDigest: sha256(fs.readFileSync(path.join(release.dir, 'release.json'))),
+    description: `${plan.mode === 'rollback' ? 'rollback to' : 'deploy'} ${m.version}`,
+    rollbackOf: planned.rollbackOf,
+    logUrl: ctx.logUrl,
+    environmentUrl: env.url,
+  });
+  runner.info(`deployment ${record.id} to ${env.name} started (ledger: ${ledger.description})`);
+
+  const staged: Staged[] = [];
+  const committed: Staged[] = [];
+  try {
+    for (const kp of plan.kinds) {
+      const artifact = m.artifacts.find((a) => a.kind === kp.kind)!;
+      const previous = planned.previous?.manifest.artifacts.find((a) => a.kind === kp.kind);
+      runner.info(`stage ${kp.kind}${kp.target ? ` → ${kp.target}` : ''}`);
+      const s = await kindOf(kp.kind).stage(ctx, { env, release, artifact, previous }, kp);
+      staged.push(s);
+      for (const k of Object.keys(stats) as (keyof ApplyStats)[]) stats[k] += s.stats[k];
+    }
+    for (const s of staged) {
+      await s.commit();
+      committed.push(s);
+    }
+  } catch (e) {
+    for (const s of committed.reverse()) await s.revert().catch(() => undefined);
+    for (const s of staged) await s.abort().catch(() => undefined);
+    const reason = toProblems(e).map((p) => `${p.code}: ${p.message}`).join('; ');
+    await ledger.finish(record.id, 'failure', clip(`failed: ${reason}`)).catch((le) => runner.warning(`could not record the failure in the ledger: ${(le as Error).message}`));
+    throw e;
+  }
+  await ledger.finish(record.id, 'success', `deployed ${m.version}: ${stats.written} written, ${stats.reused} unchanged, ${stats.removed} removed`);
+  return { changed: true, deployment: { ...record, outcome: 'success' }, stats };
+}
+
+/** GitHub limits a deployment status description to 140 characters. */
+function clip(s: string): string {
+  return s.length > 140 ? s.slice(0, 137) + '...' : s;
+}

@@ -1,0 +1,10 @@
+import type { KindContext, Ledger } from '@ferry/core';
+import type { ReleaseStore } from '@ferry/release';
+
+/** Everything a deploy needs, supplied by the action or the CLI. */
+export interface DeployContext extends KindContext {
+  ledger: Ledger;
+  store: ReleaseStore;
+  /** Link to the run (GitHub) shown on the deployment. */
+  logUrl?: string;
+}
