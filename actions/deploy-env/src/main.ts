@@ -1,0 +1,38 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runAction } from '@ferry/actions-runner';
+import { actionDeployContext, releaseFromInputs } from '@ferry/actions-runner/deploy';
+import { applyPlan, planDeploy, planMarkdown, planRollback } from '@ferry/deploy';
+import { readSettings } from './input-helper.js';
+
+await runAction('deploy-env', async (runner) => {
+  const s = readSettings(runner);
+  const ctx = actionDeployContext(runner, s);
+  if (s.environmentUrl) ctx.config.environments.forEach((e) => e.name === s.environment && (e.url = s.environmentUrl));
+  const planned = s.rollback ? await planRollback(ctx, s.environment, s.rollbackTo) : await planDeploy(ctx, s.environment, await releaseFromInputs(ctx, s.releasePath, s.releaseId));
+  const { plan } = planned;
+
+  const planPath = path.join(process.env.RUNNER_TEMP || os.tmpdir(), 'ferry', `plan-${plan.environment}.json`);
+  fs.mkdirSync(path.dirname(planPath), { recursive: true });
+  fs.writeFileSync(planPath, JSON.stringify(plan, null, 2) + '\n');
+  runner.appendSummary(planMarkdown(plan));
+  runner.setOutput('plan-path', planPath);
+  runner.setOutput('release-id', plan.release.id);
+  runner.setOutput('version', plan.release.version);
+  runner.setOutput('previous-release-id', plan.current?.id ?? '');
+  runner.setOutput('changed', String(plan.changed));
+
+  if (s.dryRun) {
+    runner.setOutput('status', 'planned');
+    runner.info('dry run: nothing applied');
+    return;
+  }
+  const result = await applyPlan(ctx, planned);
+  runner.setOutput('status', result.changed ? 'deployed' : 'unchanged');
+  runner.setOutput('deployment-id', result.deployment?.id ?? '');
+  if (result.changed) {
+    const st = result.stats;
+    runner.appendSummary(`\n**${plan.mode === 'rollback' ? 'Rolled back' : 'Deployed'}** ${plan.release.version} to ${plan.environment} (deployment ${result.deployment!.id}): ${st.written} files written, ${st.reused} unchanged, ${st.removed} removed.\n`);
+  }
+});

@@ -1,0 +1,3 @@
+export { ActionsRunner } from './actions-runner.js';
+export { inputs } from './inputs.js';
+export { runAction, notImplemented } from './run-action.js';

@@ -1,0 +1,63 @@
+import type { Command } from 'commander';
+import { applyPlan, planDeploy, planRollback, planText, type PlannedDeploy } from '@ferry/deploy';
+import { colors } from '../cli-runner.js';
+import { openProject, resolveRelease, type GlobalOptions } from '../project.js';
+import type { Cli } from '../main.js';
+
+export function registerDeploy(program: Command, cli: Cli): void {
+  program
+    .command('plan <env>')
+    .description('show what deploying a release to <env> would change (reads only)')
+    .option('--release <id|path>', 'release id (or prefix) in the store, or a release folder; default: build the working tree')
+    .option('--json', 'print the plan as JSON')
+    .action(async (envName: string, opts: { release?: string; json?: boolean }) => {
+      const ctx = openProject(program.opts<GlobalOptions>(), cli.runner);
+      const planned = await planDeploy(ctx, envName, await resolveRelease(ctx, opts.release));
+      cli.io.out(opts.json ? JSON.stringify(planned.plan, null, 2) : planText(planned.plan));
+    });
+
+  program
+    .command('deploy <env>')
+    .description('plan, then apply a release to <env> atomically and record it in the ledger')
+    .option('--release <id|path>', 'release id (or prefix) in the store, or a release folder; default: build the working tree')
+    .option('--dry-run', 'plan only')
+    .option('--json', 'print the plan and result as JSON')
+    .action(async (envName: string, opts: { release?: string; dryRun?: boolean; json?: boolean }) => {
+      const ctx = openProject(program.opts<GlobalOptions>(), cli.runner);
+      const planned = await planDeploy(ctx, envName, await resolveRelease(ctx, opts.release));
+      await run(cli, ctx, planned, opts);
+    });
+
+  program
+    .command('rollback <env>')
+    .description("redeploy <env>'s previous successful release (or --to a release it ran before)")
+    .option('--to <id>', 'release id (or prefix) the environment ran successfully before')
+    .option('--dry-run', 'plan only')
+    .option('--json', 'print the plan and result as JSON')
+    .action(async (envName: string, opts: { to?: string; dryRun?: boolean; json?: boolean }) => {
+      const ctx = openProject(program.opts<GlobalOptions>(), cli.runner);
+      await run(cli, ctx, await planRollback(ctx, envName, opts.to), opts);
+    });
+}
+
+async function run(cli: Cli, ctx: Parameters<typeof applyPlan>[0], planned: PlannedDeploy, opts: { dryRun?: boolean; json?: boolean }): Promise<void> {
+  const c = colors(cli.io);
+  if (!opts.json) cli.io.out(planText(planned.plan));
+  if (opts.dryRun) {
+    if (opts.json) cli.io.out(JSON.stringify({ plan: planned.plan, applied: false }, null, 2));
+    else cli.io.out(c.dim('dry run: nothing applied'));
+    return;
+  }
+  const result = await applyPlan(ctx, planned);
+  if (opts.json) {
+    cli.io.out(JSON.stringify({ plan: planned.plan, applied: result.changed, deployment: result.deployment ?? null, stats: result.stats }, null, 2));
+    return;
+  }
+  const p = planned.plan;
+  if (!result.changed) cli.io.out(`${c.green('✔')} nothing to deploy: ${p.environment} already runs ${p.release.version}`);
+  else {
+    const s = result.stats;
+    const verb = p.mode === 'rollback' ? 'rolled back' : 'deployed';
+    cli.io.out(`${c.green('✔')} ${verb} ${c.bold(p.release.version)} to ${c.bold(p.environment)} (deployment ${result.deployment!.id}): ${s.written} written, ${s.reused} unchanged, ${s.removed} removed`);
+  }
+}
