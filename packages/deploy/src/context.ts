@@ -1,4 +1,4 @@
-import type { KindContext, Ledger } from '@ferry/core';
+import type { ArtifactKind, KindContext, Ledger } from '@ferry/core';
 import type { ReleaseStore } from '@ferry/release';
 
 /** Everything a deploy needs, supplied by the action or the CLI. */
@@ -7,4 +7,6 @@ export interface DeployContext extends KindContext {
   store: ReleaseStore;
   /** Link to the run (GitHub) shown on the deployment. */
   logUrl?: string;
+  /** The artifact kinds to use (default: all of ferry's); tests swap in failing ones. */
+  kinds?: readonly ArtifactKind[];
 }

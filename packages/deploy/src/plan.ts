@@ -1,4 +1,4 @@
-import { fail, getEnvironment, type ChangeAction, type DeploymentRecord, type KindPlan, type Plan, type ReleaseArtifact, type StoredRelease } from '@ferry/core';
+import { fail, getEnvironment, type ArtifactKind, type ChangeAction, type DeploymentRecord, type KindPlan, type Plan, type ReleaseArtifact, type StoredRelease } from '@ferry/core';
 import { KINDS } from '@ferry/kinds';
 import { currentDeployment } from '@ferry/ledger';
 import type { DeployContext } from './context.js';
@@ -13,8 +13,8 @@ export interface PlannedDeploy {
   rollbackOf?: string;
 }
 
-export function kindOf(name: string) {
-  return KINDS.find((k) => k.name === name) ?? fail('FERRY_RELEASE_INVALID', `release has an artifact of unknown kind "${name}"`);
+export function kindOf(ctx: Pick<DeployContext, 'kinds'>, name: string): ArtifactKind {
+  return (ctx.kinds ?? KINDS).find((k) => k.name === name) ?? fail('FERRY_RELEASE_INVALID', `release has an artifact of unknown kind "${name}"`);
 }
 
 /**
@@ -47,7 +47,7 @@ export async function planDeploy(
 
   const kinds: KindPlan[] = [];
   for (const artifact of m.artifacts) {
-    const kind = kindOf(artifact.kind);
+    const kind = kindOf(ctx, artifact.kind);
     const prevArtifact: ReleaseArtifact | undefined = previous?.manifest.artifacts.find((a) => a.kind === artifact.kind);
     kinds.push(await kind.plan(ctx, { env, release, artifact, previous: prevArtifact }));
   }

@@ -21,7 +21,7 @@ export async function verifyEnvironment(ctx: DeployContext, envName: string, opt
   const release = await ctx.store.get({ id: deployment.releaseId, version: deployment.version });
   const problems: Problem[] = [];
   for (const artifact of release.manifest.artifacts) {
-    problems.push(...(await kindOf(artifact.kind).verify(ctx, { env, release, artifact })));
+    problems.push(...(await kindOf(ctx, artifact.kind).verify(ctx, { env, release, artifact })));
   }
   const ok = problems.length === 0;
   if (opts.record !== false) {

@@ -2,3 +2,4 @@ export * from './schema.js';
 export * from './load.js';
 export { closest, didYouMean } from './suggest.js';
 export { formatKeyPath } from './locate.js';
+export { schemaFileContent } from './json-schema.js';

@@ -63,19 +63,13 @@ export function loadConfig(file: string): FerryConfig {
 
 export function parseConfig(text: string, file: string): FerryConfig {
   const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true });
   const rel = path.basename(file);
   if (doc.errors.length > 0) {
-    throw new FerryError(
-      doc.errors.map((e) => {
-        const pos = e.linePos?.[0];
-        return {
-          code: 'FERRY_CONFIG_YAML' as const,
-          message: e.message.split('\n')[0]!,
-          location: { file: rel, line: pos?.line, column: pos?.col },
-        };
-      }),
-    );
+    // Later parse errors are almost always echoes of the first.
+    const e = doc.errors[0]!;
+    const pos = e.linePos?.[0];
+    fail('FERRY_CONFIG_YAML', yamlMessage(e.message), { location: { file: rel, line: pos?.line, column: pos?.col } });
   }
   const data: unknown = doc.toJS() ?? {};
   if (typeof data !== 'object' || Array.isArray(data)) {
@@ -83,7 +77,7 @@ export function parseConfig(text: string, file: string): FerryConfig {
   }
   const where = (p: KeyPath, key?: string) => ({ file: rel, key: formatKeyPath(key === undefined ? p : [...p, key]), ...lineOf(doc, counter, p, key) });
   const result = FerryConfigSchema.safeParse(data);
-  if (!result.success) throw new FerryError(result.error.issues.flatMap((issue) => issueProblems(issue, data, where)));
+  if (!result.success) throw new FerryError(dropTypoEchoes(result.error.issues.flatMap((issue) => issueProblems(issue, data, where))));
   return resolve(result.data, file, where);
 }
 
@@ -101,6 +95,25 @@ function issueProblems(issue: z.core.$ZodIssue, data: unknown, where: (p: KeyPat
   const missing = valueAt(data, p) === undefined;
   const message = missing && issue.code === 'invalid_type' ? `required key "${formatKeyPath(p)}" is missing (${issue.message.replace(/^Invalid input: /, '')})` : issue.message;
   return [{ code: 'FERRY_CONFIG_INVALID', message, location: where(p) }];
+}
+
+/** The parser's first line without its own " at line N, column M:" (the location says it). */
+export function yamlMessage(message: string): string {
+  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+}
+
+/**
+ * `pth: x` yields "unknown key pth, did you mean path" and "path is missing";
+ * the second only repeats the first, so it is dropped.
+ */
+function dropTypoEchoes(problems: Problem[]): Problem[] {
+  const suggested = new Set(
+    problems.flatMap((p) => {
+      const m = p.code === 'FERRY_CONFIG_UNKNOWN_KEY' ? /Did you mean "([^"]+)"/.exec(p.message) : null;
+      return m && p.location?.key ? [p.location.key.replace(/[^.[\]]+$/, m[1]!)] : [];
+    }),
+  );
+  return problems.filter((p) => !(p.code === 'FERRY_CONFIG_INVALID' && /is missing/.test(p.message) && suggested.has(p.location?.key ?? '')));
 }
 
 function valueAt(data: unknown, p: KeyPath): unknown {

@@ -95,8 +95,10 @@ export function filesFor(artifact: ReleaseArtifact, env: string): ReleaseFile[] 
 async function render(ctx: KindContext): Promise<{ rendered: Map<string, Map<string, string>>; problems: Problem[] }> {
   const cfg = ctx.config.artifacts.configs!;
   const schemaFiles = new Set(cfg.schemaFiles.map((s) => s.schema));
-  const { files, problems } = await readConfigFolder(cfg.dir, schemaFiles);
+  const read = await readConfigFolder(cfg.dir, schemaFiles);
+  const files = read.files;
   const rel = (p: string) => path.relative(ctx.config.root, path.join(cfg.dir, p));
+  const problems: Problem[] = read.problems.map((p) => ({ ...p, location: { ...p.location, file: rel(p.location?.file ?? '') } }));
   for (const f of files) problems.push(...findSecretLiterals(f.doc, f.counter, rel(f.rel)));
   const schemas = compileSchemas(cfg.schemaFiles, ctx.config.file);
   problems.push(...schemas.problems);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument, stringify, type Document } from 'yaml';
 import { glob } from 'tinyglobby';
-import { problem, type Problem } from '@ferry/core';
+import { problem, yamlMessage, type Problem } from '@ferry/core';
 
 export interface ParsedFile {
   /** Path relative to the config folder. */
@@ -43,10 +43,9 @@ export async function readConfigFolder(dir: string, skip: Set<string>): Promise<
       }
     }
     if (errors.length) {
-      for (const e of errors) {
-        const pos = e.linePos?.[0];
-        problems.push(problem('FERRY_CONFIG_FILE_PARSE', e.message.split('\n')[0]!, { location: { file: rel, line: pos?.line, column: pos?.col } }));
-      }
+      // Later parse errors are almost always echoes of the first.
+      const pos = errors[0]!.linePos?.[0];
+      problems.push(problem('FERRY_CONFIG_FILE_PARSE', yamlMessage(errors[0]!.message), { location: { file: rel, line: pos?.line, column: pos?.col } }));
       continue;
     }
     files.push({ rel, text, doc, counter, format });

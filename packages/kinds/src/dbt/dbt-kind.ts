@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
-import { FerryError, problem, type ArtifactKind, type FerryConfig } from '@ferry/core';
+import { FerryError, problem, yamlMessage, type ArtifactKind, type FerryConfig } from '@ferry/core';
 import { hashFiles, writeBundle } from '../shared/bundle.js';
 import { selectFiles } from '../shared/select.js';
 
@@ -25,7 +25,7 @@ export const dbtKind: ArtifactKind = {
     const where = { file: path.relative(ctx.config.root, file) };
     if (!fs.existsSync(file)) return [problem('FERRY_PATH_NOT_FOUND', `${dbt.path} has no dbt_project.yml`, { location: where })];
     const doc = parseDocument(fs.readFileSync(file, 'utf8'));
-    const problems = doc.errors.map((e) => problem('FERRY_CONFIG_FILE_PARSE', e.message.split('\n')[0]!, { location: { ...where, line: e.linePos?.[0]?.line } }));
+    const problems = doc.errors.map((e) => problem('FERRY_CONFIG_FILE_PARSE', yamlMessage(e.message), { location: { ...where, line: e.linePos?.[0]?.line } }));
     return [...problems, ...(await selectFiles(dbt.dir, ctx.config.root, INCLUDE, EXCLUDE)).problems];
   },
 
