@@ -33,7 +33,7 @@ export class CliRunner implements Runner {
   private lastProgress = 0;
   constructor(
     private readonly io: Io,
-    private readonly verbose = false,
+    public verbose = false,
   ) {}
 
   info(message: string): void {

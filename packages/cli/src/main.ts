@@ -21,6 +21,10 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     .description('ferry: move Airflow DAGs, dbt models and configs from dev to production, safely')
     .option('-c, --config <path>', 'ferry.yml to use (default: nearest ferry.yml from the current folder up)')
     .option('--ledger <file>', 'ledger file (default: .ferry/ledger.json beside ferry.yml)')
+    .option('-v, --verbose', 'print every step')
+    .hook('preAction', (cmd) => {
+      if (cmd.opts<{ verbose?: boolean }>().verbose) runner.verbose = true;
+    })
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   registerCheck(program, cli);

@@ -59,7 +59,7 @@ export async function applyPlan(ctx: DeployContext, planned: PlannedDeploy): Pro
     for (const kp of plan.kinds) {
       const artifact = m.artifacts.find((a) => a.kind === kp.kind)!;
       const previous = planned.previous?.manifest.artifacts.find((a) => a.kind === kp.kind);
-      runner.info(`stage ${kp.kind}${kp.target ? ` → ${kp.target}` : ''}`);
+      runner.debug(`stage ${kp.kind}${kp.target ? ` → ${kp.target}` : ''}`);
       const s = await kindOf(ctx, kp.kind).stage(ctx, { env, release, artifact, previous }, kp);
       staged.push(s);
       for (const k of Object.keys(stats) as (keyof ApplyStats)[]) stats[k] += s.stats[k];

@@ -39,7 +39,7 @@ export function planMarkdown(plan: Plan): string {
 
 /** The plan for a terminal. */
 export function planText(plan: Plan, opts: { maxRows?: number } = {}): string {
-  const max = opts.maxRows ?? 30;
+  const max = opts.maxRows ?? 12;
   const out: string[] = [`Plan: ${headline(plan).replace(/`/g, '')}`, `  ${currentLine(plan).replace(/`/g, '')}`];
   if (plan.promotion.requires) out.push(`  promotion (requires ${plan.promotion.requires}): ${plan.promotion.ok ? 'ok' : 'REFUSED'}: ${plan.promotion.detail}`);
   for (const k of plan.kinds) {

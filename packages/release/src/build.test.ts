@@ -84,7 +84,7 @@ describe('buildRelease', () => {
     const r = await buildRelease(ctx);
     const bundle = path.join(r.dir, 'dags.tar.gz');
     const bytes = fs.readFileSync(bundle);
-    bytes[bytes.length - 20] ^= 0xff;
+    bytes[bytes.length - 20] = bytes[bytes.length - 20]! ^ 0xff;
     fs.writeFileSync(bundle, bytes);
     await expect(openRelease(r.dir)).rejects.toMatchObject({ code: 'FERRY_RELEASE_TAMPERED' });
 

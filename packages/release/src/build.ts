@@ -41,7 +41,7 @@ export async function buildRelease(ctx: KindContext, opts: BuildOptions = {}): P
   try {
     const artifacts = [];
     for (const kind of enabledKinds(config)) {
-      runner.info(`build: ${kind.name}`);
+      runner.debug(`build: ${kind.name}`);
       artifacts.push(await kind.build(ctx, staging));
     }
     const id = releaseId(config.project, artifacts);

@@ -57,7 +57,7 @@ async function run(cli: Cli, ctx: Parameters<typeof applyPlan>[0], planned: Plan
   if (!result.changed) cli.io.out(`${c.green('✔')} nothing to deploy: ${p.environment} already runs ${p.release.version}`);
   else {
     const s = result.stats;
-    const verb = p.mode === 'rollback' ? 'rolled back' : 'deployed';
-    cli.io.out(`${c.green('✔')} ${verb} ${c.bold(p.release.version)} to ${c.bold(p.environment)} (deployment ${result.deployment!.id}): ${s.written} written, ${s.reused} unchanged, ${s.removed} removed`);
+    const what = p.mode === 'rollback' ? `rolled ${c.bold(p.environment)} back to ${c.bold(p.release.version)}` : `deployed ${c.bold(p.release.version)} to ${c.bold(p.environment)}`;
+    cli.io.out(`${c.green('✔')} ${what} (deployment ${result.deployment!.id}): ${s.written} written, ${s.reused} unchanged, ${s.removed} removed`);
   }
 }

@@ -26,7 +26,7 @@ export const dagsKind: ArtifactKind = {
     const dags = ctx.config.artifacts.dags!;
     const { files, problems } = await select(ctx.config);
     if (problems.length) throw new FerryError(problems);
-    ctx.runner.info(`dags: hashing ${files.length} files from ${dags.path}`);
+    ctx.runner.debug(`dags: hashing ${files.length} files from ${dags.path}`);
     const hashed = await hashFiles(dags.dir, files);
     const bundle = await writeBundle(dags.dir, files, path.join(releaseDir, BUNDLE));
     return { kind: 'dags', files: hashed, bundle };
