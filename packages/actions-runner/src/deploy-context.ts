@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { fail, loadConfig, type Ledger, type Runner, type StoredRelease } from '@ferry/core';
+import { fail, FerryError, loadConfig, type Ledger, type Runner, type StoredRelease } from '@ferry/core';
 import type { DeployContext } from '@ferry/deploy';
 import { createClient, githubContext, runUrl } from '@ferry/github';
 import { GitHubLedger, LocalFileLedger } from '@ferry/ledger';
@@ -83,10 +83,17 @@ export async function releaseFromInputs(ctx: DeployContext, releasePath?: string
     return openRelease(path.resolve(releasePath));
   }
   if (!releaseId) fail('FERRY_INPUT', 'give `release-path` (from build-artifacts) or `release-id`', { hint: 'Pass `release-path: ${{ needs.build.outputs.release-path }}` after downloading the release artifact.' });
+  // The store first (local cache, then GitHub releases by id): the ledger walk
+  // below reads every environment's whole history when the id never ran anywhere.
+  const stored = await ctx.store.get({ id: releaseId }).catch((e: unknown) => {
+    if (FerryError.is(e) && e.code === 'FERRY_RELEASE_NOT_FOUND') return undefined;
+    throw e;
+  });
+  if (stored) return stored;
   for (const env of ctx.config.environments) {
     for await (const r of ctx.ledger.records(env.name)) {
       if (r.releaseId.startsWith(releaseId)) return ctx.store.get({ id: r.releaseId, version: r.version });
     }
   }
-  return ctx.store.get({ id: releaseId });
+  return fail('FERRY_RELEASE_NOT_FOUND', `release ${releaseId} is not in the release store, on GitHub, or in any environment's history`);
 }

@@ -30,7 +30,7 @@ export const colors = (io: Io) => ({
  */
 export class CliRunner implements Runner {
   private readonly masked: string[] = [];
-  private lastProgress = 0;
+  private readonly steps = new Map<string, { started: number; printed: number }>();
   constructor(
     private readonly io: Io,
     public verbose = false,
@@ -54,11 +54,17 @@ export class CliRunner implements Runner {
   mask(secret: string): void {
     if (secret) this.masked.push(secret);
   }
+  /** Quiet for steps that finish within a second; then a line a second, and the last one. */
   progress(step: string, done: number, total: number): void {
     const now = Date.now();
-    if (done < total && now - this.lastProgress < 1000) return;
-    this.lastProgress = now;
-    this.io.err(colors(this.io).dim(`  ${step}: ${done}/${total}`));
+    const s = this.steps.get(step) ?? { started: now, printed: 0 };
+    this.steps.set(step, s);
+    const finished = done >= total;
+    const due = finished ? s.printed > 0 : now - Math.max(s.started, s.printed) >= 1000;
+    if (finished) this.steps.delete(step);
+    if (!due) return;
+    s.printed = now;
+    this.io.err(colors(this.io).dim(`  ${step}: ${done}/${total}${finished ? ' done' : ''}`));
   }
   redact(s: string): string {
     return this.masked.reduce((acc, m) => acc.split(m).join('***'), s);

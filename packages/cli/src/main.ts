@@ -26,7 +26,12 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       if (cmd.opts<{ verbose?: boolean }>().verbose) runner.verbose = true;
     })
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+    .configureOutput({
+      writeOut: (s) => io.out(s.trimEnd()),
+      writeErr: (s) => io.err(s.trimEnd()),
+      // Usage errors are reported below, in ferry's own format.
+      outputError: () => {},
+    });
   registerCheck(program, cli);
   registerBuild(program, cli);
   registerDeploy(program, cli);
@@ -36,8 +41,14 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     await program.parseAsync(argv, { from: 'user' });
     return cli.exitCode;
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     const c = colors(io);
+    if (e instanceof CommanderError) {
+      if (e.exitCode === 0) return 0;
+      const command = argv.find((a) => program.commands.some((cmd) => cmd.name() === a));
+      const usage = { code: 'FERRY_INPUT' as const, message: e.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' '), hint: `Run \`ferry ${command ? `${command} ` : ''}--help\` for the usage.` };
+      io.err(`${c.red('error')} ${formatProblem(usage)}`);
+      return 2;
+    }
     for (const p of toProblems(e)) io.err(runner.redact(`${c.red('error')} ${formatProblem(p)}`));
     if (process.env.FERRY_DEBUG === '1' && e instanceof Error && e.stack) io.err(e.stack);
     return 1;

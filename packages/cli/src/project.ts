@@ -41,7 +41,8 @@ export function openProject(opts: GlobalOptions, runner: CliRunner): DeployConte
 
 /** `--release <id|folder>`, or a release built from the working tree (same content, same id). */
 export async function resolveRelease(ctx: DeployContext & { config: FerryConfig }, release: string | undefined): Promise<StoredRelease> {
-  if (release && fs.existsSync(path.join(release, 'release.json'))) return openRelease(path.resolve(release));
+  // A folder is a release folder (openRelease says what is wrong with it); anything else is an id.
+  if (release && fs.existsSync(release) && fs.statSync(release).isDirectory()) return openRelease(path.resolve(release));
   if (release) return ctx.store.get({ id: release });
   ctx.runner.info('building a release from the working tree (use --release <id> to deploy a built one)');
   return buildRelease(ctx);

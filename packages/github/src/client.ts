@@ -11,7 +11,8 @@ export function createClient(token: string, baseUrl: string, opts: { retries?: n
     auth: token,
     baseUrl,
     userAgent: 'ferry',
-    request: { retries: opts.retries ?? 3, retryAfter: 1 },
+    // Not `request: { retries }`: the plugin then retries every error, 404 and 422 included.
+    retry: { retries: opts.retries ?? 3 },
     log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
   });
 }

@@ -8,6 +8,9 @@ interface FerryPayload {
   version: string;
   manifestDigest: string;
   rollbackOf?: string;
+  /** The release's own commit and ref: the deployment's ref is the commit, so the ref is kept here. */
+  commit?: string;
+  ref?: string;
 }
 
 // Every status ferry writes starts with one of these; statuses GitHub writes
@@ -46,7 +49,7 @@ export class GitHubLedger implements Ledger {
   }
 
   async start(input: StartDeployment): Promise<DeploymentRecord> {
-    const payload: FerryPayload = { releaseId: input.releaseId, version: input.version, manifestDigest: input.manifestDigest, ...(input.rollbackOf ? { rollbackOf: input.rollbackOf } : {}) };
+    const payload: FerryPayload = { releaseId: input.releaseId, version: input.version, manifestDigest: input.manifestDigest, commit: input.commit, ref: input.ref, ...(input.rollbackOf ? { rollbackOf: input.rollbackOf } : {}) };
     let d = this.opts.reuseRunDeployment ? await this.findRunDeployment(input) : undefined;
     if (!d) {
       try {
@@ -97,7 +100,9 @@ export class GitHubLedger implements Ledger {
   }
 
   private parse(d: Deployment, statuses: Status[]): DeploymentRecord | undefined {
-    const ferryStatuses = statuses.filter((s) => s.description?.startsWith('[ferry'));
+    // GitHub lists statuses newest first with one-second timestamps; fold them
+    // oldest first by id, or a start and finish in the same second fold backwards.
+    const ferryStatuses = statuses.filter((s) => s.description?.startsWith('[ferry')).sort((a, b) => a.id - b.id);
     let payload = (d.payload as { ferry?: FerryPayload } | null)?.ferry;
     if (!payload) {
       // A reused deployment: the release is encoded in ferry's first status.
@@ -118,8 +123,8 @@ export class GitHubLedger implements Ledger {
       environment: d.environment,
       releaseId: p.releaseId,
       version: p.version,
-      commit: d.sha,
-      ref: d.ref,
+      commit: p.commit ?? d.sha,
+      ref: p.ref ?? d.ref,
       createdAt: d.created_at,
       creator: d.creator?.login ?? 'unknown',
       ...(p.rollbackOf ? { rollbackOf: p.rollbackOf } : {}),
@@ -128,7 +133,7 @@ export class GitHubLedger implements Ledger {
     return foldEvents(base, events);
   }
 
-  /** The deployment GitHub made for this job's `environment:`: same sha and environment, a status pointing at this run. */
+  /** The deployment GitHub made for this job's `environment:`: same sha and environment, a status pointing at this run, not yet used by ferry. */
   private async findRunDeployment(input: StartDeployment): Promise<Deployment | undefined> {
     if (!this.ctx.runId) return undefined;
     const marker = `/actions/runs/${this.ctx.runId}/`;
@@ -137,6 +142,8 @@ export class GitHubLedger implements Ledger {
     });
     for (const d of data) {
       const { data: statuses } = await this.gh.rest.repos.listDeploymentStatuses({ ...this.repo, deployment_id: d.id, per_page: 30 });
+      // Already claimed by an earlier ferry step of this job: that record stays that release's.
+      if (statuses.some((s) => s.description?.startsWith('[ferry'))) continue;
       if (statuses.some((s) => `${s.log_url ?? ''} ${s.target_url ?? ''}`.includes(marker))) return d;
     }
     return undefined;

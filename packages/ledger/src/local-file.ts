@@ -78,8 +78,10 @@ export class LocalFileLedger implements Ledger {
     let text: string;
     try {
       text = fs.readFileSync(this.file, 'utf8');
-    } catch {
-      return { format: 'ferry.ledger/v1', deployments: [] };
+    } catch (e) {
+      // Only a missing file is an empty ledger; anything else must not be overwritten.
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { format: 'ferry.ledger/v1', deployments: [] };
+      return fail('FERRY_LEDGER', `cannot read ledger ${this.file}: ${(e as Error).message}`, { location: { file: this.file }, hint: 'Point --ledger at a file (it is created on the first deploy).' });
     }
     try {
       const data = JSON.parse(text) as LedgerFile;

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -55,7 +56,10 @@ export async function buildRelease(ctx: KindContext, opts: BuildOptions = {}): P
       artifacts,
     };
     const dest = path.join(store, id);
-    const existing = await openRelease(dest).catch(() => undefined);
+    const existing = await openRelease(dest).catch((e) => {
+      if (fs.existsSync(dest)) runner.warning(`release ${shortId(id)} in the store failed its check (${(e as Error).message.split('\n')[0]}); replacing it with this fresh build`);
+      return undefined;
+    });
     if (existing) {
       runner.info(`release ${shortId(id)} already built (version ${existing.manifest.version}): same content, reusing it`);
       return { ...existing, created: false };

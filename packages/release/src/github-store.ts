@@ -62,8 +62,7 @@ export class GitHubReleaseStore implements ReleaseStore {
   async get(ref: { id: string; version?: string }): Promise<StoredRelease> {
     const cached = await this.cache.get(ref).catch(() => undefined);
     if (cached) return cached;
-    if (!ref.version) fail('FERRY_RELEASE_NOT_FOUND', `release ${ref.id.slice(0, 12)} is not in ${this.cache.dir}, and without its version it cannot be found on GitHub`);
-    const tag = this.tagFor(ref.version);
+    const tag = ref.version ? this.tagFor(ref.version) : await this.findTag(ref.id);
     const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'ferry-release-'));
     try {
       const rel = await this.gh.rest.repos.getReleaseByTag({ ...this.repo, tag }).then((r) => r.data).catch((e: { status?: number }) => {
@@ -82,5 +81,28 @@ export class GitHubReleaseStore implements ReleaseStore {
     } finally {
       await fsp.rm(tmp, { recursive: true, force: true });
     }
+  }
+
+  /**
+   * Without a version (a first deploy by id in a fresh job), the GitHub
+   * release whose body names the id, as `put` writes it. Only a lookup: what
+   * is downloaded is still checked against the id.
+   */
+  private async findTag(id: string): Promise<string> {
+    if (!/^[0-9a-f]{4,64}$/.test(id)) fail('FERRY_RELEASE_NOT_FOUND', `"${id}" is not a release id (64 hex characters, or a unique prefix)`);
+    const tags = new Map<string, string>();
+    try {
+      for await (const page of this.gh.paginate.iterator(this.gh.rest.repos.listReleases, { ...this.repo, per_page: 100 })) {
+        for (const rel of page.data) {
+          const named = /ferry release `([0-9a-f]{64})`/.exec(rel.body ?? '')?.[1];
+          if (named?.startsWith(id) && !rel.draft) tags.set(named, rel.tag_name);
+        }
+      }
+    } catch (e) {
+      throw githubError(`looking for release ${id.slice(0, 12)} on GitHub`, e);
+    }
+    if (tags.size > 1) fail('FERRY_RELEASE_AMBIGUOUS', `release id prefix ${id} matches ${tags.size} GitHub releases`);
+    const [tag] = tags.values();
+    return tag ?? fail('FERRY_RELEASE_NOT_FOUND', `release ${id.slice(0, 12)} is neither in ${this.cache.dir} nor named by any GitHub release of ${this.ctx.owner}/${this.ctx.repo}`);
   }
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { getEnvironment } from '@ferry/core';
 import { applyPlan, planDeploy, planRollback, planText, type PlannedDeploy } from '@ferry/deploy';
 import { colors } from '../cli-runner.js';
 import { openProject, resolveRelease, type GlobalOptions } from '../project.js';
@@ -12,6 +13,7 @@ export function registerDeploy(program: Command, cli: Cli): void {
     .option('--json', 'print the plan as JSON')
     .action(async (envName: string, opts: { release?: string; json?: boolean }) => {
       const ctx = openProject(program.opts<GlobalOptions>(), cli.runner);
+      getEnvironment(ctx.config, envName); // before building anything
       const planned = await planDeploy(ctx, envName, await resolveRelease(ctx, opts.release));
       cli.io.out(opts.json ? JSON.stringify(planned.plan, null, 2) : planText(planned.plan));
     });
@@ -24,6 +26,7 @@ export function registerDeploy(program: Command, cli: Cli): void {
     .option('--json', 'print the plan and result as JSON')
     .action(async (envName: string, opts: { release?: string; dryRun?: boolean; json?: boolean }) => {
       const ctx = openProject(program.opts<GlobalOptions>(), cli.runner);
+      getEnvironment(ctx.config, envName); // before building anything
       const planned = await planDeploy(ctx, envName, await resolveRelease(ctx, opts.release));
       await run(cli, ctx, planned, opts);
     });

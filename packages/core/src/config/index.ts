@@ -1,5 +1,5 @@
 export * from './schema.js';
 export * from './load.js';
-export { closest, didYouMean } from './suggest.js';
+export { closest, didYouMean, editDistance } from './suggest.js';
 export { formatKeyPath } from './locate.js';
 export { schemaFileContent } from './json-schema.js';

@@ -176,7 +176,7 @@ function resolve(raw: RawFerryConfig, file: string, where: (p: KeyPath, key?: st
     if (e.requires !== undefined) {
       const pos = names.indexOf(e.requires);
       if (pos < 0 || pos >= index) {
-        const earlier = names.slice(0, index);
+        const earlier = [...new Set(names.slice(0, index))];
         problems.push({
           code: 'FERRY_CONFIG_REQUIRES',
           message:
@@ -198,7 +198,13 @@ function resolve(raw: RawFerryConfig, file: string, where: (p: KeyPath, key?: st
           location: where([...p, 'targets']),
         });
       }
-      if (t) targets[kind] = { ...t, path: path.resolve(root, t.path) };
+      if (t) {
+        const abs = path.resolve(root, t.path);
+        if (fs.existsSync(abs) && !fs.lstatSync(abs).isSymbolicLink() && !fs.statSync(abs).isDirectory()) {
+          problems.push({ code: 'FERRY_PATH_NOT_DIR', message: `target ${abs} is a file, not a folder`, location: where([...p, 'targets', kind, 'path']), hint: 'Point the target at a folder, or at a path that does not exist yet (ferry creates it).' });
+        }
+        targets[kind] = { ...t, path: abs };
+      }
     }
     return {
       name: e.name,

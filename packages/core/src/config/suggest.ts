@@ -19,3 +19,8 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
   const c = closest(word, candidates);
   return c ? ` Did you mean "${c}"?` : '';
 }
+
+/** Levenshtein distance, for callers that need their own threshold. */
+export function editDistance(a: string, b: string): number {
+  return distance(a, b);
+}

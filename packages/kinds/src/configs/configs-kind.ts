@@ -8,7 +8,7 @@ import { planFiles, verifyFiles } from '../shared/file-tree.js';
 import { targetFor } from '../shared/target-for.js';
 import { compileSchemas } from './schema-check.js';
 import { findSecretLiterals, SECRET_REF, secretNames } from './secrets.js';
-import { readConfigFolder, renderUnit, unitsFor } from './render.js';
+import { misspeltOverlays, readConfigFolder, renderUnit, unitsFor } from './render.js';
 
 const BUNDLE = 'configs.tar.gz';
 
@@ -71,7 +71,7 @@ export const configsKind: ArtifactKind = {
       if (!buf || sha256(buf) !== f.sha256) {
         throw new FerryError(problem('FERRY_RELEASE_TAMPERED', `configs/${env.name}/${f.path} in ${BUNDLE} does not match the release's hash`));
       }
-      resolved[f.path] = resolveSecrets(buf.toString('utf8'), f.path, ctx, missing);
+      resolved[f.path] = resolveSecrets(buf.toString('utf8'), path.join(ctx.config.artifacts.configs?.path ?? '', f.path), ctx, missing);
     }
     // Every secret must be present before anything is written.
     if (missing.length) throw new FerryError(missing);
@@ -95,18 +95,26 @@ export function filesFor(artifact: ReleaseArtifact, env: string): ReleaseFile[] 
 async function render(ctx: KindContext): Promise<{ rendered: Map<string, Map<string, string>>; problems: Problem[] }> {
   const cfg = ctx.config.artifacts.configs!;
   const schemaFiles = new Set(cfg.schemaFiles.map((s) => s.schema));
-  const read = await readConfigFolder(cfg.dir, schemaFiles);
+  const read = await readConfigFolder(cfg.dir, ctx.config.root, schemaFiles);
   const files = read.files;
+  const envNames = ctx.config.environments.map((e) => e.name);
   const rel = (p: string) => path.relative(ctx.config.root, path.join(cfg.dir, p));
-  const problems: Problem[] = read.problems.map((p) => ({ ...p, location: { ...p.location, file: rel(p.location?.file ?? '') } }));
+  const problems: Problem[] = [...read.problems.filter((p) => p.code === 'FERRY_CONFIG_FILE_PARSE'), ...misspeltOverlays(files, envNames)].map((p) => ({
+    ...p,
+    location: { ...p.location, file: rel(p.location?.file ?? '') },
+  }));
+  // selectFiles already reports paths relative to the project.
+  problems.push(...read.problems.filter((p) => p.code !== 'FERRY_CONFIG_FILE_PARSE'));
   for (const f of files) problems.push(...findSecretLiterals(f.doc, f.counter, rel(f.rel)));
   const schemas = compileSchemas(cfg.schemaFiles, ctx.config.file);
   problems.push(...schemas.problems);
-  const envNames = ctx.config.environments.map((e) => e.name);
   const rendered = new Map<string, Map<string, string>>();
   for (const env of envNames) {
     const out = new Map<string, string>();
     for (const unit of unitsFor(files, env, envNames)) {
+      // An overlay whose base did not parse would be checked on its own: its errors would only mislead.
+      if (!unit.base && read.failed.has(unit.rel)) continue;
+      if (!unit.overlay && read.failed.has(unit.rel.replace(/(\.[^.]+)$/, `.${env}$1`))) continue;
       const { text, value } = renderUnit(unit);
       problems.push(...schemas.check(unit, value, env).map((p) => ({ ...p, location: p.location && { ...p.location, file: rel(p.location.file ?? unit.rel) } })));
       out.set(unit.rel, text);

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument, stringify, type Document } from 'yaml';
-import { glob } from 'tinyglobby';
-import { problem, yamlMessage, type Problem } from '@ferry/core';
+import { closest, editDistance, problem, yamlMessage, type Problem } from '@ferry/core';
+import { selectFiles } from '../shared/select.js';
 
 export interface ParsedFile {
   /** Path relative to the config folder. */
@@ -23,11 +23,17 @@ export interface ConfigUnit {
 
 const CONFIG_GLOBS = ['**/*.yml', '**/*.yaml', '**/*.json'];
 
-/** Parses every YAML/JSON file in the config folder (except JSON Schemas ferry.yml names), collecting syntax errors. */
-export async function readConfigFolder(dir: string, skip: Set<string>): Promise<{ files: ParsedFile[]; problems: Problem[] }> {
-  const rels = (await glob(CONFIG_GLOBS, { cwd: dir, dot: false, onlyFiles: true })).sort().filter((r) => !skip.has(path.join(dir, r)));
+/**
+ * Parses every YAML/JSON file in the config folder (except JSON Schemas
+ * ferry.yml names), collecting syntax errors; `failed` lists files that did
+ * not parse, so nothing built on them is reported twice.
+ */
+export async function readConfigFolder(dir: string, root: string, skip: Set<string>): Promise<{ files: ParsedFile[]; failed: Set<string>; problems: Problem[] }> {
+  const selected = await selectFiles(dir, root, CONFIG_GLOBS, ['**/.*', '**/.*/**']);
+  const rels = selected.files.filter((r) => !skip.has(path.join(dir, r)));
   const files: ParsedFile[] = [];
-  const problems: Problem[] = [];
+  const problems: Problem[] = [...selected.problems];
+  const failed = new Set<string>();
   for (const rel of rels) {
     const text = fs.readFileSync(path.join(dir, rel), 'utf8');
     const format = rel.endsWith('.json') ? 'json' : 'yaml';
@@ -38,7 +44,12 @@ export async function readConfigFolder(dir: string, skip: Set<string>): Promise<
       try {
         JSON.parse(text);
       } catch (e) {
-        problems.push(problem('FERRY_CONFIG_FILE_PARSE', `invalid JSON: ${(e as Error).message}`, { location: { file: rel } }));
+        // YAML accepts some things JSON does not (trailing commas, comments): report JSON's own error, at its line.
+        const message = (e as Error).message;
+        const at = /at position (\d+)/.exec(message);
+        const pos = at ? counter.linePos(Number(at[1])) : undefined;
+        problems.push(problem('FERRY_CONFIG_FILE_PARSE', `invalid JSON: ${message.replace(/ in JSON at position \d+.*$/, '')}`, { location: { file: rel, line: pos?.line, column: pos?.col } }));
+        failed.add(rel);
         continue;
       }
     }
@@ -46,11 +57,12 @@ export async function readConfigFolder(dir: string, skip: Set<string>): Promise<
       // Later parse errors are almost always echoes of the first.
       const pos = errors[0]!.linePos?.[0];
       problems.push(problem('FERRY_CONFIG_FILE_PARSE', yamlMessage(errors[0]!.message), { location: { file: rel, line: pos?.line, column: pos?.col } }));
+      failed.add(rel);
       continue;
     }
     files.push({ rel, text, doc, counter, format });
   }
-  return { files, problems };
+  return { files, failed, problems };
 }
 
 /**
@@ -72,6 +84,28 @@ export function unitsFor(files: ParsedFile[], env: string, envNames: string[]): 
     }
   }
   return [...units.values()].sort((a, b) => (a.rel < b.rel ? -1 : 1));
+}
+
+/**
+ * `pipelines.stagin.yml` looks like an overlay for an environment that does
+ * not exist: almost certainly a typo that would silently ship the file to
+ * every environment instead.
+ */
+export function misspeltOverlays(files: ParsedFile[], envNames: string[]): Problem[] {
+  const out: Problem[] = [];
+  for (const f of files) {
+    const m = /^(.*)\.([^./]+)(\.(ya?ml|json))$/.exec(f.rel);
+    if (!m || envNames.includes(m[2]!)) continue;
+    const guess = closest(m[2]!, envNames);
+    // Tighter than "did you mean" elsewhere, so names like config.v2.yml stay ordinary files.
+    if (guess && m[2]!.length >= 3 && editDistance(m[2]!, guess) <= Math.max(1, Math.floor(m[2]!.length / 4))) {
+      out.push(problem('FERRY_UNKNOWN_ENV', `${f.rel} looks like an overlay for environment "${m[2]}", which does not exist; did you mean "${guess}"?`, {
+        location: { file: f.rel },
+        hint: `Rename it to ${m[1]}.${guess}${m[3]} (overlays are <name>.<environment>.<ext>), or give it a name that is not close to an environment.`,
+      }));
+    }
+  }
+  return out;
 }
 
 function overlayEnv(rel: string, envNames: string[]): { env: string; base: string } | undefined {

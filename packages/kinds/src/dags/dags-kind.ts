@@ -17,7 +17,12 @@ export const dagsKind: ArtifactKind = {
   async validate(ctx: KindContext): Promise<Problem[]> {
     const { problems, files } = await select(ctx.config);
     if (files.length === 0 && problems.length === 0) {
-      problems.push(problem('FERRY_PATH_NOT_FOUND', `no files in ${ctx.config.artifacts.dags!.path} match the include globs`, { location: { file: path.basename(ctx.config.file), key: 'artifacts.dags.include' } }));
+      problems.push(
+        problem('FERRY_PATH_NOT_FOUND', `no files in ${ctx.config.artifacts.dags!.path} match the include globs`, {
+          location: { file: path.basename(ctx.config.file), key: 'artifacts.dags.include' },
+          hint: 'Add DAG files to the folder, or fix artifacts.dags.include / exclude.',
+        }),
+      );
     }
     return problems;
   },
@@ -27,7 +32,7 @@ export const dagsKind: ArtifactKind = {
     const { files, problems } = await select(ctx.config);
     if (problems.length) throw new FerryError(problems);
     ctx.runner.debug(`dags: hashing ${files.length} files from ${dags.path}`);
-    const hashed = await hashFiles(dags.dir, files);
+    const hashed = await hashFiles(dags.dir, files, (done, total) => ctx.runner.progress('hash dags', done, total));
     const bundle = await writeBundle(dags.dir, files, path.join(releaseDir, BUNDLE));
     return { kind: 'dags', files: hashed, bundle };
   },

@@ -15,9 +15,14 @@ export async function writeBundle(cwd: string, files: string[], out: string): Pr
   return { path: path.basename(out), sha256, size };
 }
 
-/** Hashes files below `cwd`, a few at a time. */
-export async function hashFiles(cwd: string, paths: string[]): Promise<ReleaseFile[]> {
-  const hashes = await mapLimit(paths, 16, (p) => hashFile(path.join(cwd, p)));
+/** Hashes files below `cwd`, a few at a time, reporting progress every 1,000 files. */
+export async function hashFiles(cwd: string, paths: string[], progress?: (done: number, total: number) => void): Promise<ReleaseFile[]> {
+  let done = 0;
+  const hashes = await mapLimit(paths, 16, async (p) => {
+    const h = await hashFile(path.join(cwd, p));
+    if (++done % 1000 === 0 || done === paths.length) progress?.(done, paths.length);
+    return h;
+  });
   return paths.map((p, i) => ({ path: p, ...hashes[i]! }));
 }
 
