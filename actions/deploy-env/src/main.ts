@@ -21,14 +21,20 @@ await runAction('deploy-env', async (runner) => {
   runner.setOutput('release-id', plan.release.id);
   runner.setOutput('version', plan.release.version);
   runner.setOutput('previous-release-id', plan.current?.id ?? '');
-  runner.setOutput('changed', String(plan.changed));
 
   if (s.dryRun) {
+    runner.setOutput('changed', String(plan.changed));
     runner.setOutput('status', 'planned');
     runner.info('dry run: nothing applied');
     return;
   }
-  const result = await applyPlan(ctx, planned);
+  const result = await applyPlan(ctx, planned).catch((e: unknown) => {
+    // Later steps (alerts, rollbacks) read these even when this step failed.
+    runner.setOutput('changed', 'false');
+    runner.setOutput('status', plan.promotion.ok ? 'failed' : 'refused');
+    throw e;
+  });
+  runner.setOutput('changed', String(result.changed));
   runner.setOutput('status', result.changed ? 'deployed' : 'unchanged');
   runner.setOutput('deployment-id', result.deployment?.id ?? '');
   if (result.changed) {

@@ -54,7 +54,8 @@ describe('GitHubLedger on GitHub', () => {
     expect(d.payload).toEqual({ ferry: { releaseId: rid(1), version: '2026.01.01-abcdef0', manifestDigest: 'd'.repeat(64), commit: 'b'.repeat(40), ref: 'refs/heads/main' } });
     expect(d.statuses.map((s) => s.state)).toEqual(['in_progress', 'success']);
     for (const s of d.statuses) expect(s.logUrl).toBe(`https://github.com/acme/data/actions/runs/${RUN_ID}`);
-    expect(d.statuses[0]!.environmentUrl).toBe('https://airflow.acme.example');
+    // GitHub links "View deployment" to the latest status's environment_url: every status carries it.
+    for (const s of d.statuses) expect(s.environmentUrl).toBe('https://airflow.acme.example');
 
     const cur = await currentDeployment(ledger, 'prod');
     expect(cur).toMatchObject({ id: r.id, releaseId: rid(1), outcome: 'success', logUrl: `https://github.com/acme/data/actions/runs/${RUN_ID}`, creator: 'github-actions[bot]' });
@@ -79,15 +80,13 @@ describe('GitHubLedger on GitHub', () => {
 
   it('reuses the deployment GitHub made for this run, and GitHub\'s own later statuses do not change the outcome', async () => {
     const { gh, ledger } = await setup({ reuseRunDeployment: true });
-    // A deployment of another run in the same environment and sha is not ours.
-    gh.seedRunDeployment({ environment: 'staging', sha: SHA, runId: 1111 });
     const seeded = gh.seedRunDeployment({ environment: 'staging', sha: SHA, runId: Number(RUN_ID) });
     const r = await ledger.start(start('staging', 7, { rollbackOf: rid(9) }));
     expect(r.id).toBe(String(seeded.id));
     expect(r).toMatchObject({ releaseId: rid(7), version: '2026.01.07-abcdef0', outcome: 'in_progress' });
     await ledger.finish(r.id, 'success', 'deployed');
     await ledger.verify(r.id, 'verified', 'smoke tests passed');
-    expect(gh.state.deployments).toHaveLength(2);
+    expect(gh.state.deployments).toHaveLength(1);
 
     // The job ends: GitHub posts its own status (no [ferry prefix), here a failure from a later step.
     await createClient(TOKEN, gh.url).rest.repos.createDeploymentStatus({ owner: 'acme', repo: 'data', deployment_id: seeded.id, state: 'failure', log_url: `https://github.com/acme/data/actions/runs/${RUN_ID}/job/1` });
@@ -96,8 +95,15 @@ describe('GitHubLedger on GitHub', () => {
     const [rec] = await history(ledger, 'staging');
     expect(rec).toMatchObject({ id: String(seeded.id), releaseId: rid(7), version: '2026.01.07-abcdef0', outcome: 'success', verification: 'verified', creator: 'github-actions[bot]' });
     expect(rid(9).startsWith(rec!.rollbackOf!)).toBe(true);
-    // The other run's deployment has no ferry statuses, so it is not a ferry record.
-    expect(await history(ledger, 'staging')).toHaveLength(1);
+  });
+
+  it('does not reuse the deployment of another run', async () => {
+    const { gh, ledger } = await setup({ reuseRunDeployment: true });
+    const other = gh.seedRunDeployment({ environment: 'staging', sha: SHA, runId: 1111 });
+    const r = await ledger.start(start('staging', 1));
+    expect(r.id).not.toBe(String(other.id));
+    expect(other.statuses).toHaveLength(1);
+    expect(gh.state.deployments[1]!.payload).toMatchObject({ ferry: { releaseId: rid(1) } });
   });
 
   it('reuses the run deployment only once: a second deploy in the same job gets its own record', async () => {

@@ -16,7 +16,7 @@ interface FerryPayload {
 // Every status ferry writes starts with one of these; statuses GitHub writes
 // itself (job start/end on an `environment:` job, auto-inactive) are ignored.
 const TAG = { progress: '[ferry]', verified: '[ferry:verified]', verifyFailed: '[ferry:verify-failed]' };
-const ENCODED = /\br=([0-9a-f]{64})(?: v=(\S+))?(?: rb=([0-9a-f]{7,64}))?/;
+const ENCODED = /\br=([0-9a-f]{64})(?: rb=([0-9a-f]{7,64}))?(?: v=(\S+))?/;
 
 type Deployment = Awaited<ReturnType<GitHubClient['rest']['repos']['listDeployments']>>['data'][number];
 type Status = Awaited<ReturnType<GitHubClient['rest']['repos']['listDeploymentStatuses']>>['data'][number];
@@ -35,6 +35,8 @@ export interface GitHubLedgerOptions {
  */
 export class GitHubLedger implements Ledger {
   readonly description: string;
+  /** environment_url of deployments started here, repeated on every status (GitHub shows the latest status's). */
+  private readonly environmentUrls = new Map<string, string | undefined>();
 
   constructor(
     private readonly gh: GitHubClient,
@@ -71,8 +73,11 @@ export class GitHubLedger implements Ledger {
       }
     }
     // The release is also written into the first status, so a reused deployment (whose payload GitHub set) still names it.
-    const encoded = ` r=${input.releaseId} v=${input.version}${input.rollbackOf ? ` rb=${input.rollbackOf.slice(0, 12)}` : ''}`;
-    await this.status(String(d.id), 'in_progress', `${TAG.progress}${encoded}`, input.environmentUrl);
+    // The version goes last and only when it fits GitHub's 140 characters whole: a cut version would read back wrong.
+    const encoded = `${TAG.progress} r=${input.releaseId}${input.rollbackOf ? ` rb=${input.rollbackOf.slice(0, 12)}` : ''}`;
+    const withVersion = `${encoded} v=${input.version}`;
+    this.environmentUrls.set(String(d.id), input.environmentUrl);
+    await this.status(String(d.id), 'in_progress', withVersion.length <= 140 ? withVersion : encoded);
     return this.toRecord(d, [{ event: 'in_progress', at: new Date().toISOString() }], payload);
   }
 
@@ -108,7 +113,7 @@ export class GitHubLedger implements Ledger {
       // A reused deployment: the release is encoded in ferry's first status.
       const m = ferryStatuses.map((s) => ENCODED.exec(s.description ?? '')).find(Boolean);
       if (!m) return undefined;
-      payload = { releaseId: m[1]!, version: m[2] ?? '?', manifestDigest: '', ...(m[3] ? { rollbackOf: m[3] } : {}) };
+      payload = { releaseId: m[1]!, version: m[3] ?? '?', manifestDigest: '', ...(m[2] ? { rollbackOf: m[2] } : {}) };
     }
     const events: EventEntry[] = ferryStatuses.flatMap((s) => {
       const ev = eventOf(s);
@@ -149,7 +154,8 @@ export class GitHubLedger implements Ledger {
     return undefined;
   }
 
-  private async status(id: string, state: 'in_progress' | 'success' | 'failure', description: string, environmentUrl?: string): Promise<void> {
+  private async status(id: string, state: 'in_progress' | 'success' | 'failure', description: string): Promise<void> {
+    const environmentUrl = this.environmentUrls.get(id);
     try {
       await this.gh.rest.repos.createDeploymentStatus({
         ...this.repo,

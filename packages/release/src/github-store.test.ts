@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { loadConfig, MemoryRunner, type FerryConfig } from '@ferry/core';
 import { createClient, type GitHubContext } from '@ferry/github';
 import { expectNoViolations, startGitHubServer, type GitHubServer } from '../../../test/github-server/index.js';
@@ -12,7 +12,12 @@ import { LocalReleaseStore, openRelease } from './store.js';
 import { tagName } from './tag.js';
 
 const TOKEN = 'test-token';
-const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+const made: string[] = [];
+const tmp = (prefix: string) => {
+  made.push(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
+  return made.at(-1)!;
+};
+afterAll(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
 const FERRY_YML = `project: tiny
 artifacts:
