@@ -13,5 +13,5 @@ export function enabledKinds(config: FerryConfig): ArtifactKind[] {
 
 export { configsKind, dagsKind, dbtKind, imagesKind };
 export { filesFor as configFilesFor } from './configs/configs-kind.js';
-export { bundleSource, writeBundle, hashFiles } from './shared/bundle.js';
+export { bundleSource, writeBundle } from './shared/bundle.js';
 export { SECRET_REF, findSecretLiterals } from './configs/secrets.js';

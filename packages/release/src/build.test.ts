@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { loadConfig, MemoryRunner, type KindContext } from '@ferry/core';
 import { buildRelease } from './build.js';
+import { releaseId } from './manifest.js';
 import { LocalReleaseStore, openRelease } from './store.js';
 import { tagRelease } from './tag.js';
 
@@ -93,6 +94,14 @@ describe('buildRelease', () => {
     manifest.artifacts[1].files[0].size += 1;
     fs.writeFileSync(path.join(other.dir, 'release.json'), JSON.stringify(manifest));
     await expect(openRelease(other.dir)).rejects.toThrow(/content hashes to/);
+
+    // A release whose id was recomputed around a path that leaves the target is still refused.
+    const escape = await buildRelease(repo({ 'dags/a.py': 'A = 10\n' }).ctx);
+    const m = JSON.parse(fs.readFileSync(path.join(escape.dir, 'release.json'), 'utf8'));
+    m.artifacts[1].files[0].path = '../../etc/cron.d/x';
+    m.id = releaseId(m.project, m.artifacts);
+    fs.writeFileSync(path.join(escape.dir, 'release.json'), JSON.stringify(m));
+    await expect(openRelease(escape.dir)).rejects.toThrow(/unsafe paths: "..\/..\/etc\/cron.d\/x"/);
   });
 
   it('finds releases by unique id prefix', async () => {

@@ -76,6 +76,11 @@ export async function openRelease(dir: string): Promise<StoredRelease> {
     fail('FERRY_RELEASE_INVALID', `${file} is not a ${RELEASE_FORMAT} manifest`, { location: { file } });
   }
   const problems: Problem[] = [];
+  // Paths become file names on the deploy target: refuse anything that could leave it.
+  const unsafe = manifest.artifacts.flatMap((a) => (Array.isArray(a.files) ? a.files : [])).filter((f) => !isSafeRelativePath(f.path));
+  if (unsafe.length) {
+    problems.push(problem('FERRY_RELEASE_TAMPERED', `release lists unsafe paths: ${unsafe.slice(0, 3).map((f) => JSON.stringify(f.path)).join(', ')}`, { location: { file } }));
+  }
   const actual = releaseId(manifest.project, manifest.artifacts);
   if (actual !== manifest.id) {
     problems.push(problem('FERRY_RELEASE_TAMPERED', `release.json says id ${manifest.id.slice(0, 12)}…, but its content hashes to ${actual.slice(0, 12)}…`, { location: { file } }));
@@ -95,4 +100,9 @@ export async function openRelease(dir: string): Promise<StoredRelease> {
   }
   if (problems.length) throw new FerryError(problems);
   return { manifest, dir };
+}
+
+/** A POSIX path relative to its root that cannot step outside it. */
+export function isSafeRelativePath(p: unknown): boolean {
+  return typeof p === 'string' && p !== '' && !p.startsWith('/') && !p.includes('\\') && !p.includes('\0') && p.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..');
 }

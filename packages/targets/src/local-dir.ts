@@ -70,16 +70,21 @@ export class LocalDirTarget implements Target {
         const staging = path.join(this.base, `staging-${randomBytes(6).toString('hex')}`);
         await fsp.mkdir(staging);
         const toWrite: string[] = [];
-        let done = 0;
+        const toLink: string[] = [];
         for (const f of source.files) {
-          if (liveDir && live?.files[f.path] === f.sha256 && (await linkOrCopy(path.join(liveDir, f.path), path.join(staging, f.path)))) {
-            stats.reused++;
-          } else {
-            toWrite.push(f.path);
-            stats.bytesWritten += f.size;
-          }
-          if (++done % 2000 === 0) runner.progress('stage', done, source.files.length);
+          if (liveDir && live?.files[f.path] === f.sha256) toLink.push(f.path);
+          else toWrite.push(f.path);
         }
+        // Folders first, each once; then plain synchronous links: the cheapest
+        // way to carry 10,000 unchanged files over (see `pnpm bench`).
+        for (const d of new Set(toLink.map((p) => path.dirname(p)))) fs.mkdirSync(path.join(staging, d), { recursive: true });
+        toLink.forEach((p, i) => {
+          if (linkOrCopy(path.join(liveDir!, p), path.join(staging, p))) stats.reused++;
+          else toWrite.push(p); // gone from the live tree: take it from the release instead
+          if ((i + 1) % 2000 === 0) runner.progress('stage', i + 1, source.files.length);
+        });
+        const sizes = new Map(source.files.map((f) => [f.path, f.size]));
+        for (const p of toWrite) stats.bytesWritten += sizes.get(p) ?? 0;
         await source.extract(toWrite, staging);
         stats.written = toWrite.length;
         fs.writeFileSync(path.join(staging, MARKER), JSON.stringify({ format: 'ferry.target/v1', releaseId, files: wanted } satisfies Marker));
@@ -199,16 +204,15 @@ function sameFiles(a: Record<string, string>, b: Record<string, string>): boolea
 }
 
 /** Hard-links an unchanged file into the staging tree; copies where links are not allowed. False when the source is gone. */
-async function linkOrCopy(from: string, to: string): Promise<boolean> {
-  await fsp.mkdir(path.dirname(to), { recursive: true });
+function linkOrCopy(from: string, to: string): boolean {
   try {
-    await fsp.link(from, to);
+    fs.linkSync(from, to);
     return true;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return false;
     if (code === 'EXDEV' || code === 'EPERM' || code === 'EMLINK') {
-      await fsp.copyFile(from, to);
+      fs.copyFileSync(from, to);
       return true;
     }
     throw e;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { isScalar, parseDocument, visit } from 'yaml';
 import { FerryError, problem, sha256, type ArtifactKind, type FerryConfig, type KindContext, type Problem, type ReleaseArtifact, type ReleaseFile } from '@ferry/core';
 import { createTarget, memorySource } from '@ferry/targets';
-import { hashFiles, readFromBundle, writeBundle } from '../shared/bundle.js';
+import { readFromBundle, writeBundle } from '../shared/bundle.js';
 import { planFiles, verifyFiles } from '../shared/file-tree.js';
 import { targetFor } from '../shared/target-for.js';
 import { compileSchemas } from './schema-check.js';
@@ -43,8 +43,7 @@ export const configsKind: ArtifactKind = {
       }
     }
     paths.sort();
-    const files = await hashFiles(staging, paths);
-    const bundle = await writeBundle(staging, paths, path.join(releaseDir, BUNDLE));
+    const { files, bundle } = await writeBundle(staging, paths, path.join(releaseDir, BUNDLE));
     await fsp.rm(staging, { recursive: true, force: true });
     return { kind: 'configs', files, bundle, meta: { secretRefs } };
   },
@@ -63,14 +62,12 @@ export const configsKind: ArtifactKind = {
 
   async stage(ctx, { env, release, artifact }) {
     const wanted = filesFor(artifact, env.name);
-    const contents = await readFromBundle(path.join(release.dir, BUNDLE), wanted.map((f) => `${env.name}/${f.path}`));
+    // Checked against the release's hashes as it is read.
+    const contents = await readFromBundle(path.join(release.dir, BUNDLE), wanted, `${env.name}/`);
     const resolved: Record<string, string> = {};
     const missing: Problem[] = [];
     for (const f of wanted) {
-      const buf = contents.get(`${env.name}/${f.path}`);
-      if (!buf || sha256(buf) !== f.sha256) {
-        throw new FerryError(problem('FERRY_RELEASE_TAMPERED', `configs/${env.name}/${f.path} in ${BUNDLE} does not match the release's hash`));
-      }
+      const buf = contents.get(f.path)!;
       resolved[f.path] = resolveSecrets(buf.toString('utf8'), path.join(ctx.config.artifacts.configs?.path ?? '', f.path), ctx, missing);
     }
     // Every secret must be present before anything is written.

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { FerryError, problem, type ArtifactKind, type FerryConfig, type KindContext, type Problem } from '@ferry/core';
 import { createTarget } from '@ferry/targets';
-import { bundleSource, hashFiles, writeBundle } from '../shared/bundle.js';
+import { bundleSource, writeBundle } from '../shared/bundle.js';
 import { planFiles, verifyFiles } from '../shared/file-tree.js';
 import { selectFiles } from '../shared/select.js';
 import { targetFor } from '../shared/target-for.js';
@@ -32,8 +32,7 @@ export const dagsKind: ArtifactKind = {
     const { files, problems } = await select(ctx.config);
     if (problems.length) throw new FerryError(problems);
     ctx.runner.debug(`dags: hashing ${files.length} files from ${dags.path}`);
-    const hashed = await hashFiles(dags.dir, files, (done, total) => ctx.runner.progress('hash dags', done, total));
-    const bundle = await writeBundle(dags.dir, files, path.join(releaseDir, BUNDLE));
+    const { files: hashed, bundle } = await writeBundle(dags.dir, files, path.join(releaseDir, BUNDLE), (done, total) => ctx.runner.progress('bundle dags', done, total));
     return { kind: 'dags', files: hashed, bundle };
   },
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { FerryError, problem, yamlMessage, type ArtifactKind, type FerryConfig } from '@ferry/core';
-import { hashFiles, writeBundle } from '../shared/bundle.js';
+import { writeBundle } from '../shared/bundle.js';
 import { selectFiles } from '../shared/select.js';
 
 const BUNDLE = 'dbt.tar.gz';
@@ -33,8 +33,8 @@ export const dbtKind: ArtifactKind = {
     const dbt = ctx.config.artifacts.dbt!;
     const { files, problems } = await selectFiles(dbt.dir, ctx.config.root, INCLUDE, EXCLUDE);
     if (problems.length) throw new FerryError(problems);
-    const hashed = await hashFiles(dbt.dir, files);
-    return { kind: 'dbt', files: hashed, bundle: await writeBundle(dbt.dir, files, path.join(releaseDir, BUNDLE)) };
+    const { files: hashed, bundle } = await writeBundle(dbt.dir, files, path.join(releaseDir, BUNDLE));
+    return { kind: 'dbt', files: hashed, bundle };
   },
 
   async plan(_ctx, { artifact, previous }) {
