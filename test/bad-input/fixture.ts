@@ -7,11 +7,11 @@
  * and copied for every case, so each case starts from live state to protect
  * without paying for a build.
  */
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { git } from '../support/git-repo.js';
 import { main, type Io } from '@ferry/cli';
 
 /** The value of the one secret the fixture's config refers to. It must never be printed. */
@@ -131,13 +131,6 @@ export interface Snapshot {
 
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
-function gitIn(cwd: string, args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=Ferry Test', '-c', 'user.email=ferry@example.invalid', '-c', 'commit.gpgsign=false', '-c', 'init.defaultBranch=main', ...args], {
-    cwd,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  }).trim();
-}
 
 /** Files below `dir` (following nothing), path -> sha256; symlinks are recorded as `-> target`. */
 function hashDir(dir: string): Record<string, string> {
@@ -227,7 +220,7 @@ export class Fixture {
     fs.writeFileSync(file, buf);
   }
   git(...args: string[]): string {
-    return gitIn(this.root, args);
+    return git(this.root, ...args);
   }
   releaseDir(id = this.baselineRelease): string {
     return this.path(path.join(STORE, id));
@@ -313,9 +306,9 @@ export class Corpus {
       fs.mkdirSync(path.dirname(path.join(template, rel)), { recursive: true });
       fs.writeFileSync(path.join(template, rel), text);
     }
-    gitIn(template, ['init', '-q']);
-    gitIn(template, ['add', '-A']);
-    gitIn(template, ['commit', '-q', '-m', 'bad-input fixture']);
+    git(template, 'init', '-q');
+    git(template, 'add', '-A');
+    git(template, 'commit', '-q', '-m', 'bad-input fixture');
     const f = new Fixture(template, path.join(base, 'outside'), '');
     const r = await f.run(['deploy', 'dev']);
     if (r.code !== 0) throw new Error(`fixture: baseline deploy failed (${r.code}):\n${r.all}`);

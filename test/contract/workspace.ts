@@ -1,8 +1,8 @@
 /** Temp checkouts of examples/data-platform and a test server per test, for the contract tests. */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach } from '@jest/globals';
+import { commitAll, git } from '../support/git-repo.js';
 import { expectNoViolations, startGitHubServer, type GitHubServer } from '../github-server/index.js';
 import { OWNER, REPO, ROOT, TOKEN, tempDir, tempDirs } from './run-action.js';
 
@@ -14,9 +14,7 @@ export const SECRETS = {
   CRM_API_TOKEN: 'crm-tok-Vb31',
 };
 
-export function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=Octo Cat', '-c', 'user.email=octocat@example.com', '-c', 'init.defaultBranch=main', ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-}
+export { git };
 
 /** A fresh git repository holding a copy of examples/data-platform, committed on main. */
 export function exampleWorkspace(): string {
@@ -24,8 +22,7 @@ export function exampleWorkspace(): string {
   const src = path.join(ROOT, 'examples/data-platform');
   fs.cpSync(src, dir, { recursive: true, filter: (p) => !/(^|\/)(\.ferry|node_modules|__pycache__)(\/|$)/.test(path.relative(src, p)) });
   git(dir, 'init', '-q');
-  git(dir, 'add', '-A');
-  git(dir, 'commit', '-q', '-m', 'data platform');
+  commitAll(dir, 'data platform');
   return dir;
 }
 

@@ -1,9 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
+import { gitRepo } from '../../../test/support/git-repo.js';
 import type { Io } from './cli-runner.js';
 import { main } from './main.js';
 
@@ -16,13 +15,7 @@ function capture(): Io & { stdout: string[]; stderr: string[] } {
 }
 
 function copyExample(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-cli-'));
-  fs.cpSync(example, dir, { recursive: true });
-  const git = (...a: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...a], { cwd: dir, stdio: 'pipe' });
-  git('init', '-q');
-  git('add', '-A');
-  git('commit', '-qm', 'init');
-  return dir;
+  return gitRepo({}, { from: example, prefix: 'ferry-cli-' });
 }
 
 async function ferry(dir: string, ...argv: string[]) {

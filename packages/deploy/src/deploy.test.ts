@@ -1,8 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import { commitAll, gitRepo, writeFiles } from '../../../test/support/git-repo.js';
 import { loadConfig, MemoryRunner, type ArtifactKind } from '@ferry/core';
 import { KINDS } from '@ferry/kinds';
 import { history, LocalFileLedger } from '@ferry/ledger';
@@ -35,24 +34,18 @@ environments:
       configs: { kind: local, path: live/prod/config }
 `;
 
-function git(dir: string, ...args: string[]) {
-  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: dir, stdio: 'pipe' });
-}
-
 function setup(kinds?: readonly ArtifactKind[]) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-deploy-'));
-  const write = (p: string, c: string) => {
-    fs.mkdirSync(path.dirname(path.join(dir, p)), { recursive: true });
-    fs.writeFileSync(path.join(dir, p), c);
-  };
-  write('ferry.yml', FERRY_YML);
-  write('.gitignore', 'live/\n.ferry/\n');
-  write('dags/a.py', 'A = 1\n');
-  write('dags/b.py', 'B = 1\n');
-  write('config/app.yml', 'schema: x\npassword: "${secret:PW}"\n');
-  git(dir, 'init', '-q');
-  git(dir, 'add', '-A');
-  git(dir, 'commit', '-qm', 'init');
+  const dir = gitRepo(
+    {
+      'ferry.yml': FERRY_YML,
+      '.gitignore': 'live/\n.ferry/\n',
+      'dags/a.py': 'A = 1\n',
+      'dags/b.py': 'B = 1\n',
+      'config/app.yml': 'schema: x\npassword: "${secret:PW}"\n',
+    },
+    { prefix: 'ferry-deploy-' },
+  );
+  const write = (p: string, c: string) => writeFiles(dir, { [p]: c });
   const runner = new MemoryRunner();
   const config = loadConfig(path.join(dir, 'ferry.yml'));
   const ctx: DeployContext = {
@@ -63,10 +56,7 @@ function setup(kinds?: readonly ArtifactKind[]) {
     secret: (n) => (n === 'PW' ? 'pw-value' : undefined),
     kinds,
   };
-  const commit = (msg: string) => {
-    git(dir, 'add', '-A');
-    git(dir, 'commit', '-qm', msg);
-  };
+  const commit = (msg: string) => commitAll(dir, msg);
   const deploy = async (env: string) => {
     const release = await buildRelease(ctx);
     const planned = await planDeploy(ctx, env, release);

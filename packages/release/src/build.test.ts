@@ -1,22 +1,17 @@
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import { commitAll, git, gitRepo } from '../../../test/support/git-repo.js';
 import { loadConfig, MemoryRunner, type KindContext } from '@ferry/core';
 import { buildRelease } from './build.js';
 import { releaseId } from './manifest.js';
 import { LocalReleaseStore, openRelease } from './store.js';
 import { tagRelease } from './tag.js';
 
-function git(dir: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: dir, stdio: 'pipe' }).toString().trim();
-}
-
 function repo(files: Record<string, string> = {}): { dir: string; ctx: KindContext } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-build-'));
-  const all: Record<string, string> = {
+  const dir = gitRepo({
     'ferry.yml': 'project: demo\nartifacts:\n  dags: { path: dags }\n  configs: { path: config }\n',
     '.gitignore': '.ferry/\n',
     'dags/a.py': 'A = 1\n',
@@ -25,14 +20,7 @@ function repo(files: Record<string, string> = {}): { dir: string; ctx: KindConte
     'dags/__pycache__/a.cpython-311.pyc': 'junk',
     'config/app.yml': 'x: 1\n',
     ...files,
-  };
-  for (const [p, c] of Object.entries(all)) {
-    fs.mkdirSync(path.dirname(path.join(dir, p)), { recursive: true });
-    fs.writeFileSync(path.join(dir, p), c);
-  }
-  git(dir, 'init', '-q');
-  git(dir, 'add', '-A');
-  git(dir, 'commit', '-qm', 'init');
+  }, { prefix: 'ferry-build-' });
   return { dir, ctx: { config: loadConfig(path.join(dir, 'ferry.yml')), runner: new MemoryRunner(), secret: () => undefined } };
 }
 
@@ -62,8 +50,7 @@ describe('buildRelease', () => {
 
     const two = repo();
     fs.writeFileSync(path.join(two.dir, 'README.md'), 'unrelated file, new commit\n');
-    git(two.dir, 'add', '-A');
-    git(two.dir, 'commit', '-qm', 'docs');
+    commitAll(two.dir, 'docs');
     const b = await buildRelease(two.ctx);
     expect(b.manifest.id).toBe(a.manifest.id);
     expect(fs.readFileSync(path.join(b.dir, 'dags.tar.gz'))).toEqual(fs.readFileSync(path.join(a.dir, 'dags.tar.gz')));
@@ -130,8 +117,7 @@ describe('buildRelease', () => {
     await tagRelease(dir, r.manifest, { prefix: 'ferry/' }, runner);
 
     fs.writeFileSync(path.join(dir, 'x.txt'), 'x');
-    git(dir, 'add', '-A');
-    git(dir, 'commit', '-qm', 'next');
+    commitAll(dir, 'next');
     const moved = { ...r.manifest, git: { ...r.manifest.git, commit: git(dir, 'rev-parse', 'HEAD') } };
     await expect(tagRelease(dir, moved, { prefix: 'ferry/' }, runner)).rejects.toMatchObject({ code: 'FERRY_TAG_EXISTS' });
   });

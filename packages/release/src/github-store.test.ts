@@ -1,7 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { gitRepo } from '../../../test/support/git-repo.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { loadConfig, MemoryRunner, type FerryConfig } from '@ferry/core';
 import { createClient, type GitHubContext } from '@ferry/github';
@@ -32,19 +32,16 @@ environments:
 
 /** A committed checkout with a DAG and a config file. */
 function tinyRepo(): string {
-  const dir = tmp('ferry-gh-store-');
-  const write = (rel: string, text: string) => {
-    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    fs.writeFileSync(path.join(dir, rel), text);
-  };
-  write('ferry.yml', FERRY_YML);
-  write('.gitignore', '.ferry/\n');
-  write('dags/hello.py', 'from airflow import DAG\n\nwith DAG("hello", schedule=None):\n    pass\n');
-  write('config/app.yml', 'batch: 10\nname: tiny\n');
-  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: dir, stdio: 'pipe' });
-  git('init', '-q', '-b', 'main');
-  git('add', '-A');
-  git('commit', '-q', '-m', 'tiny');
+  const dir = gitRepo(
+    {
+      'ferry.yml': FERRY_YML,
+      '.gitignore': '.ferry/\n',
+      'dags/hello.py': 'from airflow import DAG\n\nwith DAG("hello", schedule=None):\n    pass\n',
+      'config/app.yml': 'batch: 10\nname: tiny\n',
+    },
+    { prefix: 'ferry-gh-store-' },
+  );
+  made.push(dir);
   return dir;
 }
 
