@@ -34,7 +34,7 @@ describe('deploy-env (committed bundle)', () => {
   it('deploys a release to dev with one GitHub deployment, and a second deploy changes nothing', async () => {
     const cwd = exampleWorkspace();
     const b = await build(cwd);
-    const r = await deploy(cwd, 'dev', { 'release-path': b['release-path']! });
+    const r = await deploy(cwd, 'dev', { 'release-path': b['release-path']!, 'environment-url': 'https://airflow-dev.acme.example' });
     expect(r.code).toBe(0);
     expect(r.outputs).toMatchObject({ changed: 'true', status: 'deployed', 'release-id': b['release-id'], version: b.version, 'previous-release-id': '' });
 
@@ -45,6 +45,7 @@ describe('deploy-env (committed bundle)', () => {
     expect(d).toMatchObject({ sha: git(cwd, 'rev-parse', 'HEAD'), productionEnvironment: false });
     expect(d!.statuses.map((s) => s.state)).toEqual(['in_progress', 'success']);
     expect(d!.statuses[1]!.logUrl).toBe('https://github.com/acme/data/actions/runs/1000');
+    expect(d!.statuses.map((s) => s.environmentUrl)).toEqual(['https://airflow-dev.acme.example', 'https://airflow-dev.acme.example']);
 
     expect(r.summary).toContain('### ferry plan: data-platform → dev: deploy');
     expect(r.summary).toContain('| kind | target | create | update | delete | unchanged |');

@@ -42269,9 +42269,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 
 await (0,_ferry_actions_runner__WEBPACK_IMPORTED_MODULE_3__/* .runAction */ .C)('deploy-env', async (runner) => {
     const s = (0,_input_helper_js__WEBPACK_IMPORTED_MODULE_4__/* .readSettings */ .s)(runner);
-    const ctx = (0,_ferry_actions_runner_deploy__WEBPACK_IMPORTED_MODULE_5__/* .actionDeployContext */ .VX)(runner, s);
-    if (s.environmentUrl)
-        ctx.config.environments.forEach((e) => e.name === s.environment && (e.url = s.environmentUrl));
+    const ctx = { ...(0,_ferry_actions_runner_deploy__WEBPACK_IMPORTED_MODULE_5__/* .actionDeployContext */ .VX)(runner, s), environmentUrl: s.environmentUrl };
     const planned = s.rollback ? await (0,_ferry_deploy__WEBPACK_IMPORTED_MODULE_6__/* .planRollback */ .I)(ctx, s.environment, s.rollbackTo) : await (0,_ferry_deploy__WEBPACK_IMPORTED_MODULE_7__/* .planDeploy */ .b)(ctx, s.environment, await (0,_ferry_actions_runner_deploy__WEBPACK_IMPORTED_MODULE_5__/* .releaseFromInputs */ .bU)(ctx, s.releasePath, s.releaseId));
     const { plan } = planned;
     const planPath = node_path__WEBPACK_IMPORTED_MODULE_2___default().join(process.env.RUNNER_TEMP || node_os__WEBPACK_IMPORTED_MODULE_1___default().tmpdir(), 'ferry', `plan-${plan.environment}.json`);
@@ -49134,7 +49132,7 @@ async function applyPlan(ctx, planned) {
         description: `${plan.mode === 'rollback' ? 'rollback to' : 'deploy'} ${m.version}`,
         rollbackOf: planned.rollbackOf,
         logUrl: ctx.logUrl,
-        environmentUrl: env.url,
+        environmentUrl: ctx.environmentUrl ?? env.url,
     });
     runner.info(`deployment ${record.id} to ${env.name} started (ledger: ${ledger.description})`);
     const staged = [];

@@ -8,8 +8,7 @@ import { readSettings } from './input-helper.js';
 
 await runAction('deploy-env', async (runner) => {
   const s = readSettings(runner);
-  const ctx = actionDeployContext(runner, s);
-  if (s.environmentUrl) ctx.config.environments.forEach((e) => e.name === s.environment && (e.url = s.environmentUrl));
+  const ctx = { ...actionDeployContext(runner, s), environmentUrl: s.environmentUrl };
   const planned = s.rollback ? await planRollback(ctx, s.environment, s.rollbackTo) : await planDeploy(ctx, s.environment, await releaseFromInputs(ctx, s.releasePath, s.releaseId));
   const { plan } = planned;
 

@@ -49,7 +49,7 @@ export async function applyPlan(ctx: DeployContext, planned: PlannedDeploy): Pro
     description: `${plan.mode === 'rollback' ? 'rollback to' : 'deploy'} ${m.version}`,
     rollbackOf: planned.rollbackOf,
     logUrl: ctx.logUrl,
-    environmentUrl: env.url,
+    environmentUrl: ctx.environmentUrl ?? env.url,
   });
   runner.info(`deployment ${record.id} to ${env.name} started (ledger: ${ledger.description})`);
 

@@ -7,6 +7,8 @@ export interface DeployContext extends KindContext {
   store: ReleaseStore;
   /** Link to the run (GitHub) shown on the deployment. */
   logUrl?: string;
+  /** Overrides the environment's `url` from ferry.yml on the deployment record. */
+  environmentUrl?: string;
   /** The artifact kinds to use (default: all of ferry's); tests swap in failing ones. */
   kinds?: readonly ArtifactKind[];
 }
