@@ -32,8 +32,8 @@ run ferry check
 
 say "Build one immutable release: every file hashed, id = sha256 of the content"
 run ferry build
-RELEASE="$(ferry build --json 2>/dev/null | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).id))')"
-note "Building again gives the same id: same content, same release."
+RELEASE="$(ferry build --json 2>/dev/null | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).id.slice(0, 12)))')"
+note "Building again gives the same id: same content, same release. Below it is referred to by its first 12 characters."
 
 say "Plan dev: what would change (nothing is written)"
 run ferry plan dev --release "$RELEASE"
