@@ -49107,24 +49107,13 @@ async function walkFiles(dir) {
     }
     return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
-/** Runs `fn` over `items` with at most `limit` in flight; results keep input order. */
-async function mapLimit(items, limit, fn) {
-    const results = new Array(items.length);
-    let next = 0;
-    const worker = async () => {
-        while (next < items.length) {
-            const i = next++;
-            results[i] = await fn(items[i], i);
-        }
-    };
-    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-    return results;
-}
-/** sha256 of every file below `dir` (path -> hex), hashing a few files at a time. */
+/** sha256 of every file below `dir` (path -> hex). One file at a time: small reads are synchronous (see hashFile). */
 async function hashTree(dir, skip) {
-    const files = (await walkFiles(dir)).filter((f) => !skip?.(f.path));
-    const hashes = await mapLimit(files, 16, (f) => (0,hash/* hashFile */.DC)(f.abs));
-    return new Map(files.map((f, i) => [f.path, hashes[i].sha256]));
+    const out = new Map();
+    for (const f of await walkFiles(dir))
+        if (!skip?.(f.path))
+            out.set(f.path, (await (0,hash/* hashFile */.DC)(f.abs)).sha256);
+    return out;
 }
 
 ;// CONCATENATED MODULE: ./packages/targets/src/local-dir.ts
@@ -50094,7 +50083,6 @@ function resolveSecrets(text, rel, ctx, missing) {
     });
     return doc.toString();
 }
-const _test = { resolveSecrets, render };
 
 ;// CONCATENATED MODULE: ./packages/kinds/src/dags/dags-kind.ts
 

@@ -22,23 +22,9 @@ export async function walkFiles(dir: string): Promise<WalkEntry[]> {
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-/** Runs `fn` over `items` with at most `limit` in flight; results keep input order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
-/** sha256 of every file below `dir` (path -> hex), hashing a few files at a time. */
+/** sha256 of every file below `dir` (path -> hex). One file at a time: small reads are synchronous (see hashFile). */
 export async function hashTree(dir: string, skip?: (p: string) => boolean): Promise<Map<string, string>> {
-  const files = (await walkFiles(dir)).filter((f) => !skip?.(f.path));
-  const hashes = await mapLimit(files, 16, (f) => hashFile(f.abs));
-  return new Map(files.map((f, i) => [f.path, hashes[i]!.sha256]));
+  const out = new Map<string, string>();
+  for (const f of await walkFiles(dir)) if (!skip?.(f.path)) out.set(f.path, (await hashFile(f.abs)).sha256);
+  return out;
 }

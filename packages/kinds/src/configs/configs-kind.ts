@@ -147,4 +147,3 @@ function resolveSecrets(text: string, rel: string, ctx: KindContext, missing: Pr
   return doc.toString();
 }
 
-export const _test = { resolveSecrets, render };
