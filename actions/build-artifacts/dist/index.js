@@ -48522,7 +48522,14 @@ class LocalDirTarget {
     }
     async stage(source, releaseId, runner) {
         await promises_default().mkdir(external_node_path_default().join(this.base, 'trees'), { recursive: true });
-        const unlock = await this.lock();
+        const held = await this.lock();
+        let locked = true;
+        const unlock = async () => {
+            // Once only: a later unlock could remove a lock another deploy has taken since.
+            if (locked)
+                await held();
+            locked = false;
+        };
         try {
             for (const s of await this.leftovers())
                 await promises_default().rm(s, { recursive: true, force: true });
@@ -48582,14 +48589,18 @@ class LocalDirTarget {
                         await promises_default().rename(this.dir, aside);
                         runner.warning(`${this.dir} was a plain folder; moved it to ${aside} and replaced it with a ferry-managed symlink`);
                     }
-                    await this.pointAt(external_node_path_default().relative(external_node_path_default().dirname(this.dir), treeDir));
-                    state = 'committed';
-                    await this.prune(treeDir, liveDir);
-                    await unlock();
+                    try {
+                        await this.pointAt(external_node_path_default().relative(external_node_path_default().dirname(this.dir), treeDir));
+                        state = 'committed';
+                        // The new release is live; failing to tidy old trees must not fail the deploy.
+                        await this.prune(treeDir, liveDir).catch((e) => runner.warning(`could not remove old release trees in ${this.base}: ${e.message}`));
+                    }
+                    finally {
+                        await unlock();
+                    }
                 },
                 abort: async () => {
-                    if (state === 'staged')
-                        await unlock();
+                    await unlock();
                     state = 'done';
                 },
                 revert: async () => {

@@ -52,7 +52,13 @@ export class LocalDirTarget implements Target {
 
   async stage(source: SourceTree, releaseId: string, runner: Runner): Promise<Staged> {
     await fsp.mkdir(path.join(this.base, 'trees'), { recursive: true });
-    const unlock = await this.lock();
+    const held = await this.lock();
+    let locked = true;
+    const unlock = async () => {
+      // Once only: a later unlock could remove a lock another deploy has taken since.
+      if (locked) await held();
+      locked = false;
+    };
     try {
       for (const s of await this.leftovers()) await fsp.rm(s, { recursive: true, force: true });
       const kind = await this.liveKind();
@@ -104,13 +110,17 @@ export class LocalDirTarget implements Target {
             await fsp.rename(this.dir, aside);
             runner.warning(`${this.dir} was a plain folder; moved it to ${aside} and replaced it with a ferry-managed symlink`);
           }
-          await this.pointAt(path.relative(path.dirname(this.dir), treeDir));
-          state = 'committed';
-          await this.prune(treeDir, liveDir);
-          await unlock();
+          try {
+            await this.pointAt(path.relative(path.dirname(this.dir), treeDir));
+            state = 'committed';
+            // The new release is live; failing to tidy old trees must not fail the deploy.
+            await this.prune(treeDir, liveDir).catch((e: Error) => runner.warning(`could not remove old release trees in ${this.base}: ${e.message}`));
+          } finally {
+            await unlock();
+          }
         },
         abort: async () => {
-          if (state === 'staged') await unlock();
+          await unlock();
           state = 'done';
         },
         revert: async () => {
