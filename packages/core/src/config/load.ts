@@ -4,6 +4,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { FerryError, fail, type Problem } from '../errors/index.js';
 import { requireDirectory, resolveInside } from '../fs/paths.js';
+import type { ChecksConfig } from './checks-schema.js';
 import { formatKeyPath, knownKeysAt, lineOf, type KeyPath } from './locate.js';
 import {
   FerryConfigSchema,
@@ -45,6 +46,8 @@ export interface FerryConfig {
   };
   environments: Environment[];
   release: { store: string; tagPrefix: string };
+  /** The `checks:` section as written (paths relative to `root`). */
+  checks: ChecksConfig;
 }
 
 export const DEFAULT_CONFIG_FILE = 'ferry.yml';
@@ -164,6 +167,10 @@ function resolve(raw: RawFerryConfig, file: string, where: (p: KeyPath, key?: st
   }
   if (a.dbt) artifacts.dbt = { ...a.dbt, dir: folder(a.dbt.path, ['artifacts', 'dbt', 'path']) };
   if (a.images) artifacts.images = a.images;
+  for (const name of ['sqlfluff', 'yamllint', 'flake8', 'ruff', 'pytest'] as const) {
+    raw.checks[name]?.paths.forEach((p, i) => attempt(() => resolveInside(root, p, where(['checks', name, 'paths', i])!)));
+  }
+  if (raw.checks.dbt?.project_dir) attempt(() => resolveInside(root, raw.checks.dbt!.project_dir!, where(['checks', 'dbt', 'project_dir'])!));
 
   const envs = raw.environments ?? defaultEnvironments(raw);
   const names = envs.map((e) => e.name);
@@ -224,6 +231,7 @@ function resolve(raw: RawFerryConfig, file: string, where: (p: KeyPath, key?: st
     artifacts,
     environments,
     release: { store: path.resolve(root, raw.release.store), tagPrefix: raw.release.tag_prefix },
+    checks: raw.checks,
   };
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ChecksSchema } from './checks-schema.js';
 
 /**
  * The ferry.yml schema: the single source for validation, TypeScript types and
@@ -99,6 +100,7 @@ export const FerryConfigSchema = z
         tag_prefix: z.string().default('ferry/').describe('Release tags are <tag_prefix><project>/<version>.'),
       })
       .default({ store: '.ferry/releases', tag_prefix: 'ferry/' }),
+    checks: ChecksSchema.default(ChecksSchema.parse({})),
   })
   .describe('ferry.yml: how a data project moves from development to production.');
 

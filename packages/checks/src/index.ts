@@ -1,0 +1,3 @@
+export { runChecks, fails, sortFindings, type CheckReport, type FailOn } from './run-checks.js';
+export { CHECKS, CHECK_IDS } from './registry.js';
+export type { Check, CheckContext, CheckOutcome, CheckResult, Finding, Severity } from './types.js';
