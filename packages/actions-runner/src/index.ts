@@ -1,3 +1,3 @@
 export { ActionsRunner } from './actions-runner.js';
 export { inputs } from './inputs.js';
-export { runAction, notImplemented } from './run-action.js';
+export { runAction, notImplemented, ReportedFailure } from './run-action.js';

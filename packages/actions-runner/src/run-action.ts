@@ -3,6 +3,14 @@ import { fail, formatProblem, toProblems } from '@ferry/core';
 import { ActionsRunner } from './actions-runner.js';
 
 /**
+ * A failure the action has already reported in full (annotations, summary):
+ * the step only needs to fail, with this message.
+ */
+export class ReportedFailure extends Error {
+  override name = 'ReportedFailure';
+}
+
+/**
  * Entry point of every action: runs `body`, turns any failure into
  * annotations, a summary table and a failed step (never a bare stack trace).
  */
@@ -11,6 +19,10 @@ export async function runAction(name: string, body: (runner: ActionsRunner) => P
   try {
     await body(runner);
   } catch (e) {
+    if (e instanceof ReportedFailure) {
+      core.setFailed(`${name}: ${e.message}`);
+      return;
+    }
     const problems = toProblems(e);
     runner.reportProblems(problems);
     core.setFailed(`${name}: ${problems.map(formatProblem).join('\n')}`);

@@ -1,3 +1,4 @@
+import { artifactsCheck } from './contracts/artifacts-check.js';
 import { configsCheck } from './contracts/configs-check.js';
 import { dbtContractsCheck } from './contracts/dbt-contracts-check.js';
 import { dagsCheck } from './dags/dags-check.js';
@@ -5,6 +6,6 @@ import { dbtCheck, flake8Check, pytestCheck, ruffCheck, sqlfluffCheck, yamllintC
 import type { Check } from './types.js';
 
 /** Every check, in report order: ferry's own first, then external tools. */
-export const CHECKS: readonly Check[] = [dagsCheck, configsCheck, dbtContractsCheck, sqlfluffCheck, yamllintCheck, flake8Check, ruffCheck, pytestCheck, dbtCheck];
+export const CHECKS: readonly Check[] = [artifactsCheck, dagsCheck, configsCheck, dbtContractsCheck, sqlfluffCheck, yamllintCheck, flake8Check, ruffCheck, pytestCheck, dbtCheck];
 
 export const CHECK_IDS = CHECKS.map((c) => c.id);

@@ -15,3 +15,4 @@ export { configsKind, dagsKind, dbtKind, imagesKind };
 export { filesFor as configFilesFor } from './configs/configs-kind.js';
 export { bundleSource, writeBundle } from './shared/bundle.js';
 export { SECRET_REF, findSecretLiterals } from './configs/secrets.js';
+export { selectFiles } from './shared/select.js';

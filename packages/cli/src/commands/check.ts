@@ -1,30 +1,37 @@
-import { FerryError, formatProblem } from '@ferry/core';
-import { enabledKinds } from '@ferry/kinds';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
-import { colors, type Io } from '../cli-runner.js';
+import { CHECK_IDS, fails, reportJunit, reportText, runChecks, type FailOn } from '@ferry/checks';
+import { closest, fail } from '@ferry/core';
+import { colors } from '../cli-runner.js';
 import { openProject, type GlobalOptions } from '../project.js';
 import type { Cli } from '../main.js';
 
 export function registerCheck(program: Command, cli: Cli): void {
   program
     .command('check')
-    .description('validate ferry.yml and every artifact (configs, secrets in clear, DAG folder) without building')
-    .option('--json', 'print the result as JSON')
-    .action(async (opts: { json?: boolean }) => {
+    .description('lint and test: DAG integrity, configs, dbt contracts and the tools configured under checks: in ferry.yml')
+    .option('--only <checks>', `comma-separated checks to run (${CHECK_IDS.join(', ')})`)
+    .option('--fail-on <level>', 'exit 1 on findings of this severity or worse: error, warning or never (default: checks.fail_on, else error)')
+    .option('--junit <file>', 'also write every finding as JUnit XML')
+    .option('--json', 'print the report as JSON')
+    .action(async (opts: { only?: string; failOn?: string; junit?: string; json?: boolean }) => {
       const ctx = openProject(program.opts<GlobalOptions>(), cli.runner);
-      const results = await Promise.all(enabledKinds(ctx.config).map(async (k) => ({ kind: k.name, problems: await k.validate(ctx) })));
-      const problems = results.flatMap((r) => r.problems);
-      if (opts.json) cli.io.out(JSON.stringify({ ok: problems.length === 0, config: ctx.config.file, kinds: results }, null, 2));
-      else report(cli.io, ctx.config.file, results);
-      if (problems.length) cli.exitCode = 1;
+      const only = opts.only?.split(',').map((s) => s.trim()).filter(Boolean);
+      for (const id of only ?? []) {
+        if (!CHECK_IDS.includes(id)) {
+          const guess = closest(id, CHECK_IDS);
+          fail('FERRY_INPUT', `unknown check "${id}"${guess ? `; did you mean "${guess}"?` : ''}`, { hint: `Checks: ${CHECK_IDS.join(', ')}.` });
+        }
+      }
+      const failOn = (opts.failOn ?? ctx.config.checks.fail_on) as FailOn;
+      if (!['error', 'warning', 'never'].includes(failOn)) fail('FERRY_INPUT', `--fail-on must be error, warning or never, got "${failOn}"`);
+      const report = await runChecks(ctx.config, cli.runner, { only });
+      if (opts.junit) {
+        fs.mkdirSync(path.dirname(path.resolve(opts.junit)), { recursive: true });
+        fs.writeFileSync(opts.junit, reportJunit(report));
+      }
+      cli.io.out(opts.json ? JSON.stringify(report, null, 2) : reportText(report, colors(cli.io)));
+      if (fails(report, failOn)) cli.exitCode = 1;
     });
-}
-
-function report(io: Io, file: string, results: { kind: string; problems: FerryError['problems'] }[]): void {
-  const c = colors(io);
-  io.out(`${c.green('✔')} ${file}`);
-  for (const r of results) {
-    io.out(`${r.problems.length ? c.red('✘') : c.green('✔')} ${r.kind}${r.problems.length ? `: ${r.problems.length} problem(s)` : ''}`);
-    for (const p of r.problems) io.out('    ' + formatProblem(p).replace(/\n/g, '\n    '));
-  }
 }
