@@ -529,8 +529,11 @@ export const CASES: Case[] = [
 function problemsIn(text: string): { code: string; where: string; line: string }[] {
   const out: { code: string; where: string; line: string }[] = [];
   for (const line of text.split('\n')) {
+    // `error CODE where: message` (errors), or `    where: error CODE message` (ferry check's findings).
     const m = /^(?:error |\s*)(FERRY_[A-Z_]+)(?: (.*?))?: /.exec(line);
+    const finding = /^\s+(\S.*?): (?:error|warning) (FERRY_[A-Z_]+) /.exec(line);
     if (m) out.push({ code: m[1]!, where: m[2] ?? '', line });
+    else if (finding) out.push({ code: finding[2]!, where: finding[1]!, line });
   }
   return out;
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { toProblems, type FerryConfig, type Runner } from '@ferry/core';
+import { ERROR_CODES, toProblems, type FerryConfig, type Runner } from '@ferry/core';
 import { CHECKS } from './registry.js';
 import { SEVERITY_ORDER, type CheckResult, type Finding, type Severity } from './types.js';
 
@@ -38,7 +38,7 @@ export async function runChecks(config: FerryConfig, runner: Runner, opts: { onl
         const outcome = await check.run({ config, runner, tmpDir });
         results.push({ id: check.id, title: check.title, ...outcome, findings: sortFindings(outcome.findings), durationMs: Date.now() - t0 });
       } catch (e) {
-        const findings: Finding[] = toProblems(e).map((p) => ({ check: check.id, rule: p.code, severity: 'error', message: p.message, hint: p.hint, file: p.location?.file, line: p.location?.line }));
+        const findings: Finding[] = toProblems(e).map((p) => ({ check: check.id, rule: p.code, severity: 'error', message: p.message, hint: p.hint ?? ERROR_CODES[p.code], file: p.location?.file, line: p.location?.line }));
         results.push({ id: check.id, title: check.title, findings, durationMs: Date.now() - t0 });
       }
     }

@@ -33,7 +33,7 @@ describe('ferry CLI', () => {
       const dir = copyExample();
       expect(await ferry(dir, 'check')).toMatchObject({ code: 0 });
       const check = JSON.parse((await ferry(dir, 'check', '--json')).out);
-      expect(check).toMatchObject({ ok: true });
+      expect(check).toMatchObject({ format: 'ferry.check/v1', project: 'data-platform', counts: { error: 0, warning: 0 } });
 
       const built = JSON.parse((await ferry(dir, 'build', '--json')).out);
       expect(built.id).toMatch(/^[0-9a-f]{64}$/);

@@ -1,3 +1,4 @@
+import { ERROR_CODES } from '@ferry/core';
 import { enabledKinds } from '@ferry/kinds';
 import type { Check, Finding } from '../types.js';
 
@@ -15,7 +16,7 @@ export const artifactsCheck: Check = {
     for (const kind of enabledKinds(ctx.config)) {
       if (kind.name === 'configs' || kind.name === 'dags') continue;
       for (const p of await kind.validate({ ...ctx, secret: () => undefined })) {
-        findings.push({ check: 'artifacts', rule: p.code, severity: p.severity ?? 'error', message: p.message, file: p.location?.file, line: p.location?.line, column: p.location?.column, hint: p.hint });
+        findings.push({ check: 'artifacts', rule: p.code, severity: p.severity ?? 'error', message: p.message, file: p.location?.file, line: p.location?.line, column: p.location?.column, hint: p.hint ?? ERROR_CODES[p.code] });
       }
     }
     return { findings };

@@ -1,3 +1,4 @@
+import { ERROR_CODES } from '@ferry/core';
 import { configsKind } from '@ferry/kinds';
 import type { Check } from '../types.js';
 
@@ -17,7 +18,7 @@ export const configsCheck: Check = {
         file: p.location?.file,
         line: p.location?.line,
         column: p.location?.column,
-        hint: p.hint,
+        hint: p.hint ?? ERROR_CODES[p.code],
       })),
     };
   },
