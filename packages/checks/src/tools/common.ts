@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FerryConfig, ToolConfig } from '@ferry/core';
-import type { CheckOutcome, Finding, Severity } from '../types.js';
+import type { CheckOutcome, Finding } from '../types.js';
 import { runTool, ToolMissing, type ToolRun } from './run-tool.js';
 
 /** The linters and test runners configured as `checks.<id>` with the common tool keys. */
@@ -91,22 +91,21 @@ export type Execution = { ok: true; run: ToolRun } | { ok: false; outcome: Check
  * Runs a tool (argv only, never a shell). A missing tool or a timeout
  * becomes the check's outcome (tool-missing / tool-failed); anything else is a result.
  */
-export async function execute(check: string, argv: string[], opts: { cwd: string; timeoutSeconds: number; tool: string; hintKey: ToolId | 'dbt'; env?: NodeJS.ProcessEnv }): Promise<Execution> {
+export async function execute(check: string, argv: string[], opts: { cwd: string; timeoutSeconds: number; tool: string; hintKey: ToolId | 'dbt' }): Promise<Execution> {
   try {
-    return { ok: true, run: await runTool(argv, { cwd: opts.cwd, timeoutSeconds: opts.timeoutSeconds, env: opts.env }) };
+    return { ok: true, run: await runTool(argv, { cwd: opts.cwd, timeoutSeconds: opts.timeoutSeconds }) };
   } catch (e) {
     if (e instanceof ToolMissing) return { ok: false, outcome: { findings: [missingFinding(check, opts.tool, [argv], opts.hintKey)] } };
-    if (e instanceof Error && /did not finish within/.test(e.message)) {
-      const message = `\`${showArgv(argv)}\` did not finish within ${opts.timeoutSeconds} s and was stopped`;
-      return { ok: false, outcome: { findings: [{ ...failedFinding(check, message), hint: `Raise checks.${check}.timeout in ferry.yml if it needs longer.` }] } };
-    }
+    const timeout = timedOut(check, argv, opts.timeoutSeconds, e);
+    if (timeout) return { ok: false, outcome: { findings: [timeout] } };
     throw e;
   }
 }
 
-/** A finding's severity: the configured one, or error for the classes of problem that always are. */
-export function severityOf(configured: 'error' | 'warning', alwaysError: boolean): Severity {
-  return alwaysError ? 'error' : configured;
+/** The tool-failed finding for a run that runTool stopped at its timeout, or undefined for any other error. */
+export function timedOut(check: string, argv: readonly string[], seconds: number, e: unknown): Finding | undefined {
+  if (!(e instanceof Error) || !/did not finish within/.test(e.message)) return undefined;
+  return { ...failedFinding(check, `\`${showArgv(argv)}\` did not finish within ${seconds} s and was stopped`), hint: `Raise checks.${check}.timeout in ferry.yml if it needs longer.` };
 }
 
 /** Whether a file is an executable on PATH (used to choose between pytest, pytest-3 and python3 -m pytest). */

@@ -1,18 +1,8 @@
-import type { Check } from '../types.js';
-
-// Placeholders: external tool checks land here, one file each.
-const pending = (id: string, title: string): Check => ({
-  id,
-  title,
-  notApplicable: (config) => ((config.checks as Record<string, unknown>)[id] ? 'not implemented yet' : `checks.${id} is not configured in ferry.yml`),
-  async run() {
-    return { findings: [] };
-  },
-});
-
-export const sqlfluffCheck = pending('sqlfluff', 'sqlfluff');
-export const yamllintCheck = pending('yamllint', 'yamllint');
-export const flake8Check = pending('flake8', 'flake8');
-export const ruffCheck = pending('ruff', 'ruff');
-export const pytestCheck = pending('pytest', 'pytest');
-export const dbtCheck = pending('dbt', 'dbt test / build');
+// External tools of lint-and-test: each runs without a shell and turns the
+// tool's machine-readable output into findings (see common.ts for the shared parts).
+export { sqlfluffCheck } from './sqlfluff.js';
+export { yamllintCheck } from './yamllint.js';
+export { flake8Check } from './flake8.js';
+export { ruffCheck } from './ruff.js';
+export { pytestCheck } from './pytest.js';
+export { dbtCheck } from './dbt.js';

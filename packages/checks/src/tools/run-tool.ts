@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 
 export interface ToolRun {
   code: number;
@@ -12,26 +12,51 @@ export class ToolMissing extends Error {
   }
 }
 
+const MAX_OUTPUT = 256 << 20;
+
 /**
  * Runs a tool without a shell (argv only, so paths and arguments from
  * ferry.yml are never interpreted), collecting its output. A non-zero exit is
- * a result, not an error: linters exit 1 when they find something.
+ * a result, not an error: linters exit 1 when they find something. The tool
+ * runs in its own process group so a timeout stops everything it started.
  */
 export function runTool(argv: string[], opts: { cwd: string; timeoutSeconds?: number; env?: NodeJS.ProcessEnv; input?: string }): Promise<ToolRun> {
   const [command, ...args] = argv;
   if (!command) throw new Error('runTool needs a command');
+  const timeout = opts.timeoutSeconds ?? 600;
   return new Promise((resolve, reject) => {
-    const child = execFile(
-      command,
-      args,
-      { cwd: opts.cwd, env: { ...process.env, ...opts.env }, maxBuffer: 256 << 20, timeout: (opts.timeoutSeconds ?? 600) * 1000, killSignal: 'SIGKILL', encoding: 'utf8' },
-      (err, stdout, stderr) => {
-        const e = err as (NodeJS.ErrnoException & { code?: string | number; killed?: boolean }) | null;
-        if (e && e.code === 'ENOENT') return reject(new ToolMissing(command));
-        if (e && e.killed) return reject(new Error(`${command} did not finish within ${opts.timeoutSeconds ?? 600} s and was stopped`));
-        resolve({ code: typeof e?.code === 'number' ? e.code : e ? 1 : 0, stdout, stderr });
-      },
-    );
-    if (opts.input !== undefined) child.stdin?.end(opts.input);
+    const child = spawn(command, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let size = 0;
+    let timedOut = false;
+    const keep = (into: Buffer[]) => (c: Buffer) => {
+      size += c.length;
+      if (size <= MAX_OUTPUT) into.push(c);
+    };
+    child.stdout.on('data', keep(out));
+    child.stderr.on('data', keep(err));
+    const killGroup = () => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup();
+    }, timeout * 1000);
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(e.code === 'ENOENT' ? new ToolMissing(command) : e);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (timedOut) return reject(new Error(`${command} did not finish within ${timeout} s and was stopped`));
+      resolve({ code: code ?? (signal ? 128 : 1), stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+    });
+    child.stdin.on('error', () => {}); // a tool that does not read its input closes the pipe early
+    child.stdin.end(opts.input ?? '');
   });
 }

@@ -1,5 +1,5 @@
 import type { Check, Finding } from '../types.js';
-import { execute, failedFinding, linterOutcome, notConfigured, pathArgs, pos, relFile, severityOf, showArgv, toolConfig } from './common.js';
+import { execute, failedFinding, linterOutcome, notConfigured, pathArgs, pos, relFile, showArgv, toolConfig } from './common.js';
 
 /** One violation as `sqlfluff lint --format json` writes it: 1.x (line_no/line_pos) or 2.x/3.x (start_line_no/start_line_pos, name, warning). */
 export interface SqlfluffViolation {
@@ -49,7 +49,7 @@ export function parseSqlfluff(results: SqlfluffFileResult[], opts: { root: strin
       const f: Finding = {
         check: 'sqlfluff',
         rule,
-        severity: always ? 'error' : v.warning ? 'warning' : severityOf(opts.severity, false),
+        severity: always ? 'error' : v.warning ? 'warning' : opts.severity,
         message: v.name ? `${description} (${v.name})` : description,
         file: relFile(opts.root, file.filepath),
         line: pos(v.start_line_no ?? v.line_no),
