@@ -23,4 +23,5 @@ if [ ! -e node_modules/tsx ]; then
   exit 1
 fi
 
-exec node --import tsx test/bench/dag-deploy.bench.ts "$@"
+node --import tsx test/bench/dag-deploy.bench.ts "$@"
+node --import tsx test/bench/dag-integrity.bench.ts
