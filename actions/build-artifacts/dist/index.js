@@ -42283,7 +42283,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _ferry_actions_runner__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5695);
-/* harmony import */ var _ferry_core__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7367);
+/* harmony import */ var _ferry_core__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4365);
 /* harmony import */ var _ferry_github__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(7567);
 /* harmony import */ var _ferry_github__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(2033);
 /* harmony import */ var _ferry_release__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7490);
@@ -42299,7 +42299,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 
 
 
-await (0,_ferry_actions_runner__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .C)('build-artifacts', async (runner) => {
+await (0,_ferry_actions_runner__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('build-artifacts', async (runner) => {
     const s = (0,_input_helper_js__WEBPACK_IMPORTED_MODULE_2__/* .readSettings */ .s)();
     const config = (0,_ferry_core__WEBPACK_IMPORTED_MODULE_3__/* .loadConfig */ .Z9)(node_path__WEBPACK_IMPORTED_MODULE_0___default().resolve(s.configPath));
     const secret = () => undefined; // builds never resolve secrets
@@ -42357,10 +42357,10 @@ function releaseSummary(m, dir, created, tag) {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  C: () => (/* binding */ runAction)
+  Cs: () => (/* binding */ runAction)
 });
 
-// UNUSED EXPORTS: notImplemented
+// UNUSED EXPORTS: ReportedFailure, notImplemented
 
 // EXTERNAL MODULE: ./node_modules/.pnpm/@actions+core@3.0.1/node_modules/@actions/core/lib/core.js + 19 modules
 var core = __nccwpck_require__(4786);
@@ -42433,6 +42433,13 @@ const esc = (s) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 
 /**
+ * A failure the action has already reported in full (annotations, summary):
+ * the step only needs to fail, with this message.
+ */
+class ReportedFailure extends Error {
+    name = 'ReportedFailure';
+}
+/**
  * Entry point of every action: runs `body`, turns any failure into
  * annotations, a summary table and a failed step (never a bare stack trace).
  */
@@ -42442,6 +42449,10 @@ async function runAction(name, body) {
         await body(runner);
     }
     catch (e) {
+        if (e instanceof ReportedFailure) {
+            core/* setFailed */.C1(`${name}: ${e.message}`);
+            return;
+        }
         const problems = (0,ferry_error/* toProblems */.ek)(e);
         runner.reportProblems(problems);
         core/* setFailed */.C1(`${name}: ${problems.map(ferry_error/* formatProblem */.Vw).join('\n')}`);
@@ -42464,7 +42475,7 @@ async function notImplemented(name, issue) {
 
 /***/ }),
 
-/***/ 7367:
+/***/ 4365:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -42492,7 +42503,54 @@ var paths = __nccwpck_require__(734);
 var locate = __nccwpck_require__(5513);
 // EXTERNAL MODULE: ./node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/classic/schemas.js + 17 modules
 var schemas = __nccwpck_require__(3653);
+;// CONCATENATED MODULE: ./packages/core/src/config/checks-schema.ts
+
+/**
+ * The `checks:` section of ferry.yml: what lint-and-test / `ferry check` run.
+ * DAG integrity, config and dbt-contract validation always run for declared
+ * artifacts; external tools run only when listed here.
+ */
+const severity = schemas/* enum */.k5n(['error', 'warning', 'off']);
+const relPaths = schemas/* array */.YOg(schemas/* string */.YjP().min(1)).min(1);
+const tool = (extra, what) => schemas/* strictObject */.rej({
+    paths: relPaths.describe('Files or folders to check, relative to the folder holding ferry.yml.'),
+    args: schemas/* array */.YOg(schemas/* string */.YjP()).default([]).describe('Extra arguments, passed as they are (never through a shell).'),
+    command: schemas/* array */.YOg(schemas/* string */.YjP().min(1)).min(1).optional().describe(`The command to run instead of the default ${what} (argv, e.g. ["python3", "-m", "pytest"]).`),
+    severity: schemas/* enum */.k5n(['error', 'warning']).default('error').describe('Severity of the findings this tool reports.'),
+    timeout: schemas/* int */.Whr().min(1).max(7200).default(600).describe('Seconds before the tool is stopped.'),
+    ...extra,
+});
+const ChecksSchema = schemas/* strictObject */.rej({
+    fail_on: schemas/* enum */.k5n(['error', 'warning', 'never']).default('error').describe('Fail on findings of this severity or worse (the action input and CLI option override it).'),
+    dags: schemas/* strictObject */.rej({
+        rules: schemas/* record */.g1P(schemas/* string */.YjP().regex(/^DAG\d{3}$/, 'rule ids look like DAG101'), severity)
+            .default({})
+            .describe('Severity per rule id (error, warning or off); rules not listed keep their defaults.'),
+        import_check: schemas/* union */.KCZ([schemas/* boolean */.zMY(), schemas/* literal */.euz('auto')])
+            .default('auto')
+            .describe('Also import every DAG file with Airflow (DagBag) when Airflow is importable: auto, true (required) or false.'),
+        python: schemas/* string */.YjP().min(1).default('python3').describe('Python interpreter used to parse DAG files.'),
+    })
+        .default({ rules: {}, import_check: 'auto', python: 'python3' })
+        .describe('DAG integrity: syntax, DAG ids, duplicate ids and policy rules, without Airflow installed.'),
+    sqlfluff: tool({ dialect: schemas/* string */.YjP().optional().describe('SQL dialect (otherwise from .sqlfluff).') }, 'sqlfluff lint').optional(),
+    yamllint: tool({ config: schemas/* string */.YjP().optional().describe('yamllint configuration file.') }, 'yamllint').optional(),
+    flake8: tool({}, 'flake8').optional(),
+    ruff: tool({}, 'ruff check').optional(),
+    pytest: tool({}, 'pytest').optional(),
+    dbt: schemas/* strictObject */.rej({
+        command: schemas/* array */.YOg(schemas/* string */.YjP().min(1)).min(1).default(['dbt', 'build']).describe('dbt command (argv), e.g. ["dbt", "test", "--target", "ci"].'),
+        project_dir: schemas/* string */.YjP().optional().describe('dbt project folder (default: artifacts.dbt.path).'),
+        run_results: schemas/* string */.YjP().default('target/run_results.json').describe('run_results.json written by the command, relative to the project folder.'),
+        timeout: schemas/* int */.Whr().min(1).max(7200).default(3600),
+    })
+        .optional()
+        .describe('Run dbt test / dbt build and report its run_results.json.'),
+})
+    .describe('What lint-and-test and `ferry check` run.');
+
 ;// CONCATENATED MODULE: ./packages/core/src/config/schema.ts
+
 
 /**
  * The ferry.yml schema: the single source for validation, TypeScript types and
@@ -42570,6 +42628,7 @@ const FerryConfigSchema = schemas/* strictObject */.rej({
         tag_prefix: schemas/* string */.YjP().default('ferry/').describe('Release tags are <tag_prefix><project>/<version>.'),
     })
         .default({ store: '.ferry/releases', tag_prefix: 'ferry/' }),
+    checks: ChecksSchema.default(ChecksSchema.parse({})),
 })
     .describe('ferry.yml: how a data project moves from development to production.');
 /** Artifact kinds in the order they are built and deployed. */
@@ -42701,6 +42760,11 @@ function resolve(raw, file, where) {
         artifacts.dbt = { ...a.dbt, dir: folder(a.dbt.path, ['artifacts', 'dbt', 'path']) };
     if (a.images)
         artifacts.images = a.images;
+    for (const name of ['sqlfluff', 'yamllint', 'flake8', 'ruff', 'pytest']) {
+        raw.checks[name]?.paths.forEach((p, i) => attempt(() => (0,paths/* resolveInside */.LI)(root, p, where(['checks', name, 'paths', i]))));
+    }
+    if (raw.checks.dbt?.project_dir)
+        attempt(() => (0,paths/* resolveInside */.LI)(root, raw.checks.dbt.project_dir, where(['checks', 'dbt', 'project_dir'])));
     const envs = raw.environments ?? defaultEnvironments(raw);
     const names = envs.map((e) => e.name);
     const anyProduction = envs.some((e) => e.production !== undefined);
@@ -42759,6 +42823,7 @@ function resolve(raw, file, where) {
         artifacts,
         environments,
         release: { store: external_node_path_default().resolve(root, raw.release.store), tagPrefix: raw.release.tag_prefix },
+        checks: raw.checks,
     };
 }
 /** The named environment, or FERRY_UNKNOWN_ENV with a suggestion. */
@@ -49113,8 +49178,8 @@ function linePos(counter, node) {
     return { line: p.line, column: p.col };
 }
 
-// EXTERNAL MODULE: ./packages/core/src/config/load.ts + 1 modules
-var load = __nccwpck_require__(7367);
+// EXTERNAL MODULE: ./packages/core/src/config/load.ts + 2 modules
+var load = __nccwpck_require__(4365);
 // EXTERNAL MODULE: ./packages/core/src/config/suggest.ts
 var suggest = __nccwpck_require__(2101);
 ;// CONCATENATED MODULE: ./packages/kinds/src/shared/select.ts
@@ -49593,6 +49658,7 @@ const KINDS = [configsKind, dagsKind, dbtKind, imagesKind];
 function enabledKinds(config) {
     return KINDS.filter((k) => k.enabled(config));
 }
+
 
 
 
@@ -52268,7 +52334,7 @@ exports.composeDoc = composeDoc;
 var Alias = __nccwpck_require__(5067);
 var identity = __nccwpck_require__(2485);
 var composeCollection = __nccwpck_require__(1191);
-var composeScalar = __nccwpck_require__(9748);
+var composeScalar = __nccwpck_require__(7367);
 var resolveEnd = __nccwpck_require__(698);
 var utilEmptyScalarPosition = __nccwpck_require__(1201);
 
@@ -52379,7 +52445,7 @@ exports.composeNode = composeNode;
 
 /***/ }),
 
-/***/ 9748:
+/***/ 7367:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -63661,14 +63727,17 @@ __nccwpck_require__.d(__webpack_exports__, {
   YOg: () => (/* binding */ array),
   zMY: () => (/* binding */ schemas_boolean),
   gMt: () => (/* binding */ discriminatedUnion),
+  k5n: () => (/* binding */ schemas_enum),
   Whr: () => (/* binding */ schemas_int),
   euz: () => (/* binding */ literal),
+  g1P: () => (/* binding */ record),
   rej: () => (/* binding */ strictObject),
   YjP: () => (/* binding */ schemas_string),
+  KCZ: () => (/* binding */ union),
   OZ5: () => (/* binding */ url)
 });
 
-// UNUSED EXPORTS: ZodAny, ZodBase64, ZodBase64URL, ZodBigInt, ZodBigIntFormat, ZodBoolean, ZodCIDRv4, ZodCIDRv6, ZodCUID, ZodCUID2, ZodCatch, ZodCodec, ZodCreditCard, ZodCustom, ZodCustomStringFormat, ZodDate, ZodE164, ZodEmail, ZodEmoji, ZodEnum, ZodExactOptional, ZodFile, ZodFunction, ZodGUID, ZodIBAN, ZodIPv4, ZodIPv6, ZodISODate, ZodISODateTime, ZodISODuration, ZodISOTime, ZodInstanceOf, ZodIntersection, ZodJWT, ZodKSUID, ZodLazy, ZodMAC, ZodMap, ZodNaN, ZodNanoID, ZodNever, ZodNonOptional, ZodNull, ZodNullable, ZodNumber, ZodNumberFormat, ZodPipe, ZodPrefault, ZodPreprocess, ZodPromise, ZodReadonly, ZodRecord, ZodSet, ZodString, ZodStringFormat, ZodSuccess, ZodSymbol, ZodTemplateLiteral, ZodTransform, ZodTuple, ZodType, ZodULID, ZodURL, ZodUUID, ZodUndefined, ZodUnion, ZodUnknown, ZodVoid, ZodXID, ZodXor, _ZodString, _default, _function, any, base64, base64url, bigint, catch, check, cidrv4, cidrv6, codec, creditCard, cuid, cuid2, currencyCode, custom, date, describe, e164, email, emoji, enum, exactOptional, file, float32, float64, function, guid, hash, hex, hostname, httpUrl, iban, instanceof, int32, int64, intersection, invertCodec, ipv4, ipv6, json, jwt, keyof, ksuid, lazy, looseObject, looseRecord, mac, map, meta, nan, nanoid, nativeEnum, never, nonoptional, null, nullable, nullish, number, object, optional, partialRecord, pipe, prefault, preprocess, promise, readonly, record, refine, set, stringFormat, stringbool, success, superRefine, symbol, templateLiteral, transform, tuple, uint32, uint64, ulid, undefined, union, unknown, uuid, uuidv4, uuidv6, uuidv7, void, xid, xor
+// UNUSED EXPORTS: ZodAny, ZodBase64, ZodBase64URL, ZodBigInt, ZodBigIntFormat, ZodBoolean, ZodCIDRv4, ZodCIDRv6, ZodCUID, ZodCUID2, ZodCatch, ZodCodec, ZodCreditCard, ZodCustom, ZodCustomStringFormat, ZodDate, ZodE164, ZodEmail, ZodEmoji, ZodEnum, ZodExactOptional, ZodFile, ZodFunction, ZodGUID, ZodIBAN, ZodIPv4, ZodIPv6, ZodISODate, ZodISODateTime, ZodISODuration, ZodISOTime, ZodInstanceOf, ZodIntersection, ZodJWT, ZodKSUID, ZodLazy, ZodMAC, ZodMap, ZodNaN, ZodNanoID, ZodNever, ZodNonOptional, ZodNull, ZodNullable, ZodNumber, ZodNumberFormat, ZodPipe, ZodPrefault, ZodPreprocess, ZodPromise, ZodReadonly, ZodRecord, ZodSet, ZodString, ZodStringFormat, ZodSuccess, ZodSymbol, ZodTemplateLiteral, ZodTransform, ZodTuple, ZodType, ZodULID, ZodURL, ZodUUID, ZodUndefined, ZodUnion, ZodUnknown, ZodVoid, ZodXID, ZodXor, _ZodString, _default, _function, any, base64, base64url, bigint, catch, check, cidrv4, cidrv6, codec, creditCard, cuid, cuid2, currencyCode, custom, date, describe, e164, email, emoji, exactOptional, file, float32, float64, function, guid, hash, hex, hostname, httpUrl, iban, instanceof, int32, int64, intersection, invertCodec, ipv4, ipv6, json, jwt, keyof, ksuid, lazy, looseObject, looseRecord, mac, map, meta, nan, nanoid, nativeEnum, never, nonoptional, null, nullable, nullish, number, object, optional, partialRecord, pipe, prefault, preprocess, promise, readonly, refine, set, stringFormat, stringbool, success, superRefine, symbol, templateLiteral, transform, tuple, uint32, uint64, ulid, undefined, unknown, uuid, uuidv4, uuidv6, uuidv7, void, xid, xor
 
 ;// CONCATENATED MODULE: ./node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/util.js
 
@@ -67443,13 +67512,13 @@ function handleTupleResults(itemResults, final, items, input, optoutStart) {
     }
     return final;
 }
-const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodRecord", (inst, def) => {
+const $ZodRecord = /*@__PURE__*/ $constructor("$ZodRecord", (inst, def) => {
     $ZodType.init(inst, def);
-    const memo = core.globalConfig.memoizer;
+    const memo = globalConfig.memoizer;
     memo?.attach(inst);
     inst._zod.parse = (payload, ctx) => {
         const input = payload.value;
-        if (!util.isPlainObject(input)) {
+        if (!isPlainObject(input)) {
             payload.issues.push({
                 expected: "record",
                 code: "invalid_type",
@@ -67478,7 +67547,7 @@ const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && 
                         payload.issues.push({
                             code: "invalid_key",
                             origin: "record",
-                            issues: keyResult.issues.map((iss) => util.finalizeIssue(iss, ctx, core.config())),
+                            issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config())),
                             input: key,
                             path: [key],
                             inst,
@@ -67492,14 +67561,14 @@ const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && 
                     if (result instanceof Promise) {
                         proms.push(result.then((result) => {
                             if (result.issues.length) {
-                                payload.issues.push(...util.prefixIssues(key, result.issues));
+                                payload.issues.push(...prefixIssues(key, result.issues));
                             }
                             payload.value[outKey] = result.value;
                         }));
                     }
                     else {
                         if (result.issues.length) {
-                            payload.issues.push(...util.prefixIssues(key, result.issues));
+                            payload.issues.push(...prefixIssues(key, result.issues));
                         }
                         payload.value[outKey] = result.value;
                     }
@@ -67545,7 +67614,7 @@ const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && 
                     throw new Error("Async schemas not supported in object keys currently");
                 }
                 // Numeric string fallback: if key is a numeric string and failed, retry with Number(key). This handles z.number(), z.literal([1, 2, 3]), and unions containing numeric literals
-                const checkNumericKey = typeof key === "string" && regexes.number.test(key) && keyResult.issues.length;
+                const checkNumericKey = typeof key === "string" && number.test(key) && keyResult.issues.length;
                 if (checkNumericKey) {
                     const retryResult = def.keyType._zod.run({ value: Number(key), issues: [] }, ctx);
                     if (retryResult instanceof Promise) {
@@ -67569,7 +67638,7 @@ const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && 
                         payload.issues.push({
                             code: "invalid_key",
                             origin: "record",
-                            issues: keyResult.issues.map((iss) => util.finalizeIssue(iss, ctx, core.config())),
+                            issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config())),
                             input: key,
                             path: [key],
                             inst,
@@ -67585,14 +67654,14 @@ const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && 
                 if (result instanceof Promise) {
                     proms.push(result.then((result) => {
                         if (result.issues.length) {
-                            payload.issues.push(...util.prefixIssues(key, result.issues));
+                            payload.issues.push(...prefixIssues(key, result.issues));
                         }
                         payload.value[outKey] = result.value;
                     }));
                 }
                 else {
                     if (result.issues.length) {
-                        payload.issues.push(...util.prefixIssues(key, result.issues));
+                        payload.issues.push(...prefixIssues(key, result.issues));
                     }
                     payload.value[outKey] = result.value;
                 }
@@ -67612,7 +67681,7 @@ const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && 
         }
         return payload;
     };
-})));
+});
 const $ZodMap = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodMap", (inst, def) => {
     $ZodType.init(inst, def);
     const memo = core.globalConfig.memoizer;
@@ -72683,14 +72752,14 @@ function tuple(items, _paramsOrRest, _params) {
         ...util.normalizeParams(params),
     });
 }
-const ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodRecord", (inst, def) => {
+const ZodRecord = /*@__PURE__*/ $constructor("ZodRecord", (inst, def) => {
     _ensureDefaultMemoizer();
-    core.$ZodRecord.init(inst, def);
+    $ZodRecord.init(inst, def);
     ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => processors.recordProcessor(inst, ctx, json, params);
+    inst._zod.processJSONSchema = (ctx, json, params) => recordProcessor(inst, ctx, json, params);
     inst.keyType = def.keyType;
     inst.valueType = def.valueType;
-})));
+});
 function record(keyType, valueType, params) {
     // v3-compat: z.record(valueType, params?) — defaults keyType to z.string()
     if (!valueType || !valueType._zod) {
@@ -72698,14 +72767,14 @@ function record(keyType, valueType, params) {
             type: "record",
             keyType: schemas_string(),
             valueType: keyType,
-            ...util.normalizeParams(valueType),
+            ...normalizeParams(valueType),
         });
     }
     return new ZodRecord({
         type: "record",
         keyType,
         valueType: valueType,
-        ...util.normalizeParams(params),
+        ...normalizeParams(params),
     });
 }
 // type alksjf = core.output<core.$ZodRecordKey>;

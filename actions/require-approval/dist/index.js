@@ -28376,7 +28376,7 @@ module.exports = {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _ferry_actions_runner__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6410);
 
-await (0,_ferry_actions_runner__WEBPACK_IMPORTED_MODULE_0__/* .notImplemented */ .S)('require-approval', 'tracked in ferry issue #6');
+await (0,_ferry_actions_runner__WEBPACK_IMPORTED_MODULE_0__/* .notImplemented */ .SJ)('require-approval', 'tracked in ferry issue #6');
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
@@ -28389,10 +28389,10 @@ __webpack_async_result__();
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  S: () => (/* binding */ notImplemented)
+  SJ: () => (/* binding */ notImplemented)
 });
 
-// UNUSED EXPORTS: runAction
+// UNUSED EXPORTS: ReportedFailure, runAction
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
@@ -31513,6 +31513,13 @@ const esc = (s) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 
 /**
+ * A failure the action has already reported in full (annotations, summary):
+ * the step only needs to fail, with this message.
+ */
+class ReportedFailure extends Error {
+    name = 'ReportedFailure';
+}
+/**
  * Entry point of every action: runs `body`, turns any failure into
  * annotations, a summary table and a failed step (never a bare stack trace).
  */
@@ -31522,6 +31529,10 @@ async function runAction(name, body) {
         await body(runner);
     }
     catch (e) {
+        if (e instanceof ReportedFailure) {
+            setFailed(`${name}: ${e.message}`);
+            return;
+        }
         const problems = toProblems(e);
         runner.reportProblems(problems);
         setFailed(`${name}: ${problems.map(formatProblem).join('\n')}`);

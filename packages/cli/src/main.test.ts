@@ -90,6 +90,22 @@ describe('ferry CLI', () => {
     }
   }, 60_000);
 
+  it('check: exit code by severity, --fail-on, --junit, --only', async () => {
+    const dir = copyExample();
+    fs.writeFileSync(path.join(dir, 'dags/now.py'), 'import datetime\nfrom airflow import DAG\nwith DAG("now", start_date=datetime.datetime.now(), schedule=None, catchup=False, tags=["x"], default_args={"owner": "o", "retries": 1}):\n    pass\n');
+    const r = await ferry(dir, 'check', '--junit', path.join(dir, 'out/junit.xml'));
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/✘ DAG integrity: 1 error/);
+    expect(r.out).toMatch(/dags\/now\.py:3:\d+: error DAG104 /);
+    expect(fs.readFileSync(path.join(dir, 'out/junit.xml'), 'utf8')).toContain('DAG104');
+    expect((await ferry(dir, 'check', '--fail-on', 'never')).code).toBe(0);
+    const only = JSON.parse((await ferry(dir, 'check', '--only', 'configs', '--json')).out);
+    expect(only.checks.map((c: { id: string }) => c.id)).toEqual(['configs']);
+    const bad = await ferry(dir, 'check', '--only', 'dag');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/FERRY_INPUT.*did you mean "dags"/);
+  });
+
   it('says what is wrong with usage and unknown environments', async () => {
     const dir = copyExample();
     expect((await ferry(dir, 'deploy')).code).toBe(2);

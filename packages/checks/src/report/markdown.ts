@@ -2,7 +2,8 @@ import type { CheckReport } from '../run-checks.js';
 import type { CheckResult, Finding } from '../types.js';
 
 const ICON = { error: '❌', warning: '⚠️', info: 'ℹ️' } as const;
-const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+// Table cells: pipes would split the cell, and <words> would be read as HTML tags and vanish.
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 
 export function where(f: Pick<Finding, 'file' | 'line' | 'column'>): string {
   if (!f.file) return '';
@@ -38,15 +39,17 @@ export function reportMarkdown(report: CheckReport, opts: { maxBytes?: number; p
   const maxBytes = opts.maxBytes ?? 900 * 1024;
   const perCheck = opts.perCheck ?? 20;
   const all = opts.fullReport ? ` (all of them are in \`${opts.fullReport}\`)` : '';
+  const unconfigured = report.checks.filter((r) => r.skipped && /is not configured/.test(r.skipped));
   const out: string[] = [
     `### ferry lint-and-test: ${headline(report)}`,
     '',
     '| check | result | errors | warnings | time |',
     '|---|---|---:|---:|---:|',
-    ...report.checks.map((r) => {
+    ...report.checks.filter((r) => !unconfigured.includes(r)).map((r) => {
       const c = countsOf(r.findings);
       return `| ${esc(r.title)} | ${status(r)} | ${r.skipped ? '' : c.error} | ${r.skipped ? '' : c.warning} | ${r.skipped ? '' : `${(r.durationMs / 1000).toFixed(1)} s`} |`;
     }),
+    ...(unconfigured.length ? [`| ${unconfigured.map((r) => esc(r.title)).join(', ')} | ⏭️ not configured (see \`checks:\` in ferry.yml) | | | |`] : []),
     '',
   ];
   let bytes = Buffer.byteLength(out.join('\n'));

@@ -43,8 +43,8 @@ describe('report', () => {
     expect(md).toContain('### ferry lint-and-test: 1 error, 1 warning');
     expect(md).toContain('| DAG integrity | ❌ failed | 1 | 1 | 1.2 s |');
     expect(md).toContain('| Configs | ✅ passed | 0 | 0 | 0.0 s |');
-    expect(md).toContain('| sqlfluff | ⏭️ skipped: checks.sqlfluff is not configured in ferry.yml |  |  |  |');
-    expect(md).toContain('| ❌ | `dags/f00001.py:2:5` | `DAG101` | problem 1 with \\| pipes');
+    expect(md).toContain('| sqlfluff | ⏭️ not configured (see `checks:` in ferry.yml) | | | |');
+    expect(md).toContain('| ❌ | `dags/f00001.py:2:5` | `DAG101` | problem 1 with \\| pipes and &lt;xml&gt; &amp; "quotes"');
   });
 
   it('stays under the size limit and says how many findings it left out', () => {
