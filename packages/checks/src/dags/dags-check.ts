@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { closest, type FerryConfig } from '@ferry/core';
+import { closest, runTool, ToolMissing, type FerryConfig } from '@ferry/core';
 import { selectFiles } from '@ferry/kinds';
-import { runTool, ToolMissing } from '../tools/run-tool.js';
 import type { Check, CheckContext, CheckOutcome, Finding } from '../types.js';
 import { airflowIgnored } from './airflowignore.js';
 import { DAG_IMPORT_PY } from './dag-facts-script.js';

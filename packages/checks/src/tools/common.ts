@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { FerryConfig, ToolConfig } from '@ferry/core';
+import { runTool, ToolMissing, type FerryConfig, type ToolConfig, type ToolRun } from '@ferry/core';
 import type { CheckOutcome, Finding } from '../types.js';
-import { runTool, ToolMissing, type ToolRun } from './run-tool.js';
 
 /** The linters and test runners configured as `checks.<id>` with the common tool keys. */
 export type ToolId = 'sqlfluff' | 'yamllint' | 'flake8' | 'ruff' | 'pytest';

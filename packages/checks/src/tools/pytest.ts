@@ -3,7 +3,7 @@ import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import type { Check, Finding } from '../types.js';
 import { failedFinding, missingFinding, notConfigured, onPath, pathArgs, pos, relFile, showArgv, timedOut, toolConfig } from './common.js';
-import { runTool, ToolMissing, type ToolRun } from './run-tool.js';
+import { runTool, ToolMissing, type ToolRun } from '@ferry/core';
 
 /**
  * How to run pytest, in order of preference: the configured command, then

@@ -1,0 +1,1 @@
+export { runTool, ToolMissing, type ToolRun } from './run-tool.js';
