@@ -9,6 +9,8 @@ export interface DeploySettings extends EnvironmentSettings {
   rollback: boolean;
   rollbackTo?: string;
   environmentUrl?: string;
+  approvedPlan?: string;
+  comment: boolean;
 }
 
 export function readSettings(runner: Runner): DeploySettings {
@@ -20,6 +22,8 @@ export function readSettings(runner: Runner): DeploySettings {
     rollback: inputs.boolean('rollback'),
     rollbackTo: inputs.string('rollback-to'),
     environmentUrl: inputs.string('environment-url'),
+    approvedPlan: inputs.string('approved-plan'),
+    comment: inputs.boolean('comment'),
   };
   if (s.rollback && (s.releasePath || s.releaseId)) fail('FERRY_INPUT', 'rollback: true redeploys an earlier release; do not also give release-path or release-id', { hint: 'Use rollback-to to pick the release.' });
   if (s.rollbackTo && !s.rollback) fail('FERRY_INPUT', 'rollback-to needs rollback: true');

@@ -3,12 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { runAction } from '@ferry/actions-runner';
 import { actionDeployContext, releaseFromInputs } from '@ferry/actions-runner/deploy';
+import { FerryError } from '@ferry/core';
 import { applyPlan, planDeploy, planMarkdown, planRollback } from '@ferry/deploy';
+import { commentPlan } from './comment.js';
 import { readSettings } from './input-helper.js';
 
 await runAction('deploy-env', async (runner) => {
   const s = readSettings(runner);
-  const ctx = { ...actionDeployContext(runner, s), environmentUrl: s.environmentUrl };
+  const ctx = { ...actionDeployContext(runner, s), environmentUrl: s.environmentUrl, approvedPlan: s.approvedPlan };
   const planned = s.rollback ? await planRollback(ctx, s.environment, s.rollbackTo) : await planDeploy(ctx, s.environment, await releaseFromInputs(ctx, s.releasePath, s.releaseId));
   const { plan } = planned;
 
@@ -20,6 +22,9 @@ await runAction('deploy-env', async (runner) => {
   runner.setOutput('release-id', plan.release.id);
   runner.setOutput('version', plan.release.version);
   runner.setOutput('previous-release-id', plan.current?.id ?? '');
+  runner.setOutput('plan-digest', plan.approval.digest);
+  runner.setOutput('approval-required', String(plan.approval.required));
+  if (s.comment) await commentPlan(runner, s, plan);
 
   if (s.dryRun) {
     runner.setOutput('changed', String(plan.changed));
@@ -30,7 +35,7 @@ await runAction('deploy-env', async (runner) => {
   const result = await applyPlan(ctx, planned).catch((e: unknown) => {
     // Later steps (alerts, rollbacks) read these even when this step failed.
     runner.setOutput('changed', 'false');
-    runner.setOutput('status', plan.promotion.ok ? 'failed' : 'refused');
+    runner.setOutput('status', !plan.promotion.ok ? 'refused' : e instanceof FerryError && e.code === 'FERRY_APPROVAL_REQUIRED' ? 'approval-required' : 'failed');
     throw e;
   });
   runner.setOutput('changed', String(result.changed));

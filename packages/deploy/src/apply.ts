@@ -27,6 +27,16 @@ export async function applyPlan(ctx: DeployContext, planned: PlannedDeploy): Pro
   if (!plan.promotion.ok) {
     throw new FerryError(problem('FERRY_PROMOTION_UNVERIFIED', plan.promotion.detail, { hint: `Deploy release ${plan.release.id.slice(0, 12)} to ${plan.promotion.requires} and verify it there (smoke-test / ferry verify ${plan.promotion.requires}) first.` }));
   }
+  if (plan.approval.required) {
+    const given = ctx.approvedPlan?.trim().toLowerCase();
+    if (!given || given.length < 12 || !plan.approval.digest.startsWith(given)) {
+      throw new FerryError(
+        problem('FERRY_APPROVAL_REQUIRED', `plan ${plan.approval.digest.slice(0, 12)} needs approval: ${plan.approval.reason}${given ? ` (the approval given names plan ${given.slice(0, 12)})` : ''}`, {
+          hint: `Review the plan, then apply exactly this plan with --approve ${plan.approval.digest} (CLI) or approved-plan: ${plan.approval.digest} (deploy-env). A changed plan needs a new approval.`,
+        }),
+      );
+    }
+  }
   const now = await currentDeployment(ledger, plan.environment);
   if ((now?.id ?? null) !== (plan.current?.deploymentId ?? null)) {
     throw new FerryError(problem('FERRY_LEDGER', `the plan is stale: ${plan.environment} changed since it was made (now deployment ${now?.id ?? 'none'})`, { hint: 'Plan again.' }));
@@ -60,7 +70,7 @@ export async function applyPlan(ctx: DeployContext, planned: PlannedDeploy): Pro
       const artifact = m.artifacts.find((a) => a.kind === kp.kind)!;
       const previous = planned.previous?.manifest.artifacts.find((a) => a.kind === kp.kind);
       runner.debug(`stage ${kp.kind}${kp.target ? ` → ${kp.target}` : ''}`);
-      const s = await kindOf(ctx, kp.kind).stage(ctx, { env, release, artifact, previous }, kp);
+      const s = await kindOf(ctx, kp.kind).stage(ctx, { env, release, artifact, previous, previousRelease: planned.previous }, kp);
       staged.push(s);
       for (const k of Object.keys(stats) as (keyof ApplyStats)[]) stats[k] += s.stats[k];
     }

@@ -9,6 +9,8 @@ export interface DeployContext extends KindContext {
   logUrl?: string;
   /** Overrides the environment's `url` from ferry.yml on the deployment record. */
   environmentUrl?: string;
+  /** Digest (or a prefix of at least 12 characters) of the plan an approver approved; needed when the plan requires approval. */
+  approvedPlan?: string;
   /** The artifact kinds to use (default: all of ferry's); tests swap in failing ones. */
   kinds?: readonly ArtifactKind[];
 }

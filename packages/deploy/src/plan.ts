@@ -1,4 +1,4 @@
-import { fail, getEnvironment, type ArtifactKind, type ChangeAction, type DeploymentRecord, type KindPlan, type Plan, type ReleaseArtifact, type StoredRelease } from '@ferry/core';
+import { canonicalJson, fail, getEnvironment, sha256, type ArtifactKind, type ChangeAction, type DeploymentRecord, type KindPlan, type Plan, type ReleaseArtifact, type StoredRelease } from '@ferry/core';
 import { KINDS } from '@ferry/kinds';
 import { currentDeployment } from '@ferry/ledger';
 import type { DeployContext } from './context.js';
@@ -49,7 +49,7 @@ export async function planDeploy(
   for (const artifact of m.artifacts) {
     const kind = kindOf(ctx, artifact.kind);
     const prevArtifact: ReleaseArtifact | undefined = previous?.manifest.artifacts.find((a) => a.kind === artifact.kind);
-    kinds.push(await kind.plan(ctx, { env, release, artifact, previous: prevArtifact }));
+    kinds.push(await kind.plan(ctx, { env, release, artifact, previous: prevArtifact, previousRelease: previous }));
   }
   const counts: Record<ChangeAction, number> = { create: 0, update: 0, delete: 0, noop: 0 };
   for (const k of kinds) {
@@ -61,7 +61,7 @@ export async function planDeploy(
   const changed = fileChanges || current?.releaseId !== m.id;
   for (const k of kinds) warnings.push(...k.notes.filter((n) => /unfinished|plain folder/.test(n)));
   if (!promotion.ok) runner.debug(promotion.detail);
-  const plan: Plan = {
+  const unapproved: Omit<Plan, 'approval'> = {
     format: 'ferry.plan/v1',
     project: config.project,
     environment: env.name,
@@ -74,6 +74,15 @@ export async function planDeploy(
     kinds,
     promotion,
     warnings,
+  };
+  const destructive = kinds.flatMap((k) => k.destructive ?? []);
+  const plan: Plan = {
+    ...unapproved,
+    approval: {
+      required: env.requiresApproval && destructive.length > 0,
+      reason: destructive.length ? `${destructive.join('; ')}${env.requiresApproval ? ` in ${env.name}, which requires approval` : ''}` : 'nothing that cannot be rolled back',
+      digest: sha256(canonicalJson(unapproved)),
+    },
   };
   return { plan, release, current, previous, rollbackOf: opts.rollbackOf };
 }

@@ -23,9 +23,10 @@ export function registerDeploy(program: Command, cli: Cli): void {
     .description('plan, then apply a release to <env> atomically and record it in the ledger')
     .option('--release <id|path>', 'release id (or prefix) in the store, or a release folder; default: build the working tree')
     .option('--dry-run', 'plan only')
+    .option('--approve <digest>', 'apply only if the plan is the one approved (its digest, printed with plans that need approval)')
     .option('--json', 'print the plan and result as JSON')
-    .action(async (envName: string, opts: { release?: string; dryRun?: boolean; json?: boolean }) => {
-      const ctx = openProject(program.opts<GlobalOptions>(), cli.runner);
+    .action(async (envName: string, opts: { release?: string; dryRun?: boolean; json?: boolean; approve?: string }) => {
+      const ctx = { ...openProject(program.opts<GlobalOptions>(), cli.runner), approvedPlan: opts.approve };
       getEnvironment(ctx.config, envName); // before building anything
       const planned = await planDeploy(ctx, envName, await resolveRelease(ctx, opts.release));
       await run(cli, ctx, planned, opts);
@@ -36,9 +37,10 @@ export function registerDeploy(program: Command, cli: Cli): void {
     .description("redeploy <env>'s previous successful release (or --to a release it ran before)")
     .option('--to <id>', 'release id (or prefix) the environment ran successfully before')
     .option('--dry-run', 'plan only')
+    .option('--approve <digest>', 'apply only if the plan is the one approved (its digest)')
     .option('--json', 'print the plan and result as JSON')
-    .action(async (envName: string, opts: { to?: string; dryRun?: boolean; json?: boolean }) => {
-      const ctx = openProject(program.opts<GlobalOptions>(), cli.runner);
+    .action(async (envName: string, opts: { to?: string; dryRun?: boolean; json?: boolean; approve?: string }) => {
+      const ctx = { ...openProject(program.opts<GlobalOptions>(), cli.runner), approvedPlan: opts.approve };
       await run(cli, ctx, await planRollback(ctx, envName, opts.to), opts);
     });
 }

@@ -12,6 +12,7 @@ import {
   type ConfigsArtifact,
   type DagsArtifact,
   type DbtArtifact,
+  type DbtTargetConfig,
   type EnvironmentConfig,
   type ImageArtifact,
   type RawFerryConfig,
@@ -28,8 +29,11 @@ export interface Environment {
   index: number;
   requires?: string;
   production: boolean;
+  requiresApproval: boolean;
   url?: string;
   targets: Partial<Record<TargetedKind, ResolvedTarget>>;
+  /** Where dbt runs for this environment; absent: dbt models are not deployed here. */
+  dbt?: DbtTargetConfig & { profilesDir?: string };
 }
 
 export interface FerryConfig {
@@ -195,6 +199,9 @@ function resolve(raw: RawFerryConfig, file: string, where: (p: KeyPath, key?: st
         });
       }
     }
+    if (e.targets.dbt && !a.dbt) {
+      problems.push({ code: 'FERRY_CONFIG_INVALID', message: `environment "${e.name}" has a dbt target, but artifacts.dbt is not declared`, location: where([...p, 'targets', 'dbt']), hint: 'Declare artifacts.dbt (the dbt project folder) or remove the target.' });
+    }
     const targets: Environment['targets'] = {};
     for (const kind of TARGETED_KINDS) {
       const t = e.targets[kind];
@@ -218,8 +225,10 @@ function resolve(raw: RawFerryConfig, file: string, where: (p: KeyPath, key?: st
       index,
       requires: e.requires,
       production: anyProduction ? e.production === true : index === envs.length - 1,
+      requiresApproval: e.requires_approval ?? false,
       url: e.url,
       targets,
+      ...(e.targets.dbt ? { dbt: { ...e.targets.dbt, ...(e.targets.dbt.profiles_dir ? { profilesDir: path.resolve(root, e.targets.dbt.profiles_dir) } : {}) } } : {}),
     };
   });
 

@@ -54,8 +54,31 @@ export const ConfigsArtifactSchema = z
 export const DbtArtifactSchema = z
   .strictObject({
     path: relPath.describe('The dbt project folder (holds dbt_project.yml).'),
+    compile: z
+      .strictObject({
+        command: z
+          .array(z.string().min(1))
+          .min(1)
+          .default(['dbt', 'compile'])
+          .describe('Command (argv, run in the project folder, never through a shell) that writes target/manifest.json and compiled SQL, e.g. ["dbt", "compile", "--target", "ci"]. dbt is installed by your workflow.'),
+        target_path: z.string().min(1).default('target').describe("dbt's target-path, relative to the project folder."),
+        timeout: z.int().min(1).max(7200).default(1800),
+      })
+      .optional()
+      .describe('Build step: without it, releases version the dbt sources only and deploys cannot plan model changes.'),
   })
-  .describe('dbt project: versioned in the release (execution arrives in a later version).');
+  .describe('dbt project: sources, manifest and compiled SQL in every release; deployed by running dbt for the planned models.');
+
+export const DbtTargetSchema = z
+  .strictObject({
+    kind: z.literal('dbt').describe('Run dbt against this environment.'),
+    target: z.string().min(1).describe('dbt --target (the profile output for this environment).'),
+    command: z.array(z.string().min(1)).min(1).default(['dbt']).describe('The dbt executable (argv), e.g. ["dbt"] or ["uv", "run", "dbt"].'),
+    profiles_dir: z.string().optional().describe('--profiles-dir (relative to the folder holding ferry.yml); default: dbt\'s own lookup (DBT_PROFILES_DIR, ~/.dbt).'),
+    args: z.array(z.string()).default([]).describe('Extra arguments for every dbt invocation.'),
+    timeout: z.int().min(1).max(86400).default(7200).describe('Seconds before one dbt invocation is stopped.'),
+  })
+  .describe('dbt target');
 
 export const ImageArtifactSchema = z.strictObject({
   name: name.describe('Short name used in plans and releases.'),
@@ -66,11 +89,16 @@ export const EnvironmentSchema = z.strictObject({
   name: name.describe('Environment name; also the GitHub environment name.'),
   requires: name.optional().describe('Only releases deployed and verified in this (earlier) environment may be deployed here.'),
   production: z.boolean().optional().describe('Marks the production environment (defaults to true for the last environment).'),
+  requires_approval: z
+    .boolean()
+    .optional()
+    .describe('Plans with destructive steps here (dbt full refreshes) must be approved: deploy with the plan digest (`--approve` / `approved-plan`).'),
   url: z.url().optional().describe('Where the environment can be seen (shown on the GitHub deployment).'),
   targets: z
     .strictObject({
       dags: TargetSchema.optional(),
       configs: TargetSchema.optional(),
+      dbt: DbtTargetSchema.optional(),
     })
     .default({})
     .describe('Where each artifact kind is deployed in this environment.'),
@@ -111,6 +139,7 @@ export type EnvironmentConfig = z.output<typeof EnvironmentSchema>;
 export type DagsArtifact = z.output<typeof DagsArtifactSchema>;
 export type ConfigsArtifact = z.output<typeof ConfigsArtifactSchema>;
 export type DbtArtifact = z.output<typeof DbtArtifactSchema>;
+export type DbtTargetConfig = z.output<typeof DbtTargetSchema>;
 export type ImageArtifact = z.output<typeof ImageArtifactSchema>;
 
 /** Artifact kinds in the order they are built and deployed. */

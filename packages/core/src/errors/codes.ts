@@ -36,6 +36,7 @@ export const ERROR_CODES = {
   FERRY_TAG_EXISTS: 'A tag of that name points at another commit; choose another version or delete the tag.',
   // deploy
   FERRY_PROMOTION_UNVERIFIED: 'Deploy this release to the required environment and verify it there first.',
+  FERRY_APPROVAL_REQUIRED: 'Apply the plan with the digest of the plan that was approved.',
   FERRY_NOT_DEPLOYED: 'Deploy a release to this environment first.',
   FERRY_NOTHING_TO_ROLLBACK: 'The environment has no earlier successful release to return to.',
   FERRY_TARGET_IO: 'Check that the target path is writable and on a local filesystem.',

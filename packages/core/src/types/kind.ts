@@ -28,6 +28,8 @@ export interface DeployInput {
   artifact: ReleaseArtifact;
   /** The same kind's artifact in the release the environment runs now, if known. */
   previous?: ReleaseArtifact;
+  /** That release itself (its folder holds the previous bundles), if it is in the store. */
+  previousRelease?: StoredRelease;
 }
 
 /**
@@ -55,4 +57,6 @@ export interface ArtifactKind {
   stage(ctx: KindContext, input: DeployInput, plan: KindPlan): Promise<Staged>;
   /** Problems with what the environment holds now, compared with `artifact`. */
   verify(ctx: KindContext, input: DeployInput): Promise<Problem[]>;
+  /** Lines for the plan's Markdown and terminal renderings beyond the generic table (e.g. dbt's model changes). */
+  describePlan?(plan: KindPlan): { markdown: string[]; text: string[] };
 }

@@ -22,6 +22,10 @@ export interface KindPlan {
   changes: Change[];
   unchanged: number;
   notes: string[];
+  /** Steps that cannot be undone by a rollback (e.g. dbt full refreshes); they need approval where the environment requires it. */
+  destructive?: string[];
+  /** Kind-specific plan data (e.g. the dbt diff and invocations), rendered by the kind itself. */
+  details?: unknown;
 }
 
 export interface ReleaseRef {
@@ -48,5 +52,10 @@ export interface Plan {
   counts: Record<ChangeAction, number>;
   kinds: KindPlan[];
   promotion: { requires?: string; ok: boolean; detail: string };
+  /**
+   * Whether this exact plan must be approved before apply, and its digest:
+   * sha256 of the plan without this field, so an approval names one plan.
+   */
+  approval: { required: boolean; reason: string; digest: string };
   warnings: string[];
 }
