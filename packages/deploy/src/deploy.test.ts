@@ -218,6 +218,30 @@ describe('deploy', () => {
     expect(plan.plan.promotion.detail).toMatch(/failed verification/);
   });
 
+  it('applies a plan with destructive steps in a requires_approval environment only with that plan\'s digest', async () => {
+    const destructiveKinds: ArtifactKind[] = KINDS.map((k) =>
+      k.name === 'dags' ? { ...k, plan: async (...args) => ({ ...(await k.plan(...args)), destructive: ['full refresh of fct_orders'] }) } : k,
+    );
+    const t = setup(destructiveKinds);
+    fs.writeFileSync(path.join(t.dir, 'ferry.yml'), FERRY_YML.replace('  - name: dev\n', '  - name: dev\n    requires_approval: true\n'));
+    const ctx = { ...t.ctx, config: loadConfig(path.join(t.dir, 'ferry.yml')) };
+    const release = await buildRelease(ctx);
+    const planned = await planDeploy(ctx, 'dev', release);
+    expect(planned.plan.approval).toMatchObject({ required: true, reason: 'full refresh of fct_orders in dev, which requires approval' });
+    expect(planned.plan.approval.digest).toMatch(/^[0-9a-f]{64}$/);
+    expect(planMarkdown(planned.plan)).toContain(`Plan digest \`${planned.plan.approval.digest}\``);
+    await expect(applyPlan(ctx, planned)).rejects.toMatchObject({ code: 'FERRY_APPROVAL_REQUIRED' });
+    await expect(applyPlan({ ...ctx, approvedPlan: 'f'.repeat(64) }, planned)).rejects.toThrow(/the approval given names plan ffffffffffff/);
+    expect(fs.existsSync(path.join(t.dir, 'live/dev'))).toBe(false);
+    // The same plan again has the same digest: an approval survives re-planning an unchanged state.
+    expect((await planDeploy(ctx, 'dev', release)).plan.approval.digest).toBe(planned.plan.approval.digest);
+    await applyPlan({ ...ctx, approvedPlan: planned.plan.approval.digest.slice(0, 16) }, planned);
+    expect(t.live('dev', 'dags/a.py')).toBe('A = 1\n');
+    // Without requires_approval the step is only reported.
+    const staging = await planDeploy(ctx, 'staging', release);
+    expect(staging.plan.approval).toMatchObject({ required: false, reason: 'full refresh of fct_orders' });
+  });
+
   it('reports status per environment', async () => {
     const t = setup();
     await t.deploy('dev');
