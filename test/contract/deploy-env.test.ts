@@ -209,4 +209,32 @@ describe('deploy-env (committed bundle)', () => {
     expect(smoke.code).toBe(0);
     expect(smoke.outputs).toMatchObject({ verified: 'true', 'deployment-id': String(seeded.id), 'release-id': b['release-id'] });
   });
+
+  it('keeps the plan as one pull-request comment, updated on each push', async () => {
+    const cwd = exampleWorkspace();
+    const client = gh();
+    const pr = client.state.issues.length + 1;
+    await fetch(`${client.url}/repos/acme/data/issues`, { method: 'POST', headers: { authorization: 'token test-token', 'content-type': 'application/json' }, body: JSON.stringify({ title: 'feature' }) });
+    const onPr = (extra: Record<string, string> = {}) =>
+      runAction('deploy-env', {
+        cwd,
+        apiUrl: client.url,
+        inputs: { environment: 'prod', 'dry-run': 'true', comment: 'true', secrets: JSON.stringify(SECRETS), ...extra },
+        env: { GITHUB_EVENT_NAME: 'pull_request', GITHUB_REF: `refs/pull/${pr}/merge` },
+        event: { action: 'synchronize', number: pr, pull_request: { number: pr } },
+      });
+    const b = await build(cwd);
+    const first = await onPr({ 'release-path': b['release-path']! });
+    expect(first.code).toBe(0);
+    expect(first.outputs['comment-url']).toMatch(/#issuecomment-\d+$/);
+    commitChange(cwd, 'dags/weekly_kpi_report.py', '\n# tweak\n');
+    const again = await onPr({ 'release-path': (await build(cwd))['release-path']! });
+    expect(again.outputs['comment-url']).toBe(first.outputs['comment-url']);
+    const comments = client.state.comments.filter((c) => c.issueNumber === pr);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]!.body).toContain('### ferry plan: data-platform → prod');
+    expect(comments[0]!.body).toContain('Refused by the promotion rule');
+    expect(client.state.deployments).toEqual([]);
+  });
 });
+

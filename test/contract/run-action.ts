@@ -33,6 +33,8 @@ export interface RunOptions {
   cwd: string;
   /** GITHUB_API_URL: the test server's url. */
   apiUrl: string;
+  /** The event payload (default: a push to GITHUB_REF); set GITHUB_EVENT_NAME in `env` to match. */
+  event?: Record<string, unknown>;
 }
 
 /** One `::name k=v,...::message` line from stdout. */
@@ -92,7 +94,7 @@ export async function runAction(name: string, opts: RunOptions): Promise<RunResu
   fs.mkdirSync(path.join(temp, 'runner-temp'));
   const sha = opts.env?.GITHUB_SHA ?? headOf(opts.cwd);
   const ref = opts.env?.GITHUB_REF ?? 'refs/heads/main';
-  fs.writeFileSync(files.event, JSON.stringify(pushEvent(sha, ref)));
+  fs.writeFileSync(files.event, JSON.stringify(opts.event ?? pushEvent(sha, ref)));
 
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',

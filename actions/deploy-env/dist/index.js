@@ -42211,6 +42211,82 @@ module.exports = {
 
 /***/ }),
 
+/***/ 9607:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  B: () => (/* binding */ commentPlan)
+});
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+var external_node_fs_default = /*#__PURE__*/__nccwpck_require__.n(external_node_fs_);
+// EXTERNAL MODULE: ./packages/github/src/client.ts + 24 modules
+var client = __nccwpck_require__(2033);
+;// CONCATENATED MODULE: ./packages/github/src/pr-comment.ts
+
+
+/** The pull request a workflow run is about, from its event file; undefined for other events. */
+function pullRequestNumber(eventPath = process.env.GITHUB_EVENT_PATH) {
+    if (!eventPath || !external_node_fs_default().existsSync(eventPath))
+        return undefined;
+    const event = JSON.parse(external_node_fs_default().readFileSync(eventPath, 'utf8'));
+    return event.pull_request?.number ?? (event.issue?.pull_request ? event.issue.number : undefined);
+}
+/**
+ * One comment per `key` on a pull request, updated in place on every push
+ * instead of piling up: found by a hidden marker on its first line.
+ */
+async function upsertComment(gh, ctx, issueNumber, key, body) {
+    const marker = `<!-- ferry:${key} -->`;
+    const repo = { owner: ctx.owner, repo: ctx.repo };
+    try {
+        let existing;
+        for await (const page of gh.paginate.iterator(gh.rest.issues.listComments, { ...repo, issue_number: issueNumber, per_page: 100 })) {
+            existing = page.data.find((c) => c.body?.startsWith(marker)) ?? existing;
+        }
+        const text = `${marker}\n${body}`;
+        if (existing) {
+            const { data } = await gh.rest.issues.updateComment({ ...repo, comment_id: existing.id, body: text });
+            return { url: data.html_url, created: false };
+        }
+        const { data } = await gh.rest.issues.createComment({ ...repo, issue_number: issueNumber, body: text });
+        return { url: data.html_url, created: true };
+    }
+    catch (e) {
+        throw (0,client/* githubError */.q)(`commenting on pull request #${issueNumber}`, e);
+    }
+}
+
+// EXTERNAL MODULE: ./packages/github/src/context.ts
+var context = __nccwpck_require__(7567);
+// EXTERNAL MODULE: ./packages/deploy/src/render.ts
+var render = __nccwpck_require__(4686);
+;// CONCATENATED MODULE: ./actions/deploy-env/src/comment.ts
+
+
+/** The plan as one pull-request comment per project and environment, updated on every push. */
+async function commentPlan(runner, s, plan) {
+    const pr = pullRequestNumber();
+    if (!pr) {
+        runner.warning('comment: true, but this run is not for a pull request; no comment posted');
+        return;
+    }
+    if (!s.token) {
+        runner.warning('comment: true needs a token; no comment posted');
+        return;
+    }
+    const ctx = (0,context/* githubContext */.h)();
+    const { url, created } = await upsertComment((0,client/* createClient */.U)(s.token, ctx.apiUrl), ctx, pr, `plan ${plan.project} ${plan.environment}`, (0,render/* planMarkdown */.X)(plan));
+    runner.setOutput('comment-url', url);
+    runner.info(`${created ? 'posted' : 'updated'} the plan on pull request #${pr}: ${url}`);
+}
+
+
+/***/ }),
+
 /***/ 9985:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -42218,7 +42294,7 @@ module.exports = {
 /* harmony export */   s: () => (/* binding */ readSettings)
 /* harmony export */ });
 /* harmony import */ var _ferry_actions_runner__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8270);
-/* harmony import */ var _ferry_actions_runner_deploy__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1286);
+/* harmony import */ var _ferry_actions_runner_deploy__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8403);
 /* harmony import */ var _ferry_core__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(146);
 
 
@@ -42232,6 +42308,8 @@ function readSettings(runner) {
         rollback: _ferry_actions_runner__WEBPACK_IMPORTED_MODULE_1__/* .inputs */ .Q.boolean('rollback'),
         rollbackTo: _ferry_actions_runner__WEBPACK_IMPORTED_MODULE_1__/* .inputs */ .Q.string('rollback-to'),
         environmentUrl: _ferry_actions_runner__WEBPACK_IMPORTED_MODULE_1__/* .inputs */ .Q.string('environment-url'),
+        approvedPlan: _ferry_actions_runner__WEBPACK_IMPORTED_MODULE_1__/* .inputs */ .Q.string('approved-plan'),
+        comment: _ferry_actions_runner__WEBPACK_IMPORTED_MODULE_1__/* .inputs */ .Q.boolean('comment'),
     };
     if (s.rollback && (s.releasePath || s.releaseId))
         (0,_ferry_core__WEBPACK_IMPORTED_MODULE_2__/* .fail */ .fJ)('FERRY_INPUT', 'rollback: true redeploys an earlier release; do not also give release-path or release-id', { hint: 'Use rollback-to to pick the release.' });
@@ -42254,12 +42332,16 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
 /* harmony import */ var _ferry_actions_runner__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5695);
-/* harmony import */ var _ferry_actions_runner_deploy__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1286);
+/* harmony import */ var _ferry_actions_runner_deploy__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(8403);
+/* harmony import */ var _ferry_core__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(146);
 /* harmony import */ var _ferry_deploy__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(7230);
-/* harmony import */ var _ferry_deploy__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4896);
+/* harmony import */ var _ferry_deploy__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(2252);
 /* harmony import */ var _ferry_deploy__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(4686);
-/* harmony import */ var _ferry_deploy__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(2076);
+/* harmony import */ var _ferry_deploy__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(2076);
+/* harmony import */ var _comment_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(9607);
 /* harmony import */ var _input_helper_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9985);
+
+
 
 
 
@@ -42269,7 +42351,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 
 await (0,_ferry_actions_runner__WEBPACK_IMPORTED_MODULE_3__/* .runAction */ .Cs)('deploy-env', async (runner) => {
     const s = (0,_input_helper_js__WEBPACK_IMPORTED_MODULE_4__/* .readSettings */ .s)(runner);
-    const ctx = { ...(0,_ferry_actions_runner_deploy__WEBPACK_IMPORTED_MODULE_5__/* .actionDeployContext */ .VX)(runner, s), environmentUrl: s.environmentUrl };
+    const ctx = { ...(0,_ferry_actions_runner_deploy__WEBPACK_IMPORTED_MODULE_5__/* .actionDeployContext */ .VX)(runner, s), environmentUrl: s.environmentUrl, approvedPlan: s.approvedPlan };
     const planned = s.rollback ? await (0,_ferry_deploy__WEBPACK_IMPORTED_MODULE_6__/* .planRollback */ .I)(ctx, s.environment, s.rollbackTo) : await (0,_ferry_deploy__WEBPACK_IMPORTED_MODULE_7__/* .planDeploy */ .b)(ctx, s.environment, await (0,_ferry_actions_runner_deploy__WEBPACK_IMPORTED_MODULE_5__/* .releaseFromInputs */ .bU)(ctx, s.releasePath, s.releaseId));
     const { plan } = planned;
     const planPath = node_path__WEBPACK_IMPORTED_MODULE_2___default().join(process.env.RUNNER_TEMP || node_os__WEBPACK_IMPORTED_MODULE_1___default().tmpdir(), 'ferry', `plan-${plan.environment}.json`);
@@ -42280,16 +42362,20 @@ await (0,_ferry_actions_runner__WEBPACK_IMPORTED_MODULE_3__/* .runAction */ .Cs)
     runner.setOutput('release-id', plan.release.id);
     runner.setOutput('version', plan.release.version);
     runner.setOutput('previous-release-id', plan.current?.id ?? '');
+    runner.setOutput('plan-digest', plan.approval.digest);
+    runner.setOutput('approval-required', String(plan.approval.required));
+    if (s.comment)
+        await (0,_comment_js__WEBPACK_IMPORTED_MODULE_9__/* .commentPlan */ .B)(runner, s, plan);
     if (s.dryRun) {
         runner.setOutput('changed', String(plan.changed));
         runner.setOutput('status', 'planned');
         runner.info('dry run: nothing applied');
         return;
     }
-    const result = await (0,_ferry_deploy__WEBPACK_IMPORTED_MODULE_9__/* .applyPlan */ .g)(ctx, planned).catch((e) => {
+    const result = await (0,_ferry_deploy__WEBPACK_IMPORTED_MODULE_10__/* .applyPlan */ .g)(ctx, planned).catch((e) => {
         // Later steps (alerts, rollbacks) read these even when this step failed.
         runner.setOutput('changed', 'false');
-        runner.setOutput('status', plan.promotion.ok ? 'failed' : 'refused');
+        runner.setOutput('status', !plan.promotion.ok ? 'refused' : e instanceof _ferry_core__WEBPACK_IMPORTED_MODULE_11__/* .FerryError */ .lT && e.code === 'FERRY_APPROVAL_REQUIRED' ? 'approval-required' : 'failed');
         throw e;
     });
     runner.setOutput('changed', String(result.changed));
@@ -42306,7 +42392,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1286:
+/***/ 8403:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -42324,28 +42410,2217 @@ var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_nod
 var ferry_error = __nccwpck_require__(146);
 // EXTERNAL MODULE: ./packages/core/src/config/load.ts + 2 modules
 var load = __nccwpck_require__(4365);
-;// CONCATENATED MODULE: ./packages/github/src/context.ts
+// EXTERNAL MODULE: ./packages/github/src/context.ts
+var context = __nccwpck_require__(7567);
+// EXTERNAL MODULE: ./packages/github/src/client.ts + 24 modules
+var client = __nccwpck_require__(2033);
+;// CONCATENATED MODULE: ./packages/ledger/src/events.ts
+function foldEvents(base, events) {
+    let outcome = 'in_progress';
+    let verification = null;
+    let verifiedAt;
+    // Events are folded oldest first.
+    for (const e of [...events].sort((a, b) => a.at.localeCompare(b.at))) {
+        if (e.event === 'success' || e.event === 'failure' || e.event === 'in_progress')
+            outcome = e.event;
+        else if (e.event === 'verified' || e.event === 'verify_failed') {
+            verification = e.event === 'verified' ? 'verified' : 'failed';
+            verifiedAt = e.at;
+        }
+    }
+    return { ...base, outcome, verification, ...(verifiedAt ? { verifiedAt } : {}) };
+}
 
-function githubContext(env = process.env) {
-    const full = env.GITHUB_REPOSITORY ?? '';
-    const [owner, repo] = full.split('/');
-    if (!owner || !repo)
-        (0,ferry_error/* fail */.fJ)('FERRY_INPUT', 'GITHUB_REPOSITORY is not set (expected owner/name)', { hint: 'Run on GitHub Actions, or set GITHUB_REPOSITORY.' });
+;// CONCATENATED MODULE: ./packages/ledger/src/github.ts
+
+
+// Every status ferry writes starts with one of these; statuses GitHub writes
+// itself (job start/end on an `environment:` job, auto-inactive) are ignored.
+const TAG = { progress: '[ferry]', verified: '[ferry:verified]', verifyFailed: '[ferry:verify-failed]' };
+const ENCODED = /\br=([0-9a-f]{64})(?: rb=([0-9a-f]{7,64}))?(?: v=(\S+))?/;
+/**
+ * The ledger on GitHub: one GitHub Deployment per promotion, its statuses
+ * the events (in_progress → success/failure, then [ferry:verified]).
+ */
+class GitHubLedger {
+    gh;
+    ctx;
+    opts;
+    description;
+    /** environment_url of deployments started here, repeated on every status (GitHub shows the latest status's). */
+    environmentUrls = new Map();
+    constructor(gh, ctx, opts = {}) {
+        this.gh = gh;
+        this.ctx = ctx;
+        this.opts = opts;
+        this.description = `github:${ctx.owner}/${ctx.repo}`;
+    }
+    get repo() {
+        return { owner: this.ctx.owner, repo: this.ctx.repo };
+    }
+    async start(input) {
+        const payload = { releaseId: input.releaseId, version: input.version, manifestDigest: input.manifestDigest, commit: input.commit, ref: input.ref, ...(input.rollbackOf ? { rollbackOf: input.rollbackOf } : {}) };
+        let d = this.opts.reuseRunDeployment ? await this.findRunDeployment(input) : undefined;
+        if (!d) {
+            try {
+                const res = await this.gh.rest.repos.createDeployment({
+                    ...this.repo,
+                    ref: input.commit,
+                    environment: input.environment,
+                    task: 'deploy',
+                    auto_merge: false,
+                    required_contexts: [],
+                    payload: { ferry: payload },
+                    description: clip(input.description),
+                    production_environment: input.production,
+                    transient_environment: false,
+                });
+                d = res.data;
+            }
+            catch (e) {
+                throw (0,client/* githubError */.q)(`creating a deployment to ${input.environment}`, e);
+            }
+        }
+        // The release is also written into the first status, so a reused deployment (whose payload GitHub set) still names it.
+        // The version goes last and only when it fits GitHub's 140 characters whole: a cut version would read back wrong.
+        const encoded = `${TAG.progress} r=${input.releaseId}${input.rollbackOf ? ` rb=${input.rollbackOf.slice(0, 12)}` : ''}`;
+        const withVersion = `${encoded} v=${input.version}`;
+        this.environmentUrls.set(String(d.id), input.environmentUrl);
+        await this.status(String(d.id), 'in_progress', withVersion.length <= 140 ? withVersion : encoded);
+        return this.toRecord(d, [{ event: 'in_progress', at: new Date().toISOString() }], payload);
+    }
+    async finish(id, outcome, description) {
+        await this.status(id, outcome, `${TAG.progress} ${description}`);
+    }
+    async verify(id, result, description) {
+        await this.status(id, result === 'verified' ? 'success' : 'failure', `${result === 'verified' ? TAG.verified : TAG.verifyFailed} ${description}`);
+    }
+    async *records(environment) {
+        const pages = this.gh.paginate.iterator(this.gh.rest.repos.listDeployments, { ...this.repo, environment, per_page: 100 });
+        try {
+            for await (const page of pages) {
+                for (const d of page.data) {
+                    const statuses = await this.gh.paginate(this.gh.rest.repos.listDeploymentStatuses, { ...this.repo, deployment_id: d.id, per_page: 100 });
+                    const record = this.parse(d, statuses);
+                    if (record)
+                        yield record;
+                }
+            }
+        }
+        catch (e) {
+            throw (0,client/* githubError */.q)(`reading deployments of ${environment}`, e);
+        }
+    }
+    parse(d, statuses) {
+        // GitHub lists statuses newest first with one-second timestamps; fold them
+        // oldest first by id, or a start and finish in the same second fold backwards.
+        const ferryStatuses = statuses.filter((s) => s.description?.startsWith('[ferry')).sort((a, b) => a.id - b.id);
+        let payload = d.payload?.ferry;
+        if (!payload) {
+            // A reused deployment: the release is encoded in ferry's first status.
+            const m = ferryStatuses.map((s) => ENCODED.exec(s.description ?? '')).find(Boolean);
+            if (!m)
+                return undefined;
+            payload = { releaseId: m[1], version: m[3] ?? '?', manifestDigest: '', ...(m[2] ? { rollbackOf: m[2] } : {}) };
+        }
+        const events = ferryStatuses.flatMap((s) => {
+            const ev = eventOf(s);
+            return ev ? [{ event: ev, at: s.created_at, description: s.description ?? '' }] : [];
+        });
+        return this.toRecord(d, events, payload, ferryStatuses[0]?.log_url ?? undefined);
+    }
+    toRecord(d, events, p, logUrl) {
+        const base = {
+            id: String(d.id),
+            environment: d.environment,
+            releaseId: p.releaseId,
+            version: p.version,
+            commit: p.commit ?? d.sha,
+            ref: p.ref ?? d.ref,
+            createdAt: d.created_at,
+            creator: d.creator?.login ?? 'unknown',
+            ...(p.rollbackOf ? { rollbackOf: p.rollbackOf } : {}),
+            ...(logUrl ? { logUrl } : {}),
+        };
+        return foldEvents(base, events);
+    }
+    /** The deployment GitHub made for this job's `environment:`: same sha and environment, a status pointing at this run, not yet used by ferry. */
+    async findRunDeployment(input) {
+        if (!this.ctx.runId)
+            return undefined;
+        const marker = `/actions/runs/${this.ctx.runId}/`;
+        const { data } = await this.gh.rest.repos.listDeployments({ ...this.repo, environment: input.environment, sha: this.ctx.sha ?? input.commit, per_page: 30 }).catch((e) => {
+            throw (0,client/* githubError */.q)('looking for the deployment of this run', e);
+        });
+        for (const d of data) {
+            const { data: statuses } = await this.gh.rest.repos.listDeploymentStatuses({ ...this.repo, deployment_id: d.id, per_page: 30 });
+            // Already claimed by an earlier ferry step of this job: that record stays that release's.
+            if (statuses.some((s) => s.description?.startsWith('[ferry')))
+                continue;
+            if (statuses.some((s) => `${s.log_url ?? ''} ${s.target_url ?? ''}`.includes(marker)))
+                return d;
+        }
+        return undefined;
+    }
+    async status(id, state, description) {
+        const environmentUrl = this.environmentUrls.get(id);
+        try {
+            await this.gh.rest.repos.createDeploymentStatus({
+                ...this.repo,
+                deployment_id: Number(id),
+                state,
+                description: clip(description),
+                ...((0,context/* runUrl */.V)(this.ctx) ? { log_url: (0,context/* runUrl */.V)(this.ctx) } : {}),
+                ...(environmentUrl ? { environment_url: environmentUrl } : {}),
+                auto_inactive: state === 'success',
+            });
+        }
+        catch (e) {
+            throw (0,client/* githubError */.q)(`recording ${state} on deployment ${id}`, e);
+        }
+    }
+}
+function eventOf(s) {
+    const d = s.description ?? '';
+    if (d.startsWith(TAG.verified))
+        return 'verified';
+    if (d.startsWith(TAG.verifyFailed))
+        return 'verify_failed';
+    if (s.state === 'success')
+        return 'success';
+    if (s.state === 'failure' || s.state === 'error')
+        return 'failure';
+    if (s.state === 'in_progress' || s.state === 'queued' || s.state === 'pending')
+        return 'in_progress';
+    return undefined; // inactive: GitHub retiring older deployments, not an outcome
+}
+/** GitHub limits descriptions to 140 characters. */
+function clip(s) {
+    return s.length > 140 ? s.slice(0, 137) + '...' : s;
+}
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+var external_node_fs_default = /*#__PURE__*/__nccwpck_require__.n(external_node_fs_);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./packages/core/src/fs/atomic.ts
+
+
+
+/**
+ * Writes a file so readers see the old content or the new, never a torn write:
+ * write a sibling temp file, fsync, rename over the target.
+ */
+function writeFileAtomic(file, data) {
+    external_node_fs_default().mkdirSync(external_node_path_default().dirname(file), { recursive: true });
+    const tmp = external_node_path_default().join(external_node_path_default().dirname(file), `.${external_node_path_default().basename(file)}.${(0,external_node_crypto_.randomBytes)(6).toString('hex')}.tmp`);
+    try {
+        const fd = external_node_fs_default().openSync(tmp, 'w');
+        try {
+            external_node_fs_default().writeFileSync(fd, data);
+            external_node_fs_default().fsyncSync(fd);
+        }
+        finally {
+            external_node_fs_default().closeSync(fd);
+        }
+        external_node_fs_default().renameSync(tmp, file);
+    }
+    catch (e) {
+        external_node_fs_default().rmSync(tmp, { force: true });
+        throw e;
+    }
+}
+
+;// CONCATENATED MODULE: ./packages/ledger/src/local-file.ts
+
+
+
+
+/**
+ * The CLI's ledger: one JSON file (by default .ferry/ledger.json), rewritten
+ * atomically on every change, so a crash leaves the previous version intact.
+ */
+class LocalFileLedger {
+    file;
+    who;
+    now;
+    description;
+    constructor(file, who = () => external_node_os_default().userInfo().username, now = () => new Date()) {
+        this.file = file;
+        this.who = who;
+        this.now = now;
+        this.description = `file:${file}`;
+    }
+    async start(input) {
+        const data = this.read();
+        const id = String(data.deployments.reduce((m, d) => Math.max(m, Number(d.id)), 0) + 1);
+        const at = this.now().toISOString();
+        const stored = {
+            id,
+            environment: input.environment,
+            releaseId: input.releaseId,
+            version: input.version,
+            commit: input.commit,
+            ref: input.ref,
+            createdAt: at,
+            creator: this.who(),
+            production: input.production,
+            manifestDigest: input.manifestDigest,
+            ...(input.rollbackOf ? { rollbackOf: input.rollbackOf } : {}),
+            ...(input.logUrl ? { logUrl: input.logUrl } : {}),
+            events: [{ event: 'in_progress', at, description: input.description }],
+        };
+        data.deployments.push(stored);
+        this.write(data);
+        return toRecord(stored);
+    }
+    async finish(id, outcome, description) {
+        this.append(id, outcome, description);
+    }
+    async verify(id, result, description) {
+        this.append(id, result === 'verified' ? 'verified' : 'verify_failed', description);
+    }
+    async *records(environment) {
+        const list = this.read().deployments.filter((d) => d.environment === environment);
+        for (let i = list.length - 1; i >= 0; i--)
+            yield toRecord(list[i]);
+    }
+    append(id, event, description) {
+        const data = this.read();
+        const d = data.deployments.find((x) => x.id === id);
+        if (!d)
+            (0,ferry_error/* fail */.fJ)('FERRY_LEDGER', `no deployment ${id} in ${this.file}`);
+        d.events.push({ event, at: this.now().toISOString(), description });
+        this.write(data);
+    }
+    read() {
+        let text;
+        try {
+            text = external_node_fs_default().readFileSync(this.file, 'utf8');
+        }
+        catch (e) {
+            // Only a missing file is an empty ledger; anything else must not be overwritten.
+            if (e.code === 'ENOENT')
+                return { format: 'ferry.ledger/v1', deployments: [] };
+            return (0,ferry_error/* fail */.fJ)('FERRY_LEDGER', `cannot read ledger ${this.file}: ${e.message}`, { location: { file: this.file }, hint: 'Point --ledger at a file (it is created on the first deploy).' });
+        }
+        try {
+            const data = JSON.parse(text);
+            if (data.format !== 'ferry.ledger/v1' || !Array.isArray(data.deployments))
+                throw new Error('not a ferry ledger');
+            return data;
+        }
+        catch (e) {
+            return (0,ferry_error/* fail */.fJ)('FERRY_LEDGER', `${this.file} is not a readable ferry ledger: ${e.message}`, {
+                location: { file: this.file },
+                hint: 'Restore it from version control or backup; ferry never rewrites it partially.',
+            });
+        }
+    }
+    write(data) {
+        writeFileAtomic(this.file, JSON.stringify(data, null, 2) + '\n');
+    }
+}
+function toRecord(d) {
+    const { events, production: _p, manifestDigest: _m, ...base } = d;
+    return foldEvents(base, events);
+}
+
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+var promises_default = /*#__PURE__*/__nccwpck_require__.n(promises_);
+;// CONCATENATED MODULE: ./packages/core/src/types/release.ts
+const RELEASE_FORMAT = 'ferry.release/v1';
+
+// EXTERNAL MODULE: ./packages/core/src/fs/hash.ts + 1 modules
+var hash = __nccwpck_require__(6776);
+;// CONCATENATED MODULE: ./packages/release/src/manifest.ts
+
+/** The part of a release that is its content, and so its identity. */
+function releaseContent(project, artifacts) {
     return {
-        owner,
-        repo,
-        serverUrl: env.GITHUB_SERVER_URL || 'https://github.com',
-        apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
-        sha: env.GITHUB_SHA,
-        ref: env.GITHUB_REF,
-        runId: env.GITHUB_RUN_ID,
-        actor: env.GITHUB_ACTOR,
+        format: RELEASE_FORMAT,
+        project,
+        artifacts: [...artifacts]
+            .sort((a, b) => (a.kind < b.kind ? -1 : 1))
+            .map((a) => ({ kind: a.kind, files: a.files.map((f) => ({ path: f.path, sha256: f.sha256, size: f.size })), ...(a.meta ? { meta: a.meta } : {}) })),
     };
 }
-/** Link to the run, for deployment statuses and messages. */
-function runUrl(ctx) {
-    return ctx.runId ? `${ctx.serverUrl}/${ctx.owner}/${ctx.repo}/actions/runs/${ctx.runId}` : undefined;
+function releaseId(project, artifacts) {
+    return (0,hash/* sha256 */.sc)((0,hash/* canonicalJson */.dj)(releaseContent(project, artifacts)));
 }
+/** A release's display name: `2026.11.26-1a2b3c4` from the commit date and short hash. */
+function defaultVersion(date, commit) {
+    return `${date.replace(/-/g, '.')}-${commit.slice(0, 7)}`;
+}
+function manifest_shortId(m) {
+    return (typeof m === 'string' ? m : m.id).slice(0, 12);
+}
+
+;// CONCATENATED MODULE: ./packages/release/src/store.ts
+
+
+
+
+
+const MANIFEST = 'release.json';
+/** Releases as folders `<dir>/<release-id>/` holding release.json and one bundle per kind. */
+class LocalReleaseStore {
+    dir;
+    description;
+    constructor(dir) {
+        this.dir = dir;
+        this.description = `local:${dir}`;
+    }
+    async put(release) {
+        const dest = external_node_path_default().join(this.dir, release.manifest.id);
+        if (external_node_path_default().resolve(release.dir) === external_node_path_default().resolve(dest) || external_node_fs_default().existsSync(external_node_path_default().join(dest, MANIFEST)))
+            return;
+        await promises_default().mkdir(this.dir, { recursive: true });
+        const tmp = external_node_path_default().join(this.dir, `.incoming-${release.manifest.id}-${process.pid}`);
+        await promises_default().rm(tmp, { recursive: true, force: true });
+        await promises_default().cp(release.dir, tmp, { recursive: true });
+        await promises_default().rename(tmp, dest);
+    }
+    async get(ref) {
+        const id = this.resolveId(ref.id);
+        return openRelease(external_node_path_default().join(this.dir, id));
+    }
+    /** Ids present, for listings and prefix lookups. */
+    ids() {
+        try {
+            return external_node_fs_default().readdirSync(this.dir).filter((n) => /^[0-9a-f]{64}$/.test(n) && external_node_fs_default().existsSync(external_node_path_default().join(this.dir, n, MANIFEST)));
+        }
+        catch {
+            return [];
+        }
+    }
+    resolveId(idOrPrefix) {
+        if (!/^[0-9a-f]{4,64}$/.test(idOrPrefix))
+            (0,ferry_error/* fail */.fJ)('FERRY_RELEASE_NOT_FOUND', `"${idOrPrefix}" is not a release id (64 hex characters, or a unique prefix)`);
+        const matches = this.ids().filter((id) => id.startsWith(idOrPrefix));
+        if (matches.length === 1)
+            return matches[0];
+        if (matches.length > 1)
+            (0,ferry_error/* fail */.fJ)('FERRY_RELEASE_AMBIGUOUS', `release id prefix ${idOrPrefix} matches ${matches.length} releases in ${this.dir}`);
+        return (0,ferry_error/* fail */.fJ)('FERRY_RELEASE_NOT_FOUND', `no release ${idOrPrefix} in ${this.dir}`);
+    }
+}
+/**
+ * Reads a release folder and proves it is what it claims: release.json's id
+ * matches its content and every bundle matches its recorded hash. (Files
+ * inside bundles are checked again as they are extracted.)
+ */
+async function openRelease(dir) {
+    const file = external_node_path_default().join(dir, MANIFEST);
+    let manifest;
+    try {
+        manifest = JSON.parse(await promises_default().readFile(file, 'utf8'));
+    }
+    catch (e) {
+        const missing = e.code === 'ENOENT';
+        return (0,ferry_error/* fail */.fJ)(missing ? 'FERRY_RELEASE_NOT_FOUND' : 'FERRY_RELEASE_INVALID', missing ? `no release at ${dir} (release.json missing)` : `${file} is not valid JSON`, { location: { file } });
+    }
+    if (manifest?.format !== RELEASE_FORMAT || !Array.isArray(manifest.artifacts) || typeof manifest.id !== 'string') {
+        (0,ferry_error/* fail */.fJ)('FERRY_RELEASE_INVALID', `${file} is not a ${RELEASE_FORMAT} manifest`, { location: { file } });
+    }
+    const problems = [];
+    // Paths become file names on the deploy target: refuse anything that could leave it.
+    const unsafe = manifest.artifacts.flatMap((a) => (Array.isArray(a.files) ? a.files : [])).filter((f) => !isSafeRelativePath(f.path));
+    if (unsafe.length) {
+        problems.push((0,ferry_error/* problem */.CC)('FERRY_RELEASE_TAMPERED', `release lists unsafe paths: ${unsafe.slice(0, 3).map((f) => JSON.stringify(f.path)).join(', ')}`, { location: { file } }));
+    }
+    const actual = releaseId(manifest.project, manifest.artifacts);
+    if (actual !== manifest.id) {
+        problems.push((0,ferry_error/* problem */.CC)('FERRY_RELEASE_TAMPERED', `release.json says id ${manifest.id.slice(0, 12)}…, but its content hashes to ${actual.slice(0, 12)}…`, { location: { file } }));
+    }
+    for (const a of manifest.artifacts) {
+        if (!a.bundle)
+            continue;
+        const bundle = external_node_path_default().join(dir, a.bundle.path);
+        if (external_node_path_default().dirname(bundle) !== external_node_path_default().resolve(dir)) {
+            problems.push((0,ferry_error/* problem */.CC)('FERRY_RELEASE_TAMPERED', `bundle path ${a.bundle.path} leaves the release folder`, { location: { file } }));
+            continue;
+        }
+        const got = await (0,hash/* hashFile */.DC)(bundle).catch(() => undefined);
+        if (!got)
+            problems.push((0,ferry_error/* problem */.CC)('FERRY_RELEASE_TAMPERED', `${a.bundle.path} is missing from the release`, { location: { file: bundle } }));
+        else if (got.sha256 !== a.bundle.sha256) {
+            problems.push((0,ferry_error/* problem */.CC)('FERRY_RELEASE_TAMPERED', `${a.bundle.path} has sha256 ${got.sha256.slice(0, 12)}…, release.json records ${a.bundle.sha256.slice(0, 12)}…`, { location: { file: bundle } }));
+        }
+    }
+    if (problems.length)
+        throw new ferry_error/* FerryError */.lT(problems);
+    return { manifest, dir };
+}
+/** A POSIX path relative to its root that cannot step outside it. */
+function isSafeRelativePath(p) {
+    return typeof p === 'string' && p !== '' && !p.startsWith('/') && !p.includes('\\') && !p.includes('\0') && p.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..');
+}
+
+;// CONCATENATED MODULE: ./packages/release/src/github-store.ts
+
+
+
+
+
+
+
+/**
+ * Releases kept as GitHub release assets (release.json and one bundle per
+ * kind), so a deploy or rollback in any later job can fetch them by version.
+ * A local store serves as the cache in front of it.
+ */
+class GitHubReleaseStore {
+    gh;
+    ctx;
+    cache;
+    tagFor;
+    runner;
+    description;
+    constructor(gh, ctx, cache, tagFor, runner) {
+        this.gh = gh;
+        this.ctx = ctx;
+        this.cache = cache;
+        this.tagFor = tagFor;
+        this.runner = runner;
+        this.description = `github-releases:${ctx.owner}/${ctx.repo}`;
+    }
+    get repo() {
+        return { owner: this.ctx.owner, repo: this.ctx.repo };
+    }
+    async put(release) {
+        const m = release.manifest;
+        const tag = this.tagFor(m.version);
+        const files = [MANIFEST, ...m.artifacts.flatMap((a) => (a.bundle ? [a.bundle.path] : []))];
+        try {
+            let rel = await this.gh.rest.repos.getReleaseByTag({ ...this.repo, tag }).then((r) => r.data).catch((e) => {
+                if (e.status === 404)
+                    return undefined;
+                throw e;
+            });
+            rel ??= (await this.gh.rest.repos.createRelease({
+                ...this.repo,
+                tag_name: tag,
+                target_commitish: m.git.commit,
+                name: `${m.project} ${m.version}`,
+                body: `ferry release \`${m.id}\`\n\n${m.artifacts.map((a) => `- ${a.kind}: ${a.files.length} files`).join('\n')}\n`,
+                make_latest: 'false',
+            })).data;
+            const present = new Set((rel.assets ?? []).map((a) => a.name));
+            for (const name of files) {
+                if (present.has(name))
+                    continue;
+                const data = await promises_default().readFile(external_node_path_default().join(release.dir, name));
+                await this.gh.request({ method: 'POST', url: rel.upload_url, name, data, headers: { 'content-type': 'application/octet-stream', 'content-length': data.length } });
+            }
+            this.runner.info(`stored release ${m.id.slice(0, 12)} as assets of GitHub release ${tag}`);
+        }
+        catch (e) {
+            throw (0,client/* githubError */.q)(`storing release ${m.version} on GitHub`, e);
+        }
+    }
+    async get(ref) {
+        const cached = await this.cache.get(ref).catch(() => undefined);
+        if (cached)
+            return cached;
+        const tag = ref.version ? this.tagFor(ref.version) : await this.findTag(ref.id);
+        const tmp = await promises_default().mkdtemp(external_node_path_default().join(external_node_os_default().tmpdir(), 'ferry-release-'));
+        try {
+            const rel = await this.gh.rest.repos.getReleaseByTag({ ...this.repo, tag }).then((r) => r.data).catch((e) => {
+                if (e.status === 404)
+                    (0,ferry_error/* fail */.fJ)('FERRY_RELEASE_NOT_FOUND', `no GitHub release ${tag} holds release ${ref.id.slice(0, 12)}`);
+                throw (0,client/* githubError */.q)(`finding GitHub release ${tag}`, e);
+            });
+            for (const asset of rel.assets ?? []) {
+                if (asset.name !== MANIFEST && !asset.name.endsWith('.tar.gz'))
+                    continue;
+                const res = await this.gh.rest.repos.getReleaseAsset({ ...this.repo, asset_id: asset.id, headers: { accept: 'application/octet-stream' } });
+                external_node_fs_default().writeFileSync(external_node_path_default().join(tmp, external_node_path_default().basename(asset.name)), Buffer.from(res.data));
+            }
+            const release = await openRelease(tmp);
+            if (!release.manifest.id.startsWith(ref.id))
+                (0,ferry_error/* fail */.fJ)('FERRY_RELEASE_NOT_FOUND', `GitHub release ${tag} holds release ${release.manifest.id.slice(0, 12)}, not ${ref.id.slice(0, 12)}`);
+            await this.cache.put(release);
+            return this.cache.get({ id: release.manifest.id });
+        }
+        finally {
+            await promises_default().rm(tmp, { recursive: true, force: true });
+        }
+    }
+    /**
+     * Without a version (a first deploy by id in a fresh job), the GitHub
+     * release whose body names the id, as `put` writes it. Only a lookup: what
+     * is downloaded is still checked against the id.
+     */
+    async findTag(id) {
+        if (!/^[0-9a-f]{4,64}$/.test(id))
+            (0,ferry_error/* fail */.fJ)('FERRY_RELEASE_NOT_FOUND', `"${id}" is not a release id (64 hex characters, or a unique prefix)`);
+        const tags = new Map();
+        try {
+            for await (const page of this.gh.paginate.iterator(this.gh.rest.repos.listReleases, { ...this.repo, per_page: 100 })) {
+                for (const rel of page.data) {
+                    const named = /ferry release `([0-9a-f]{64})`/.exec(rel.body ?? '')?.[1];
+                    if (named?.startsWith(id) && !rel.draft)
+                        tags.set(named, rel.tag_name);
+                }
+            }
+        }
+        catch (e) {
+            throw (0,client/* githubError */.q)(`looking for release ${id.slice(0, 12)} on GitHub`, e);
+        }
+        if (tags.size > 1)
+            (0,ferry_error/* fail */.fJ)('FERRY_RELEASE_AMBIGUOUS', `release id prefix ${id} matches ${tags.size} GitHub releases`);
+        const [tag] = tags.values();
+        return tag ?? (0,ferry_error/* fail */.fJ)('FERRY_RELEASE_NOT_FOUND', `release ${id.slice(0, 12)} is neither in ${this.cache.dir} nor named by any GitHub release of ${this.ctx.owner}/${this.ctx.repo}`);
+    }
+}
+
+;// CONCATENATED MODULE: ./packages/release/src/tag.ts
+
+
+
+function tagName(project, version, prefix) {
+    return `${prefix}${project}/${version}`;
+}
+/**
+ * Creates an annotated tag for the release on its commit (idempotent: an
+ * existing tag on the same commit is kept) and pushes it when a token is given.
+ */
+async function tagRelease(cwd, manifest, opts, runner) {
+    const name = tagName(manifest.project, manifest.version, opts.prefix);
+    await git(cwd, ['check-ref-format', `refs/tags/${name}`]).catch(() => fail('FERRY_INPUT', `"${name}" is not a valid tag name`, { hint: 'Use a version and tag prefix without spaces, "..", "~", "^" or ":".' }));
+    const existing = await git(cwd, ['rev-parse', '-q', '--verify', `refs/tags/${name}^{commit}`]).catch(() => '');
+    if (existing && existing !== manifest.git.commit) {
+        fail('FERRY_TAG_EXISTS', `tag ${name} already points at ${existing.slice(0, 7)}, not ${manifest.git.commit.slice(0, 7)}`);
+    }
+    if (!existing) {
+        const message = `ferry release ${manifest.project} ${manifest.version}\n\nrelease-id: ${manifest.id}\ncommit: ${manifest.git.commit}\n`;
+        await git(cwd, ['-c', 'user.name=ferry', '-c', 'user.email=ferry@users.noreply.github.com', 'tag', '-a', name, manifest.git.commit, '-m', message]);
+        runner.info(`tagged ${manifest.git.commit.slice(0, 7)} as ${name} (release ${shortId(manifest)})`);
+    }
+    if (opts.token) {
+        runner.mask(opts.token);
+        const basic = Buffer.from(`x-access-token:${opts.token}`).toString('base64');
+        runner.mask(basic);
+        // The header goes through the environment, not argv, so other processes cannot read it from `ps`.
+        await git(cwd, ['push', opts.remote ?? 'origin', `refs/tags/${name}:refs/tags/${name}`], {
+            GIT_CONFIG_COUNT: '1',
+            GIT_CONFIG_KEY_0: 'http.extraheader',
+            GIT_CONFIG_VALUE_0: `AUTHORIZATION: basic ${basic}`,
+            GIT_TERMINAL_PROMPT: '0',
+        });
+        runner.info(`pushed tag ${name} to ${opts.remote ?? 'origin'}`);
+    }
+    return name;
+}
+
+// EXTERNAL MODULE: ./packages/actions-runner/src/inputs.ts
+var inputs = __nccwpck_require__(8270);
+;// CONCATENATED MODULE: ./packages/actions-runner/src/deploy-context.ts
+
+
+
+
+
+
+function readEnvironmentSettings(runner) {
+    const token = inputs/* inputs */.Q.secret('token');
+    return {
+        configPath: inputs/* inputs */.Q.string('config') ?? 'ferry.yml',
+        environment: inputs/* inputs */.Q.required('environment'),
+        ledger: inputs/* inputs */.Q.oneOf('ledger', ['github', 'local'], 'github'),
+        ledgerFile: inputs/* inputs */.Q.string('ledger-file') ?? '.ferry/ledger.json',
+        token,
+        reuseRunDeployment: inputs/* inputs */.Q.boolean('reuse-run-deployment', true),
+        secrets: parseSecrets(inputs/* inputs */.Q.string('secrets'), runner),
+    };
+}
+/** `${{ toJSON(secrets) }}`: every value masked before anything else runs; the text is never echoed. */
+function parseSecrets(json, runner) {
+    if (!json)
+        return {};
+    let value;
+    try {
+        value = JSON.parse(json);
+    }
+    catch {
+        return (0,ferry_error/* fail */.fJ)('FERRY_INPUT', 'input "secrets" is not valid JSON (its content is not shown)', { hint: 'Pass ${{ toJSON(secrets) }} or a JSON object of name: value.' });
+    }
+    if (!value || typeof value !== 'object' || Array.isArray(value))
+        (0,ferry_error/* fail */.fJ)('FERRY_INPUT', 'input "secrets" must be a JSON object of name: value');
+    const out = {};
+    for (const [k, v] of Object.entries(value)) {
+        if (typeof v !== 'string')
+            continue;
+        runner.mask(v);
+        out[k] = v;
+    }
+    return out;
+}
+/** The deploy context on a runner: GitHub (or file) ledger, local store with GitHub release assets behind it. */
+function actionDeployContext(runner, s) {
+    const config = (0,load/* loadConfig */.Z9)(external_node_path_default().resolve(s.configPath));
+    const local = new LocalReleaseStore(config.release.store);
+    const needsGitHub = s.ledger === 'github';
+    if (needsGitHub && !s.token)
+        (0,ferry_error/* fail */.fJ)('FERRY_INPUT', 'input "token" is empty, but ledger: github needs it', { hint: 'Leave token at its default (${{ github.token }}) and grant `deployments: write`.' });
+    const gctx = s.token ? (0,context/* githubContext */.h)() : undefined;
+    const gh = s.token && gctx ? (0,client/* createClient */.U)(s.token, gctx.apiUrl) : undefined;
+    const ledger = s.ledger === 'github' ? new GitHubLedger(gh, gctx, { reuseRunDeployment: s.reuseRunDeployment }) : new LocalFileLedger(external_node_path_default().resolve(config.root, s.ledgerFile), () => process.env.GITHUB_ACTOR || 'unknown');
+    const store = gh && gctx ? new GitHubReleaseStore(gh, gctx, local, (v) => tagName(config.project, v, config.release.tagPrefix), runner) : local;
+    return {
+        config,
+        runner,
+        ledger,
+        store,
+        logUrl: gctx ? (0,context/* runUrl */.V)(gctx) : undefined,
+        secret: (name) => {
+            const v = s.secrets[name] ?? process.env[name];
+            if (v)
+                runner.mask(v);
+            return v;
+        },
+    };
+}
+/**
+ * The release a deploy job was handed: a folder (release-path) or an id, whose
+ * version the ledger knows (any environment that ran it) so it can be fetched.
+ */
+async function releaseFromInputs(ctx, releasePath, releaseId) {
+    if (releasePath) {
+        return openRelease(external_node_path_default().resolve(releasePath));
+    }
+    if (!releaseId)
+        (0,ferry_error/* fail */.fJ)('FERRY_INPUT', 'give `release-path` (from build-artifacts) or `release-id`', { hint: 'Pass `release-path: ${{ needs.build.outputs.release-path }}` after downloading the release artifact.' });
+    // The store first (local cache, then GitHub releases by id): the ledger walk
+    // below reads every environment's whole history when the id never ran anywhere.
+    const stored = await ctx.store.get({ id: releaseId }).catch((e) => {
+        if (ferry_error/* FerryError */.lT.is(e) && e.code === 'FERRY_RELEASE_NOT_FOUND')
+            return undefined;
+        throw e;
+    });
+    if (stored)
+        return stored;
+    for (const env of ctx.config.environments) {
+        for await (const r of ctx.ledger.records(env.name)) {
+            if (r.releaseId.startsWith(releaseId))
+                return ctx.store.get({ id: r.releaseId, version: r.version });
+        }
+    }
+    return (0,ferry_error/* fail */.fJ)('FERRY_RELEASE_NOT_FOUND', `release ${releaseId} is not in the release store, on GitHub, or in any environment's history`);
+}
+
+
+/***/ }),
+
+/***/ 8270:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Q: () => (/* binding */ inputs)
+/* harmony export */ });
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4786);
+/* harmony import */ var _ferry_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(146);
+
+
+/** Action inputs with ferry's errors: a bad value says which input and what is allowed. */
+const inputs = {
+    string(name) {
+        const v = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(name).trim();
+        return v === '' ? undefined : v;
+    },
+    required(name) {
+        return inputs.string(name) ?? (0,_ferry_core__WEBPACK_IMPORTED_MODULE_1__/* .fail */ .fJ)('FERRY_INPUT', `input "${name}" is required`, { hint: `Add \`${name}:\` under \`with:\` in the workflow step.` });
+    },
+    boolean(name, fallback = false) {
+        const v = inputs.string(name);
+        if (v === undefined)
+            return fallback;
+        if (/^(true|yes|1)$/i.test(v))
+            return true;
+        if (/^(false|no|0)$/i.test(v))
+            return false;
+        return (0,_ferry_core__WEBPACK_IMPORTED_MODULE_1__/* .fail */ .fJ)('FERRY_INPUT', `input "${name}" must be true or false, got "${v}"`);
+    },
+    oneOf(name, allowed, fallback) {
+        const v = inputs.string(name) ?? fallback;
+        if (allowed.includes(v))
+            return v;
+        return (0,_ferry_core__WEBPACK_IMPORTED_MODULE_1__/* .fail */ .fJ)('FERRY_INPUT', `input "${name}" must be one of ${allowed.join(', ')}, got "${v}"`);
+    },
+    /** A token input, masked before anything else can print it. */
+    secret(name) {
+        const v = inputs.string(name);
+        if (v)
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(v);
+        return v;
+    },
+};
+
+
+/***/ }),
+
+/***/ 5695:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Cs: () => (/* binding */ runAction)
+});
+
+// UNUSED EXPORTS: ReportedFailure, notImplemented
+
+// EXTERNAL MODULE: ./node_modules/.pnpm/@actions+core@3.0.1/node_modules/@actions/core/lib/core.js + 19 modules
+var core = __nccwpck_require__(4786);
+// EXTERNAL MODULE: ./packages/core/src/errors/ferry-error.ts + 1 modules
+var ferry_error = __nccwpck_require__(146);
+;// CONCATENATED MODULE: ./packages/actions-runner/src/actions-runner.ts
+
+
+/** GitHub Actions summaries are capped at 1 MiB per step; stay well below. */
+const SUMMARY_LIMIT = 1000 * 1024;
+/** The Runner port over @actions/core: the only place ferry talks to the runner. */
+class ActionsRunner {
+    summaryBytes = 0;
+    info(message) {
+        core/* info */.pq(message);
+    }
+    warning(message) {
+        core/* warning */.$e(message);
+    }
+    debug(message) {
+        core/* debug */.Yz(message);
+    }
+    annotate(a) {
+        const props = { title: a.title, file: a.file, startLine: a.line, startColumn: a.column };
+        if (a.level === 'error')
+            core/* error */.z3(a.message, props);
+        else if (a.level === 'warning')
+            core/* warning */.$e(a.message, props);
+        else
+            core/* notice */.lm(a.message, props);
+    }
+    setOutput(name, value) {
+        core/* setOutput */.uH(name, value);
+    }
+    appendSummary(markdown) {
+        const bytes = Buffer.byteLength(markdown);
+        if (this.summaryBytes + bytes > SUMMARY_LIMIT) {
+            core/* warning */.$e('job summary is full (GitHub caps it at 1 MiB); the rest is in the step log');
+            core/* info */.pq(markdown);
+            return;
+        }
+        this.summaryBytes += bytes;
+        core/* summary */.z.addRaw(markdown, true);
+    }
+    mask(secret) {
+        if (secret)
+            core/* setSecret */.Pq(secret);
+    }
+    progress(step, done, total) {
+        if (done === total || done % 5000 === 0)
+            core/* info */.pq(`${step}: ${done}/${total}`);
+    }
+    async flush() {
+        if (this.summaryBytes > 0)
+            await core/* summary */.z.write();
+    }
+    /** Every problem as an annotation (with file/line where known) and one summary table. */
+    reportProblems(problems) {
+        for (const p of problems) {
+            this.annotate({ level: p.severity === 'warning' ? 'warning' : 'error', title: p.code, message: `${p.message}${p.hint ? `\nfix: ${p.hint}` : ''}`, file: p.location?.file, line: p.location?.line, column: p.location?.column });
+        }
+        const rows = problems.map((p) => `| \`${p.code}\` | ${esc((0,ferry_error/* formatLocation */.j$)(p.location))} | ${esc(p.message)} | ${esc(p.hint ?? '')} |`);
+        this.appendSummary(['### ferry: problems', '', '| code | where | problem | fix |', '|---|---|---|---|', ...rows, ''].join('\n'));
+    }
+}
+const esc = (s) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+;// CONCATENATED MODULE: ./packages/actions-runner/src/run-action.ts
+
+
+
+/**
+ * A failure the action has already reported in full (annotations, summary):
+ * the step only needs to fail, with this message.
+ */
+class ReportedFailure extends Error {
+    name = 'ReportedFailure';
+}
+/**
+ * Entry point of every action: runs `body`, turns any failure into
+ * annotations, a summary table and a failed step (never a bare stack trace).
+ */
+async function runAction(name, body) {
+    const runner = new ActionsRunner();
+    try {
+        await body(runner);
+    }
+    catch (e) {
+        if (e instanceof ReportedFailure) {
+            core/* setFailed */.C1(`${name}: ${e.message}`);
+            return;
+        }
+        const problems = (0,ferry_error/* toProblems */.ek)(e);
+        runner.reportProblems(problems);
+        core/* setFailed */.C1(`${name}: ${problems.map(ferry_error/* formatProblem */.Vw).join('\n')}`);
+        if (!(e instanceof Error && e.name === 'FerryError') && e instanceof Error && e.stack)
+            core/* debug */.Yz(e.stack);
+    }
+    finally {
+        await runner.flush().catch(() => undefined);
+    }
+}
+/** For actions whose implementation has not landed: fail clearly instead of succeeding silently. */
+async function notImplemented(name, issue) {
+    await runAction(name, async () => {
+        fail('FERRY_NOT_IMPLEMENTED', `${name} is not implemented in this version of ferry (${issue}); this step did nothing`, {
+            hint: `Remove the ${name} step for now, or pin a ferry version that includes it.`,
+        });
+    });
+}
+
+
+/***/ }),
+
+/***/ 4365:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  uc: () => (/* binding */ getEnvironment),
+  Z9: () => (/* binding */ loadConfig),
+  JE: () => (/* binding */ yamlMessage)
+});
+
+// UNUSED EXPORTS: DEFAULT_CONFIG_FILE, parseConfig
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+var external_node_fs_default = /*#__PURE__*/__nccwpck_require__.n(external_node_fs_);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
+// EXTERNAL MODULE: ./node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(8009);
+// EXTERNAL MODULE: ./packages/core/src/errors/ferry-error.ts + 1 modules
+var ferry_error = __nccwpck_require__(146);
+// EXTERNAL MODULE: ./packages/core/src/fs/paths.ts
+var paths = __nccwpck_require__(734);
+// EXTERNAL MODULE: ./packages/core/src/config/locate.ts
+var locate = __nccwpck_require__(5513);
+// EXTERNAL MODULE: ./node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/classic/schemas.js + 17 modules
+var schemas = __nccwpck_require__(3653);
+;// CONCATENATED MODULE: ./packages/core/src/config/checks-schema.ts
+
+/**
+ * The `checks:` section of ferry.yml: what lint-and-test / `ferry check` run.
+ * DAG integrity, config and dbt-contract validation always run for declared
+ * artifacts; external tools run only when listed here.
+ */
+const severity = schemas/* enum */.k5n(['error', 'warning', 'off']);
+const relPaths = schemas/* array */.YOg(schemas/* string */.YjP().min(1)).min(1);
+const tool = (extra, what) => schemas/* strictObject */.rej({
+    paths: relPaths.describe('Files or folders to check, relative to the folder holding ferry.yml.'),
+    args: schemas/* array */.YOg(schemas/* string */.YjP()).default([]).describe('Extra arguments, passed as they are (never through a shell).'),
+    command: schemas/* array */.YOg(schemas/* string */.YjP().min(1)).min(1).optional().describe(`The command to run instead of the default ${what} (argv, e.g. ["python3", "-m", "pytest"]).`),
+    severity: schemas/* enum */.k5n(['error', 'warning']).default('error').describe('Severity of the findings this tool reports.'),
+    timeout: schemas/* int */.Whr().min(1).max(7200).default(600).describe('Seconds before the tool is stopped.'),
+    ...extra,
+});
+const ChecksSchema = schemas/* strictObject */.rej({
+    fail_on: schemas/* enum */.k5n(['error', 'warning', 'never']).default('error').describe('Fail on findings of this severity or worse (the action input and CLI option override it).'),
+    dags: schemas/* strictObject */.rej({
+        rules: schemas/* record */.g1P(schemas/* string */.YjP().regex(/^DAG\d{3}$/, 'rule ids look like DAG101'), severity)
+            .default({})
+            .describe('Severity per rule id (error, warning or off); rules not listed keep their defaults.'),
+        import_check: schemas/* union */.KCZ([schemas/* boolean */.zMY(), schemas/* literal */.euz('auto')])
+            .default('auto')
+            .describe('Also import every DAG file with Airflow (DagBag) when Airflow is importable: auto, true (required) or false.'),
+        python: schemas/* string */.YjP().min(1).default('python3').describe('Python interpreter used to parse DAG files.'),
+    })
+        .default({ rules: {}, import_check: 'auto', python: 'python3' })
+        .describe('DAG integrity: syntax, DAG ids, duplicate ids and policy rules, without Airflow installed.'),
+    sqlfluff: tool({ dialect: schemas/* string */.YjP().optional().describe('SQL dialect (otherwise from .sqlfluff).') }, 'sqlfluff lint').optional(),
+    yamllint: tool({ config: schemas/* string */.YjP().optional().describe('yamllint configuration file.') }, 'yamllint').optional(),
+    flake8: tool({}, 'flake8').optional(),
+    ruff: tool({}, 'ruff check').optional(),
+    pytest: tool({}, 'pytest').optional(),
+    dbt: schemas/* strictObject */.rej({
+        command: schemas/* array */.YOg(schemas/* string */.YjP().min(1)).min(1).default(['dbt', 'build']).describe('dbt command (argv), e.g. ["dbt", "test", "--target", "ci"].'),
+        project_dir: schemas/* string */.YjP().optional().describe('dbt project folder (default: artifacts.dbt.path).'),
+        run_results: schemas/* string */.YjP().default('target/run_results.json').describe('run_results.json written by the command, relative to the project folder.'),
+        timeout: schemas/* int */.Whr().min(1).max(7200).default(3600),
+    })
+        .optional()
+        .describe('Run dbt test / dbt build and report its run_results.json.'),
+})
+    .describe('What lint-and-test and `ferry check` run.');
+
+;// CONCATENATED MODULE: ./packages/core/src/config/schema.ts
+
+
+/**
+ * The ferry.yml schema: the single source for validation, TypeScript types and
+ * the committed JSON Schema (ferry.schema.json, regenerated by `pnpm schema`).
+ * Keys are snake_case, like dbt_project.yml and Airflow's settings.
+ */
+const schema_name = schemas/* string */.YjP()
+    .regex(/^[a-z0-9][a-z0-9_-]*$/, 'use lowercase letters, digits, "-" and "_", starting with a letter or digit')
+    .max(63);
+const relPath = schemas/* string */.YjP().min(1).describe('Path relative to the folder holding ferry.yml; must stay inside the repository.');
+const globs = schemas/* array */.YOg(schemas/* string */.YjP().min(1));
+const LocalTargetSchema = schemas/* strictObject */.rej({
+    kind: schemas/* literal */.euz('local').describe('A directory on this machine; deploys swap a symlink atomically.'),
+    path: schemas/* string */.YjP().min(1).describe('Directory readers use (e.g. Airflow dags_folder). Relative paths resolve against the folder holding ferry.yml.'),
+    keep: schemas/* int */.Whr().min(1).max(50).default(3).describe('How many release trees to keep beside the live one for instant rollback.'),
+})
+    .describe('Local directory target');
+/** One entry per target kind; S3 (MWAA) and GCS (Composer) join this union later. */
+const TargetSchema = schemas/* discriminatedUnion */.gMt('kind', [LocalTargetSchema]);
+const DagsArtifactSchema = schemas/* strictObject */.rej({
+    path: relPath.describe('The DAG folder.'),
+    include: globs.default(['**/*']).describe('Globs (relative to path) of files to ship.'),
+    exclude: globs
+        .default(['**/__pycache__/**', '**/*.pyc', '**/.git/**', '**/.DS_Store', '**/.ipynb_checkpoints/**'])
+        .describe('Globs (relative to path) never shipped. .airflowignore is shipped by default.'),
+})
+    .describe('Airflow DAG files, shipped as one bundle.');
+const ConfigsArtifactSchema = schemas/* strictObject */.rej({
+    path: relPath.describe('The config folder: YAML and JSON files. A file named <stem>.<environment>.<ext> overlays <stem>.<ext> for that environment.'),
+    schemas: schemas/* array */.YOg(schemas/* strictObject */.rej({
+        files: schemas/* string */.YjP().min(1).describe('Glob (relative to the config folder) of files this schema validates.'),
+        schema: relPath.describe('JSON Schema file.'),
+    }))
+        .default([])
+        .describe('JSON Schemas that rendered config files must match.'),
+})
+    .describe('Configuration files; secrets appear only as ${secret:NAME} references.');
+const DbtArtifactSchema = schemas/* strictObject */.rej({
+    path: relPath.describe('The dbt project folder (holds dbt_project.yml).'),
+    compile: schemas/* strictObject */.rej({
+        command: schemas/* array */.YOg(schemas/* string */.YjP().min(1))
+            .min(1)
+            .default(['dbt', 'compile'])
+            .describe('Command (argv, run in the project folder, never through a shell) that writes target/manifest.json and compiled SQL, e.g. ["dbt", "compile", "--target", "ci"]. dbt is installed by your workflow.'),
+        target_path: schemas/* string */.YjP().min(1).default('target').describe("dbt's target-path, relative to the project folder."),
+        timeout: schemas/* int */.Whr().min(1).max(7200).default(1800),
+    })
+        .optional()
+        .describe('Build step: without it, releases version the dbt sources only and deploys cannot plan model changes.'),
+})
+    .describe('dbt project: sources, manifest and compiled SQL in every release; deployed by running dbt for the planned models.');
+const DbtTargetSchema = schemas/* strictObject */.rej({
+    kind: schemas/* literal */.euz('dbt').describe('Run dbt against this environment.'),
+    target: schemas/* string */.YjP().min(1).describe('dbt --target (the profile output for this environment).'),
+    command: schemas/* array */.YOg(schemas/* string */.YjP().min(1)).min(1).default(['dbt']).describe('The dbt executable (argv), e.g. ["dbt"] or ["uv", "run", "dbt"].'),
+    profiles_dir: schemas/* string */.YjP().optional().describe('--profiles-dir (relative to the folder holding ferry.yml); default: dbt\'s own lookup (DBT_PROFILES_DIR, ~/.dbt).'),
+    args: schemas/* array */.YOg(schemas/* string */.YjP()).default([]).describe('Extra arguments for every dbt invocation.'),
+    timeout: schemas/* int */.Whr().min(1).max(86400).default(7200).describe('Seconds before one dbt invocation is stopped.'),
+})
+    .describe('dbt target');
+const ImageArtifactSchema = schemas/* strictObject */.rej({
+    name: schema_name.describe('Short name used in plans and releases.'),
+    image: schemas/* string */.YjP().min(1).describe('Image reference to pin, e.g. ghcr.io/acme/etl:1.4.'),
+});
+const EnvironmentSchema = schemas/* strictObject */.rej({
+    name: schema_name.describe('Environment name; also the GitHub environment name.'),
+    requires: schema_name.optional().describe('Only releases deployed and verified in this (earlier) environment may be deployed here.'),
+    production: schemas/* boolean */.zMY().optional().describe('Marks the production environment (defaults to true for the last environment).'),
+    requires_approval: schemas/* boolean */.zMY()
+        .optional()
+        .describe('Plans with destructive steps here (dbt full refreshes) must be approved: deploy with the plan digest (`--approve` / `approved-plan`).'),
+    url: schemas/* url */.OZ5().optional().describe('Where the environment can be seen (shown on the GitHub deployment).'),
+    targets: schemas/* strictObject */.rej({
+        dags: TargetSchema.optional(),
+        configs: TargetSchema.optional(),
+        dbt: DbtTargetSchema.optional(),
+    })
+        .default({})
+        .describe('Where each artifact kind is deployed in this environment.'),
+});
+const FerryConfigSchema = schemas/* strictObject */.rej({
+    $schema: schemas/* string */.YjP().optional().describe('Path or URL of ferry.schema.json, for editors.'),
+    version: schemas/* literal */.euz(1).default(1).describe('ferry.yml format version.'),
+    project: schema_name.describe('Project name: used in release tags and deployment records.'),
+    artifacts: schemas/* strictObject */.rej({
+        dags: DagsArtifactSchema.optional(),
+        configs: ConfigsArtifactSchema.optional(),
+        dbt: DbtArtifactSchema.optional(),
+        images: schemas/* array */.YOg(ImageArtifactSchema).optional(),
+    })
+        .describe('What this project ships.'),
+    environments: schemas/* array */.YOg(EnvironmentSchema)
+        .min(1)
+        .optional()
+        .describe('Ordered from first to last; defaults to dev, staging and prod with local targets under .ferry/targets/.'),
+    release: schemas/* strictObject */.rej({
+        store: schemas/* string */.YjP().default('.ferry/releases').describe('Folder holding built releases (relative to ferry.yml).'),
+        tag_prefix: schemas/* string */.YjP().default('ferry/').describe('Release tags are <tag_prefix><project>/<version>.'),
+    })
+        .default({ store: '.ferry/releases', tag_prefix: 'ferry/' }),
+    checks: ChecksSchema.default(ChecksSchema.parse({})),
+})
+    .describe('ferry.yml: how a data project moves from development to production.');
+/** Artifact kinds in the order they are built and deployed. */
+const KIND_NAMES = (/* unused pure expression or super */ null && (['configs', 'dags', 'dbt', 'images']));
+/** Kinds that have a per-environment target in this version. */
+const TARGETED_KINDS = ['dags', 'configs'];
+function jsonSchema() {
+    return z.toJSONSchema(FerryConfigSchema, { io: 'input', target: 'draft-2020-12' });
+}
+
+// EXTERNAL MODULE: ./packages/core/src/config/suggest.ts
+var suggest = __nccwpck_require__(2101);
+;// CONCATENATED MODULE: ./packages/core/src/config/load.ts
+
+
+
+
+
+
+
+
+const DEFAULT_CONFIG_FILE = 'ferry.yml';
+/** Reads and validates ferry.yml, reporting every problem at once. */
+function loadConfig(file) {
+    const abs = external_node_path_default().resolve(file);
+    let text;
+    try {
+        text = external_node_fs_default().readFileSync(abs, 'utf8');
+    }
+    catch {
+        (0,ferry_error/* fail */.fJ)('FERRY_CONFIG_NOT_FOUND', `no ferry.yml at ${abs}`, { location: { file: abs } });
+    }
+    return parseConfig(text, abs);
+}
+function parseConfig(text, file) {
+    const counter = new dist/* LineCounter */.HN();
+    const doc = (0,dist/* parseDocument */.Tp)(text, { lineCounter: counter, uniqueKeys: true });
+    const rel = external_node_path_default().basename(file);
+    if (doc.errors.length > 0) {
+        // Later parse errors are almost always echoes of the first.
+        const e = doc.errors[0];
+        const pos = e.linePos?.[0];
+        (0,ferry_error/* fail */.fJ)('FERRY_CONFIG_YAML', yamlMessage(e.message), { location: { file: rel, line: pos?.line, column: pos?.col } });
+    }
+    const data = doc.toJS() ?? {};
+    if (typeof data !== 'object' || Array.isArray(data)) {
+        (0,ferry_error/* fail */.fJ)('FERRY_CONFIG_INVALID', 'ferry.yml must be a mapping of keys (project, artifacts, environments)', { location: { file: rel, line: 1 } });
+    }
+    const where = (p, key) => ({ file: rel, key: (0,locate/* formatKeyPath */.K7)(key === undefined ? p : [...p, key]), ...(0,locate/* lineOf */.cA)(doc, counter, p, key) });
+    const result = FerryConfigSchema.safeParse(data);
+    if (!result.success)
+        throw new ferry_error/* FerryError */.lT(dropTypoEchoes(result.error.issues.flatMap((issue) => issueProblems(issue, data, where))));
+    return resolve(result.data, file, where);
+}
+function issueProblems(issue, data, where) {
+    const p = issue.path;
+    if (issue.code === 'unrecognized_keys') {
+        const known = (0,locate/* knownKeysAt */.hy)(FerryConfigSchema, p, data);
+        return issue.keys.map((key) => ({
+            code: 'FERRY_CONFIG_UNKNOWN_KEY',
+            message: `unknown key "${key}"${p.length ? ` in ${(0,locate/* formatKeyPath */.K7)(p)}` : ''}.${(0,suggest/* didYouMean */.au)(key, known)}`,
+            location: where(p, key),
+            hint: known.length ? `Allowed keys here: ${known.join(', ')}.` : undefined,
+        }));
+    }
+    const missing = valueAt(data, p) === undefined;
+    const message = missing && issue.code === 'invalid_type' ? `required key "${(0,locate/* formatKeyPath */.K7)(p)}" is missing (${issue.message.replace(/^Invalid input: /, '')})` : issue.message;
+    return [{ code: 'FERRY_CONFIG_INVALID', message, location: where(p) }];
+}
+/** The parser's first line without its own " at line N, column M:" (the location says it). */
+function yamlMessage(message) {
+    return message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+}
+/**
+ * `pth: x` yields "unknown key pth, did you mean path" and "path is missing";
+ * the second only repeats the first, so it is dropped.
+ */
+function dropTypoEchoes(problems) {
+    const suggested = new Set(problems.flatMap((p) => {
+        const m = p.code === 'FERRY_CONFIG_UNKNOWN_KEY' ? /Did you mean "([^"]+)"/.exec(p.message) : null;
+        return m && p.location?.key ? [p.location.key.replace(/[^.[\]]+$/, m[1])] : [];
+    }));
+    return problems.filter((p) => !(p.code === 'FERRY_CONFIG_INVALID' && /is missing/.test(p.message) && suggested.has(p.location?.key ?? '')));
+}
+function valueAt(data, p) {
+    return p.reduce((v, k) => (v && typeof v === 'object' ? v[k] : undefined), data);
+}
+function defaultEnvironments(raw) {
+    const targets = (env) => Object.fromEntries(TARGETED_KINDS.filter((k) => raw.artifacts[k]).map((k) => [k, { kind: 'local', path: `.ferry/targets/${env}/${k}`, keep: 3 }]));
+    return [
+        { name: 'dev', targets: targets('dev') },
+        { name: 'staging', targets: targets('staging') },
+        { name: 'prod', requires: 'staging', production: true, targets: targets('prod') },
+    ];
+}
+function resolve(raw, file, where) {
+    const root = external_node_path_default().dirname(file);
+    const problems = [];
+    const attempt = (fn) => {
+        try {
+            return fn();
+        }
+        catch (e) {
+            if (e instanceof ferry_error/* FerryError */.lT)
+                problems.push(...e.problems);
+            else
+                throw e;
+            return undefined;
+        }
+    };
+    const folder = (rel, p) => attempt(() => {
+        const abs = (0,paths/* resolveInside */.LI)(root, rel, where(p));
+        (0,paths/* requireDirectory */.T)(abs, where(p));
+        return abs;
+    }) ?? external_node_path_default().resolve(root, rel);
+    const a = raw.artifacts;
+    const artifacts = {};
+    if (a.dags)
+        artifacts.dags = { ...a.dags, dir: folder(a.dags.path, ['artifacts', 'dags', 'path']) };
+    if (a.configs) {
+        const dir = folder(a.configs.path, ['artifacts', 'configs', 'path']);
+        const schemaFiles = a.configs.schemas.map((s, i) => ({
+            files: s.files,
+            schema: attempt(() => (0,paths/* resolveInside */.LI)(root, s.schema, where(['artifacts', 'configs', 'schemas', i, 'schema']))) ?? s.schema,
+        }));
+        artifacts.configs = { ...a.configs, dir, schemaFiles };
+    }
+    if (a.dbt)
+        artifacts.dbt = { ...a.dbt, dir: folder(a.dbt.path, ['artifacts', 'dbt', 'path']) };
+    if (a.images)
+        artifacts.images = a.images;
+    for (const name of ['sqlfluff', 'yamllint', 'flake8', 'ruff', 'pytest']) {
+        raw.checks[name]?.paths.forEach((p, i) => attempt(() => (0,paths/* resolveInside */.LI)(root, p, where(['checks', name, 'paths', i]))));
+    }
+    if (raw.checks.dbt?.project_dir)
+        attempt(() => (0,paths/* resolveInside */.LI)(root, raw.checks.dbt.project_dir, where(['checks', 'dbt', 'project_dir'])));
+    const envs = raw.environments ?? defaultEnvironments(raw);
+    const names = envs.map((e) => e.name);
+    const anyProduction = envs.some((e) => e.production !== undefined);
+    const environments = envs.map((e, index) => {
+        const p = raw.environments ? ['environments', index] : [];
+        if (names.indexOf(e.name) !== index) {
+            problems.push({ code: 'FERRY_CONFIG_DUPLICATE_ENV', message: `environment "${e.name}" is listed twice`, location: where([...p, 'name']) });
+        }
+        if (e.requires !== undefined) {
+            const pos = names.indexOf(e.requires);
+            if (pos < 0 || pos >= index) {
+                const earlier = [...new Set(names.slice(0, index))];
+                problems.push({
+                    code: 'FERRY_CONFIG_REQUIRES',
+                    message: pos < 0
+                        ? `environment "${e.name}" requires "${e.requires}", which is not an environment.${(0,suggest/* didYouMean */.au)(e.requires, names)}`
+                        : `environment "${e.name}" requires "${e.requires}", which comes ${pos === index ? 'is itself' : 'after it'}; requirements must point to an earlier environment`,
+                    location: where([...p, 'requires']),
+                    hint: earlier.length ? `Earlier environments: ${earlier.join(', ')}.` : 'The first environment cannot require another.',
+                });
+            }
+        }
+        if (e.targets.dbt && !a.dbt) {
+            problems.push({ code: 'FERRY_CONFIG_INVALID', message: `environment "${e.name}" has a dbt target, but artifacts.dbt is not declared`, location: where([...p, 'targets', 'dbt']), hint: 'Declare artifacts.dbt (the dbt project folder) or remove the target.' });
+        }
+        const targets = {};
+        for (const kind of TARGETED_KINDS) {
+            const t = e.targets[kind];
+            if (!t && a[kind]) {
+                problems.push({
+                    code: 'FERRY_CONFIG_MISSING_TARGET',
+                    message: `environment "${e.name}" has no target for ${kind}, but artifacts.${kind} is set`,
+                    location: where([...p, 'targets']),
+                });
+            }
+            if (t) {
+                const abs = external_node_path_default().resolve(root, t.path);
+                if (external_node_fs_default().existsSync(abs) && !external_node_fs_default().lstatSync(abs).isSymbolicLink() && !external_node_fs_default().statSync(abs).isDirectory()) {
+                    problems.push({ code: 'FERRY_PATH_NOT_DIR', message: `target ${abs} is a file, not a folder`, location: where([...p, 'targets', kind, 'path']), hint: 'Point the target at a folder, or at a path that does not exist yet (ferry creates it).' });
+                }
+                targets[kind] = { ...t, path: abs };
+            }
+        }
+        return {
+            name: e.name,
+            index,
+            requires: e.requires,
+            production: anyProduction ? e.production === true : index === envs.length - 1,
+            requiresApproval: e.requires_approval ?? false,
+            url: e.url,
+            targets,
+            ...(e.targets.dbt ? { dbt: { ...e.targets.dbt, ...(e.targets.dbt.profiles_dir ? { profilesDir: external_node_path_default().resolve(root, e.targets.dbt.profiles_dir) } : {}) } } : {}),
+        };
+    });
+    if (problems.length)
+        throw new ferry_error/* FerryError */.lT(problems);
+    return {
+        file,
+        root,
+        project: raw.project,
+        artifacts,
+        environments,
+        release: { store: external_node_path_default().resolve(root, raw.release.store), tagPrefix: raw.release.tag_prefix },
+        checks: raw.checks,
+    };
+}
+/** The named environment, or FERRY_UNKNOWN_ENV with a suggestion. */
+function getEnvironment(config, name) {
+    const env = config.environments.find((e) => e.name === name);
+    if (env)
+        return env;
+    const names = config.environments.map((e) => e.name);
+    const guess = (0,suggest/* closest */.kp)(name, names);
+    return (0,ferry_error/* fail */.fJ)('FERRY_UNKNOWN_ENV', `unknown environment "${name}"${guess ? `; did you mean "${guess}"?` : ''}`, {
+        location: { file: external_node_path_default().basename(config.file), key: 'environments' },
+        hint: `Environments in ${external_node_path_default().basename(config.file)}: ${names.join(', ')}.`,
+    });
+}
+
+
+/***/ }),
+
+/***/ 5513:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   K7: () => (/* binding */ formatKeyPath),
+/* harmony export */   cA: () => (/* binding */ lineOf),
+/* harmony export */   hy: () => (/* binding */ knownKeysAt)
+/* harmony export */ });
+/* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8009);
+/* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3653);
+
+
+/** `environments[2].targets.dags` from ['environments', 2, 'targets', 'dags']. */
+function formatKeyPath(p) {
+    return p.reduce((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)), '');
+}
+/** 1-based line and column of the YAML node at `path` (or its nearest existing ancestor). */
+function lineOf(doc, counter, path, key) {
+    for (let depth = path.length; depth >= 0; depth--) {
+        const node = doc.getIn(path.slice(0, depth), true);
+        if (!node || !node.range)
+            continue;
+        if (key !== undefined && depth === path.length && (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isMap */ .jh)(node)) {
+            const pair = node.items.find((it) => (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isPair */ .tO)(it) && (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isScalar */ .jn)(it.key) && it.key.value === key);
+            const keyNode = pair && pair.key;
+            if (keyNode?.range)
+                return toLineCol(counter.linePos(keyNode.range[0]));
+        }
+        return toLineCol(counter.linePos(node.range[0]));
+    }
+    return undefined;
+}
+function toLineCol(p) {
+    return { line: p.line, column: p.col };
+}
+/** Keys the schema allows at `path`, for "did you mean". */
+function knownKeysAt(schema, path, data) {
+    let s = schema;
+    let value = data;
+    for (const seg of path) {
+        s = unwrap(s);
+        if (s instanceof zod__WEBPACK_IMPORTED_MODULE_1__/* .ZodArray */ .naA)
+            s = s.element;
+        else if (s instanceof zod__WEBPACK_IMPORTED_MODULE_1__/* .ZodObject */ .bvH)
+            s = s.shape[String(seg)];
+        else if (s instanceof zod__WEBPACK_IMPORTED_MODULE_1__/* .ZodDiscriminatedUnion */ .jvo)
+            s = pickOption(s, value)?.shape[String(seg)];
+        else
+            return [];
+        value = value && typeof value === 'object' ? value[String(seg)] : undefined;
+    }
+    s = unwrap(s);
+    if (s instanceof zod__WEBPACK_IMPORTED_MODULE_1__/* .ZodObject */ .bvH)
+        return Object.keys(s.shape);
+    if (s instanceof zod__WEBPACK_IMPORTED_MODULE_1__/* .ZodDiscriminatedUnion */ .jvo) {
+        const opt = pickOption(s, value);
+        return opt ? Object.keys(opt.shape) : [];
+    }
+    return [];
+}
+function unwrap(s) {
+    while (s instanceof zod__WEBPACK_IMPORTED_MODULE_1__/* .ZodOptional */ .IiU || s instanceof zod__WEBPACK_IMPORTED_MODULE_1__/* .ZodDefault */ .XiL)
+        s = s.unwrap();
+    return s;
+}
+function pickOption(u, value) {
+    const disc = u.def.discriminator;
+    const v = value && typeof value === 'object' ? value[disc] : undefined;
+    const options = u.options;
+    return options.find((o) => {
+        const d = o.shape[disc];
+        return d instanceof zod__WEBPACK_IMPORTED_MODULE_1__/* .ZodLiteral */ .DN5 && d.values.has(v);
+    }) ?? options[0];
+}
+
+
+/***/ }),
+
+/***/ 2101:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   YC: () => (/* binding */ editDistance),
+/* harmony export */   au: () => (/* binding */ didYouMean),
+/* harmony export */   kp: () => (/* binding */ closest)
+/* harmony export */ });
+/* harmony import */ var fastest_levenshtein__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6547);
+
+/** The closest candidate within a small edit distance, for "did you mean". */
+function closest(word, candidates) {
+    let best;
+    let bestDist = Infinity;
+    for (const c of candidates) {
+        const d = (0,fastest_levenshtein__WEBPACK_IMPORTED_MODULE_0__/* .distance */ .Io)(word.toLowerCase(), c.toLowerCase());
+        if (d < bestDist) {
+            best = c;
+            bestDist = d;
+        }
+    }
+    const limit = Math.max(2, Math.floor(word.length / 3));
+    return best !== undefined && bestDist <= limit ? best : undefined;
+}
+function didYouMean(word, candidates) {
+    const c = closest(word, candidates);
+    return c ? ` Did you mean "${c}"?` : '';
+}
+/** Levenshtein distance, for callers that need their own threshold. */
+function editDistance(a, b) {
+    return (0,fastest_levenshtein__WEBPACK_IMPORTED_MODULE_0__/* .distance */ .Io)(a, b);
+}
+
+
+/***/ }),
+
+/***/ 146:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  lT: () => (/* binding */ FerryError),
+  fJ: () => (/* binding */ fail),
+  j$: () => (/* binding */ formatLocation),
+  Vw: () => (/* binding */ formatProblem),
+  CC: () => (/* binding */ problem),
+  ek: () => (/* binding */ toProblems)
+});
+
+;// CONCATENATED MODULE: ./packages/core/src/errors/codes.ts
+/**
+ * Every error ferry can report, by code. The code is stable (users search for
+ * it, tests assert it); the text next to it is the generic fix shown when a
+ * call site has nothing more specific to say.
+ */
+const ERROR_CODES = {
+    // ferry.yml
+    FERRY_CONFIG_NOT_FOUND: 'Create a ferry.yml at the repository root, or pass its path with --config / the `config` input.',
+    FERRY_CONFIG_YAML: 'Fix the YAML syntax at the position shown.',
+    FERRY_CONFIG_INVALID: 'Fix the value at the key shown; the JSON Schema (ferry.schema.json) lists what is allowed.',
+    FERRY_CONFIG_UNKNOWN_KEY: 'Remove the key or correct its spelling.',
+    FERRY_CONFIG_DUPLICATE_ENV: 'Give every environment a unique name.',
+    FERRY_CONFIG_REQUIRES: '`requires` must name an environment listed earlier in `environments`.',
+    FERRY_CONFIG_MISSING_TARGET: 'Add a target for this artifact kind to the environment, or remove the artifact.',
+    FERRY_UNKNOWN_ENV: 'Use one of the environments listed in ferry.yml.',
+    // paths
+    FERRY_PATH_ESCAPES: 'Keep every path inside the repository; remove `..` segments or absolute paths.',
+    FERRY_SYMLINK_ESCAPES: 'Replace the symlink with a regular file, or point it inside the repository.',
+    FERRY_PATH_NOT_FOUND: 'Create the folder or fix the path in ferry.yml.',
+    FERRY_PATH_NOT_DIR: 'Point the path at a folder, not a file.',
+    // configs
+    FERRY_CONFIG_FILE_PARSE: 'Fix the syntax of the config file at the position shown.',
+    FERRY_CONFIG_FILE_SCHEMA: 'Make the config file match its JSON Schema.',
+    FERRY_CONFIG_SCHEMA_INVALID: 'Fix the JSON Schema file named in ferry.yml.',
+    FERRY_SECRET_LITERAL: 'Replace the literal with a secret reference such as ${secret:NAME}; the value is resolved at deploy time.',
+    FERRY_SECRET_REFERENCE: 'Write secret references exactly as ${secret:NAME}, NAME being letters, digits and underscores.',
+    FERRY_SECRET_MISSING: 'Provide the secret to the deploy step as an environment variable of the same name (env: NAME: ${{ secrets.NAME }}).',
+    // kinds
+    FERRY_KIND_NOT_IMPLEMENTED: 'This artifact kind is not supported in this version of ferry; remove it from ferry.yml or upgrade.',
+    // releases
+    FERRY_RELEASE_NOT_FOUND: 'Build the release first (`ferry build` / build-artifacts), or check the release id and release store.',
+    FERRY_RELEASE_TAMPERED: 'The release no longer matches its recorded hashes. Do not deploy it; rebuild from source.',
+    FERRY_RELEASE_INVALID: 'The release.json is not a ferry release; rebuild it.',
+    FERRY_RELEASE_AMBIGUOUS: 'Give more characters of the release id.',
+    FERRY_GIT: 'Run inside a git checkout with the commit available (actions/checkout with fetch-depth: 0 for tags).',
+    FERRY_TAG_EXISTS: 'A tag of that name points at another commit; choose another version or delete the tag.',
+    // deploy
+    FERRY_PROMOTION_UNVERIFIED: 'Deploy this release to the required environment and verify it there first.',
+    FERRY_APPROVAL_REQUIRED: 'Apply the plan with the digest of the plan that was approved.',
+    FERRY_NOT_DEPLOYED: 'Deploy a release to this environment first.',
+    FERRY_NOTHING_TO_ROLLBACK: 'The environment has no earlier successful release to return to.',
+    FERRY_TARGET_IO: 'Check that the target path is writable and on a local filesystem.',
+    FERRY_TARGET_DRIFT: 'The target no longer holds the files of its release; redeploy or investigate who changed it.',
+    FERRY_LOCKED: 'Another deploy to this environment is running; wait for it or remove the stale lock file.',
+    // dbt
+    FERRY_DBT_MANIFEST_INVALID: 'The dbt manifest.json is corrupt or not a manifest; regenerate it with `dbt parse` (or rebuild the release that holds it).',
+    FERRY_DBT_MANIFEST_VERSION: 'ferry reads dbt manifests of schema v10 (dbt 1.6), v11 (dbt 1.7) and v12 (dbt 1.8 and later); regenerate the manifest with a dbt-core release that writes one of them.',
+    // ledger / GitHub
+    FERRY_LEDGER: 'Check the ledger file or the GitHub token permissions (deployments: write).',
+    FERRY_GITHUB_API: 'Check the token, its permissions and the repository name.',
+    FERRY_INPUT: 'Fix the action input or command-line option shown.',
+    FERRY_NOT_IMPLEMENTED: 'This action is not implemented in this version of ferry.',
+    FERRY_INTERNAL: 'This is a bug in ferry; please report it with the log.',
+};
+
+;// CONCATENATED MODULE: ./packages/core/src/errors/ferry-error.ts
+
+/**
+ * One or more problems, reported together. Everything ferry refuses to do is
+ * thrown as a FerryError so entry points can print code, location and fix
+ * instead of a stack trace.
+ */
+class FerryError extends Error {
+    problems;
+    constructor(problems) {
+        const list = Array.isArray(problems) ? problems : [problems];
+        if (list.length === 0)
+            throw new Error('FerryError needs at least one problem');
+        super(list.length === 1 ? formatProblem(list[0]) : `${list.length} problems:\n${list.map((p) => '  ' + formatProblem(p)).join('\n')}`);
+        this.name = 'FerryError';
+        this.problems = list;
+    }
+    get code() {
+        return this.problems[0].code;
+    }
+    static is(e) {
+        return e instanceof FerryError;
+    }
+}
+function problem(code, message, extra = {}) {
+    return { code, message, ...extra };
+}
+/** Throws a FerryError with one problem. */
+function fail(code, message, extra = {}) {
+    throw new FerryError(problem(code, message, extra));
+}
+function formatLocation(loc) {
+    if (!loc)
+        return '';
+    let s = loc.file ?? '';
+    if (loc.line !== undefined)
+        s += `:${loc.line}${loc.column !== undefined ? `:${loc.column}` : ''}`;
+    if (loc.key)
+        s += `${s ? ' ' : ''}(${loc.key})`;
+    return s;
+}
+/** `CODE file:line (key): message — hint` on one line. */
+function formatProblem(p) {
+    const where = formatLocation(p.location);
+    const hint = p.hint ?? ERROR_CODES[p.code];
+    return `${p.code}${where ? ` ${where}` : ''}: ${p.message}${hint ? `\n    fix: ${hint}` : ''}`;
+}
+/** Problems from any thrown value; unknown errors become FERRY_INTERNAL. */
+function toProblems(e) {
+    if (e instanceof FerryError)
+        return e.problems;
+    const message = e instanceof Error ? e.message : String(e);
+    return [{ code: 'FERRY_INTERNAL', message }];
+}
+
+
+/***/ }),
+
+/***/ 6776:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  dj: () => (/* binding */ canonicalJson),
+  DC: () => (/* binding */ hashFile),
+  sc: () => (/* binding */ sha256)
+});
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+var external_node_fs_default = /*#__PURE__*/__nccwpck_require__.n(external_node_fs_);
+;// CONCATENATED MODULE: ./node_modules/.pnpm/canonicalize@5.1.0/node_modules/canonicalize/lib/canonicalize.js
+function serializeString (value) {
+  if (!value.isWellFormed()) {
+    throw new Error('Lone surrogate is not allowed');
+  }
+  return JSON.stringify(value);
+}
+
+function serializePrimitive (value) {
+  switch (typeof value) {
+    case 'number':
+      if (isNaN(value)) {
+        throw new Error('NaN is not allowed');
+      }
+      if (!isFinite(value)) {
+        throw new Error('Infinity is not allowed');
+      }
+      // For finite numbers String(value) would give identical output, but
+      // JSON.stringify benchmarks faster on V8.
+      return JSON.stringify(value);
+    case 'string':
+      return serializeString(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    default:
+      // null, or values JSON.stringify maps to undefined (undefined,
+      // functions, symbols).
+      return JSON.stringify(value);
+  }
+}
+
+// Resolves a value to either its serialized primitive form (a string — or
+// undefined, for values JSON.stringify drops) or a frame describing the
+// container to descend into. Callers distinguish the two cases with
+// `typeof result !== 'object'`.
+//
+// toJSON results are unwrapped here, and the wrapper objects stay in `seen`
+// until the resolved subtree is fully serialized, so cycles introduced via
+// toJSON are still detected.
+function enterValue (value, seen) {
+  let wrappers = null;
+  while (value !== null && typeof value === 'object' && typeof value.toJSON === 'function') {
+    if (seen.has(value)) {
+      throw new Error('Circular reference detected');
+    }
+    seen.add(value);
+    (wrappers ??= []).push(value);
+    value = value.toJSON();
+  }
+
+  // Boxed Number/String/Boolean objects serialize as their primitive values,
+  // mirroring how JSON.stringify treats them.
+  if (value instanceof Number || value instanceof String || value instanceof Boolean) {
+    value = value.valueOf();
+  }
+
+  if (value === null || typeof value !== 'object') {
+    if (wrappers !== null) {
+      for (const wrapper of wrappers) seen.delete(wrapper);
+    }
+    return serializePrimitive(value);
+  }
+
+  if (seen.has(value)) {
+    throw new Error('Circular reference detected');
+  }
+  seen.add(value);
+
+  return {
+    container: value,
+    // null marks an array frame; object frames carry their sorted keys.
+    // `sort()`'s default comparator orders by UTF-16 code unit, which is the
+    // order JCS requires.
+    keys: Array.isArray(value) ? null : Object.keys(value).sort(),
+    // Next child to serialize; the frame resumes here after a nested
+    // container's subtree completes.
+    index: 0,
+    // Whether no member has been emitted yet (controls comma placement).
+    first: true,
+    // toJSON wrappers to release from `seen` when this frame completes.
+    wrappers
+  };
+}
+
+function canonicalize (object) {
+  if (object === null || typeof object !== 'object') {
+    return serializePrimitive(object);
+  }
+
+  const seen = new Set();
+  const root = enterValue(object, seen);
+  if (typeof root !== 'object') {
+    // A toJSON chain resolved the input to a primitive.
+    return root;
+  }
+
+  let result = root.keys === null ? '[' : '{';
+  const stack = [root];
+
+  // Depth-first serialization with an explicit stack instead of recursion, so
+  // nesting depth is bounded by heap size rather than call-stack size. The top
+  // frame is the container currently being serialized: primitive children are
+  // appended inline, while a nested container pushes a new frame and jumps
+  // back to the outer loop. Because frame.index was already advanced, the
+  // parent resumes at its next child once the subtree is done. Opening
+  // brackets are emitted when a frame is pushed, closing brackets when it
+  // completes.
+  outer:
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1];
+    const container = frame.container;
+
+    // keys === null marks an array frame; otherwise keys holds the object's
+    // sorted property names. Either way the iteration counter lives on the
+    // frame itself (frame.index), so when a frame is resumed after a nested
+    // container completes, the while condition continues at the first
+    // unserialized child instead of restarting from the beginning.
+    if (frame.keys === null) {
+      while (frame.index < container.length) {
+        const i = frame.index++;
+        if (i > 0) {
+          result += ',';
+        }
+        const element = container[i];
+        // Inside arrays, JSON.stringify serializes values with no JSON
+        // representation (undefined, symbols, functions) as null.
+        const value = element === undefined || typeof element === 'symbol' || typeof element === 'function' ? null : element;
+        if (value === null || typeof value !== 'object') {
+          result += serializePrimitive(value);
+          continue;
+        }
+        const child = enterValue(value, seen);
+        if (typeof child !== 'object') {
+          // A toJSON chain resolved the child to an already-serialized
+          // primitive — or, when child is undefined, to a value with no JSON
+          // representation, which becomes null inside arrays.
+          result += child === undefined ? 'null' : child;
+          continue;
+        }
+        result += child.keys === null ? '[' : '{';
+        stack.push(child);
+        continue outer;
+      }
+      result += ']';
+    } else {
+      const keys = frame.keys;
+      while (frame.index < keys.length) {
+        const key = keys[frame.index++];
+        const value = container[key];
+        // Inside objects, JSON.stringify omits properties whose value has no
+        // JSON representation (undefined, symbols, functions).
+        if (value === undefined || typeof value === 'symbol' || typeof value === 'function') {
+          continue;
+        }
+        if (value === null || typeof value !== 'object') {
+          // Commas are tracked with a flag rather than the key index: a
+          // skipped key must not leave a stray comma behind.
+          if (frame.first) {
+            frame.first = false;
+          } else {
+            result += ',';
+          }
+          result += serializeString(key) + ':' + serializePrimitive(value);
+          continue;
+        }
+        // The child must be resolved before the key is emitted: a toJSON
+        // returning a value with no JSON representation drops the whole
+        // property.
+        const child = enterValue(value, seen);
+        if (child === undefined) {
+          continue;
+        }
+        if (frame.first) {
+          frame.first = false;
+        } else {
+          result += ',';
+        }
+        result += serializeString(key) + ':';
+        if (typeof child !== 'object') {
+          result += child;
+          continue;
+        }
+        result += child.keys === null ? '[' : '{';
+        stack.push(child);
+        continue outer;
+      }
+      result += '}';
+    }
+
+    // Frame complete. The container leaves `seen` so that a later, sibling
+    // reference to the same object is not mistaken for a cycle.
+    seen.delete(container);
+    if (frame.wrappers !== null) {
+      for (const wrapper of frame.wrappers) seen.delete(wrapper);
+    }
+    stack.pop();
+  }
+
+  return result;
+}
+
+;// CONCATENATED MODULE: ./packages/core/src/fs/hash.ts
+
+
+
+function sha256(data) {
+    return (0,external_node_crypto_.createHash)('sha256').update(data).digest('hex');
+}
+/** Streams a file through sha256; returns hex digest and size. */
+async function hashFile(file) {
+    // Most data-platform files are small. A synchronous read is several times
+    // faster than fs.promises.readFile for them (measured in `pnpm bench`:
+    // 10,000 DAG files hash at sha256sum's speed instead of a sixth of it).
+    const { size } = external_node_fs_default().statSync(file);
+    if (size <= 8 << 20) {
+        const buf = external_node_fs_default().readFileSync(file);
+        return { sha256: sha256(buf), size: buf.length };
+    }
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    let streamed = 0;
+    for await (const chunk of external_node_fs_default().createReadStream(file, { highWaterMark: 1 << 20 })) {
+        hash.update(chunk);
+        streamed += chunk.length;
+    }
+    return { sha256: hash.digest('hex'), size: streamed };
+}
+/** RFC 8785 canonical JSON: the same value always gives the same bytes. */
+function canonicalJson(value) {
+    const s = canonicalize(value);
+    if (s === undefined)
+        throw new Error('value cannot be canonicalised');
+    return s;
+}
+
+
+/***/ }),
+
+/***/ 734:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   FK: () => (/* binding */ isInside),
+/* harmony export */   LI: () => (/* binding */ resolveInside),
+/* harmony export */   T: () => (/* binding */ requireDirectory),
+/* harmony export */   d7: () => (/* binding */ toPosix)
+/* harmony export */ });
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _errors_index_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(146);
+
+
+
+/** True when `child` is `parent` or inside it (both absolute, normalised). */
+function isInside(parent, child) {
+    const rel = node_path__WEBPACK_IMPORTED_MODULE_1___default().relative(parent, child);
+    return rel === '' || (!rel.startsWith('..') && !node_path__WEBPACK_IMPORTED_MODULE_1___default().isAbsolute(rel));
+}
+/**
+ * Resolves a path written in ferry.yml against `root` and refuses anything that
+ * leaves it, lexically (`..`, absolute paths) or through a symlink.
+ */
+function resolveInside(root, rel, where) {
+    if (node_path__WEBPACK_IMPORTED_MODULE_1___default().isAbsolute(rel)) {
+        (0,_errors_index_js__WEBPACK_IMPORTED_MODULE_2__/* .fail */ .fJ)('FERRY_PATH_ESCAPES', `"${rel}" is an absolute path; artifact paths are relative to the project folder`, { location: where });
+    }
+    const abs = node_path__WEBPACK_IMPORTED_MODULE_1___default().resolve(root, rel);
+    if (!isInside(root, abs)) {
+        (0,_errors_index_js__WEBPACK_IMPORTED_MODULE_2__/* .fail */ .fJ)('FERRY_PATH_ESCAPES', `"${rel}" points outside the project folder ${root}`, { location: where });
+    }
+    if (node_fs__WEBPACK_IMPORTED_MODULE_0___default().existsSync(abs)) {
+        const real = node_fs__WEBPACK_IMPORTED_MODULE_0___default().realpathSync(abs);
+        const realRoot = node_fs__WEBPACK_IMPORTED_MODULE_0___default().realpathSync(root);
+        if (!isInside(realRoot, real)) {
+            (0,_errors_index_js__WEBPACK_IMPORTED_MODULE_2__/* .fail */ .fJ)('FERRY_SYMLINK_ESCAPES', `"${rel}" resolves through a symlink to ${real}, outside the project folder`, { location: where });
+        }
+    }
+    return abs;
+}
+/** Requires `abs` to be an existing directory. */
+function requireDirectory(abs, where) {
+    let st;
+    try {
+        st = node_fs__WEBPACK_IMPORTED_MODULE_0___default().statSync(abs);
+    }
+    catch {
+        (0,_errors_index_js__WEBPACK_IMPORTED_MODULE_2__/* .fail */ .fJ)('FERRY_PATH_NOT_FOUND', `folder ${abs} does not exist`, { location: where });
+    }
+    if (!st.isDirectory())
+        (0,_errors_index_js__WEBPACK_IMPORTED_MODULE_2__/* .fail */ .fJ)('FERRY_PATH_NOT_DIR', `${abs} is a file, not a folder`, { location: where });
+}
+/** POSIX-style relative path, as stored in releases. */
+function toPosix(p) {
+    return p.split((node_path__WEBPACK_IMPORTED_MODULE_1___default().sep)).join('/');
+}
+
+
+/***/ }),
+
+/***/ 2076:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   g: () => (/* binding */ applyPlan)
+/* harmony export */ });
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _ferry_core__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(146);
+/* harmony import */ var _ferry_core__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4365);
+/* harmony import */ var _ferry_core__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6776);
+/* harmony import */ var _ferry_ledger__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4926);
+/* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2252);
+
+
+
+
+
+/**
+ * Carries out a plan. Order of effects:
+ *   1. refuse if the promotion rule fails or the plan is stale (nothing recorded);
+ *   2. record the deployment as in progress in the ledger;
+ *   3. stage every kind (nothing readers see changes; any failure aborts all);
+ *   4. commit every kind (atomic switches; a failing commit reverts the ones before it);
+ *   5. record success, or failure with the reason.
+ * If it fails at any step, the environment still runs the previous release.
+ */
+async function applyPlan(ctx, planned) {
+    const { plan, release } = planned;
+    const { ledger, runner } = ctx;
+    const stats = { written: 0, reused: 0, removed: 0, bytesWritten: 0 };
+    if (!plan.promotion.ok) {
+        throw new _ferry_core__WEBPACK_IMPORTED_MODULE_2__/* .FerryError */ .lT((0,_ferry_core__WEBPACK_IMPORTED_MODULE_2__/* .problem */ .CC)('FERRY_PROMOTION_UNVERIFIED', plan.promotion.detail, { hint: `Deploy release ${plan.release.id.slice(0, 12)} to ${plan.promotion.requires} and verify it there (smoke-test / ferry verify ${plan.promotion.requires}) first.` }));
+    }
+    if (plan.approval.required) {
+        const given = ctx.approvedPlan?.trim().toLowerCase();
+        if (!given || given.length < 12 || !plan.approval.digest.startsWith(given)) {
+            throw new _ferry_core__WEBPACK_IMPORTED_MODULE_2__/* .FerryError */ .lT((0,_ferry_core__WEBPACK_IMPORTED_MODULE_2__/* .problem */ .CC)('FERRY_APPROVAL_REQUIRED', `plan ${plan.approval.digest.slice(0, 12)} needs approval: ${plan.approval.reason}${given ? ` (the approval given names plan ${given.slice(0, 12)})` : ''}`, {
+                hint: `Review the plan, then apply exactly this plan with --approve ${plan.approval.digest} (CLI) or approved-plan: ${plan.approval.digest} (deploy-env). A changed plan needs a new approval.`,
+            }));
+        }
+    }
+    const now = await (0,_ferry_ledger__WEBPACK_IMPORTED_MODULE_3__/* .currentDeployment */ .JG)(ledger, plan.environment);
+    if ((now?.id ?? null) !== (plan.current?.deploymentId ?? null)) {
+        throw new _ferry_core__WEBPACK_IMPORTED_MODULE_2__/* .FerryError */ .lT((0,_ferry_core__WEBPACK_IMPORTED_MODULE_2__/* .problem */ .CC)('FERRY_LEDGER', `the plan is stale: ${plan.environment} changed since it was made (now deployment ${now?.id ?? 'none'})`, { hint: 'Plan again.' }));
+    }
+    if (!plan.changed) {
+        runner.info(`nothing to deploy: ${plan.environment} already runs release ${plan.release.id.slice(0, 12)} (${plan.release.version})`);
+        return { changed: false, stats };
+    }
+    const env = (0,_ferry_core__WEBPACK_IMPORTED_MODULE_4__/* .getEnvironment */ .uc)(ctx.config, plan.environment);
+    const m = release.manifest;
+    const record = await ledger.start({
+        environment: env.name,
+        releaseId: m.id,
+        version: m.version,
+        commit: m.git.commit,
+        ref: m.git.ref,
+        production: env.production,
+        manifestDigest: (0,_ferry_core__WEBPACK_IMPORTED_MODULE_5__/* .sha256 */ .sc)(node_fs__WEBPACK_IMPORTED_MODULE_0___default().readFileSync(node_path__WEBPACK_IMPORTED_MODULE_1___default().join(release.dir, 'release.json'))),
+        description: `${plan.mode === 'rollback' ? 'rollback to' : 'deploy'} ${m.version}`,
+        rollbackOf: planned.rollbackOf,
+        logUrl: ctx.logUrl,
+        environmentUrl: ctx.environmentUrl ?? env.url,
+    });
+    runner.info(`deployment ${record.id} to ${env.name} started (ledger: ${ledger.description})`);
+    const staged = [];
+    const committed = [];
+    try {
+        for (const kp of plan.kinds) {
+            const artifact = m.artifacts.find((a) => a.kind === kp.kind);
+            const previous = planned.previous?.manifest.artifacts.find((a) => a.kind === kp.kind);
+            runner.debug(`stage ${kp.kind}${kp.target ? ` → ${kp.target}` : ''}`);
+            const s = await (0,_plan_js__WEBPACK_IMPORTED_MODULE_6__/* .kindOf */ .I)(ctx, kp.kind).stage(ctx, { env, release, artifact, previous, previousRelease: planned.previous }, kp);
+            staged.push(s);
+            for (const k of Object.keys(stats))
+                stats[k] += s.stats[k];
+        }
+        for (const s of staged) {
+            await s.commit();
+            committed.push(s);
+        }
+    }
+    catch (e) {
+        for (const s of committed.reverse())
+            await s.revert().catch(() => undefined);
+        for (const s of staged)
+            await s.abort().catch(() => undefined);
+        const reason = (0,_ferry_core__WEBPACK_IMPORTED_MODULE_2__/* .toProblems */ .ek)(e).map((p) => `${p.code}: ${p.message}`).join('; ');
+        await ledger.finish(record.id, 'failure', clip(`failed: ${reason}`)).catch((le) => runner.warning(`could not record the failure in the ledger: ${le.message}`));
+        throw e;
+    }
+    await ledger.finish(record.id, 'success', `deployed ${m.version}: ${stats.written} written, ${stats.reused} unchanged, ${stats.removed} removed`);
+    return { changed: true, deployment: { ...record, outcome: 'success' }, stats };
+}
+/** GitHub limits a deployment status description to 140 characters. */
+function clip(s) {
+    return s.length > 140 ? s.slice(0, 137) + '...' : s;
+}
+
+
+/***/ }),
+
+/***/ 2252:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  I: () => (/* binding */ kindOf),
+  b: () => (/* binding */ planDeploy)
+});
+
+// EXTERNAL MODULE: ./packages/core/src/errors/ferry-error.ts + 1 modules
+var ferry_error = __nccwpck_require__(146);
+// EXTERNAL MODULE: ./packages/core/src/config/load.ts + 2 modules
+var load = __nccwpck_require__(4365);
+// EXTERNAL MODULE: ./packages/core/src/fs/hash.ts + 1 modules
+var hash = __nccwpck_require__(6776);
+// EXTERNAL MODULE: ./packages/kinds/src/index.ts + 16 modules
+var src = __nccwpck_require__(7526);
+// EXTERNAL MODULE: ./packages/ledger/src/queries.ts
+var queries = __nccwpck_require__(4926);
+;// CONCATENATED MODULE: ./packages/deploy/src/promotion.ts
+
+const promotion_short = (id) => id.slice(0, 12);
+function describe(r) {
+    const v = r.verification === 'verified' ? 'verified' : r.verification === 'failed' ? 'failed verification' : 'not verified yet';
+    return `release ${promotion_short(r.releaseId)} (version ${r.version}, ${v})`;
+}
+/**
+ * The promotion rule: with `requires: <env>`, only a release deployed and
+ * verified there may be deployed here. Rollbacks return to a release the
+ * environment already ran, so they are not subject to it.
+ */
+async function checkPromotion(ledger, env, releaseId, mode) {
+    if (!env.requires)
+        return { ok: true, detail: 'no promotion rule' };
+    if (mode === 'rollback')
+        return { requires: env.requires, ok: true, detail: `rollback: returns to a release ${env.name} ran before` };
+    const same = await (0,queries/* latestOfRelease */.m8)(ledger, env.requires, releaseId);
+    if (same?.verification === 'verified') {
+        return { requires: env.requires, ok: true, detail: `verified in ${env.requires} (deployment ${same.id}${same.verifiedAt ? `, ${same.verifiedAt}` : ''})` };
+    }
+    const there = await (0,queries/* currentDeployment */.JG)(ledger, env.requires);
+    const has = there ? `${env.requires} runs ${describe(there)}` : `${env.requires} has no deployment yet`;
+    const thisOne = same ? `this release was deployed to ${env.requires} but ${same.verification === 'failed' ? 'failed verification' : 'is not verified yet'}` : `this release was never deployed to ${env.requires}`;
+    return { requires: env.requires, ok: false, detail: `release ${promotion_short(releaseId)} cannot go to ${env.name}: ${thisOne}; ${has}` };
+}
+
+;// CONCATENATED MODULE: ./packages/deploy/src/plan.ts
+
+
+
+
+function kindOf(ctx, name) {
+    return (ctx.kinds ?? src/* KINDS */.GW).find((k) => k.name === name) ?? (0,ferry_error/* fail */.fJ)('FERRY_RELEASE_INVALID', `release has an artifact of unknown kind "${name}"`);
+}
+/**
+ * What deploying `release` to `envName` would change, against what the
+ * ledger says the environment runs now (never against a git diff). Reads
+ * only: the ledger, the release store and the targets' own markers.
+ */
+async function planDeploy(ctx, envName, release, opts = {}) {
+    const { config, ledger, store, runner } = ctx;
+    const env = (0,load/* getEnvironment */.uc)(config, envName);
+    const mode = opts.mode ?? 'deploy';
+    const m = release.manifest;
+    if (m.project !== config.project) {
+        (0,ferry_error/* fail */.fJ)('FERRY_RELEASE_INVALID', `release ${m.id.slice(0, 12)} belongs to project "${m.project}", not "${config.project}"`);
+    }
+    const warnings = [];
+    const current = await (0,queries/* currentDeployment */.JG)(ledger, env.name);
+    let previous;
+    if (current && current.releaseId !== m.id) {
+        previous = await store.get({ id: current.releaseId, version: current.version }).catch(() => undefined);
+        if (!previous)
+            warnings.push(`release ${current.releaseId.slice(0, 12)} that ${env.name} runs is not in the release store; planning against what the targets record instead`);
+    }
+    else if (current) {
+        previous = release;
+    }
+    const kinds = [];
+    for (const artifact of m.artifacts) {
+        const kind = kindOf(ctx, artifact.kind);
+        const prevArtifact = previous?.manifest.artifacts.find((a) => a.kind === artifact.kind);
+        kinds.push(await kind.plan(ctx, { env, release, artifact, previous: prevArtifact, previousRelease: previous }));
+    }
+    const counts = { create: 0, update: 0, delete: 0, noop: 0 };
+    for (const k of kinds) {
+        for (const c of k.changes)
+            if (c.action !== 'noop')
+                counts[c.action]++;
+        counts.noop += k.unchanged;
+    }
+    const promotion = await checkPromotion(ledger, env, m.id, mode);
+    const fileChanges = counts.create + counts.update + counts.delete > 0;
+    const changed = fileChanges || current?.releaseId !== m.id;
+    for (const k of kinds)
+        warnings.push(...k.notes.filter((n) => /unfinished|plain folder/.test(n)));
+    if (!promotion.ok)
+        runner.debug(promotion.detail);
+    const unapproved = {
+        format: 'ferry.plan/v1',
+        project: config.project,
+        environment: env.name,
+        production: env.production,
+        release: { id: m.id, version: m.version, commit: m.git.commit },
+        current: current ? { id: current.releaseId, version: current.version, commit: current.commit, deploymentId: current.id, verified: current.verification === 'verified' } : null,
+        mode,
+        changed,
+        counts,
+        kinds,
+        promotion,
+        warnings,
+    };
+    const destructive = kinds.flatMap((k) => k.destructive ?? []);
+    const plan = {
+        ...unapproved,
+        approval: {
+            required: env.requiresApproval && destructive.length > 0,
+            reason: destructive.length ? `${destructive.join('; ')}${env.requiresApproval ? ` in ${env.name}, which requires approval` : ''}` : 'nothing that cannot be rolled back',
+            digest: (0,hash/* sha256 */.sc)((0,hash/* canonicalJson */.dj)(unapproved)),
+        },
+    };
+    return { plan, release, current, previous, rollbackOf: opts.rollbackOf };
+}
+
+
+/***/ }),
+
+/***/ 4686:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   X: () => (/* binding */ planMarkdown)
+/* harmony export */ });
+/* unused harmony export planText */
+/* harmony import */ var _ferry_kinds__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7526);
+
+const MAX_ROWS = 100;
+const short = (id) => id.slice(0, 12);
+const escape = (s) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+function headline(plan) {
+    const verb = plan.mode === 'rollback' ? 'rollback' : 'deploy';
+    return `${plan.project} → ${plan.environment}: ${verb} ${plan.release.version} (\`${short(plan.release.id)}\`)`;
+}
+function currentLine(plan) {
+    if (!plan.current)
+        return `${plan.environment} has no deployment yet.`;
+    return `${plan.environment} runs ${plan.current.version} (\`${short(plan.current.id)}\`, ${plan.current.verified ? 'verified' : 'not verified'}).`;
+}
+/** What the kind itself has to say about its part of the plan (dbt model changes, …). */
+function described(kp, kinds) {
+    return kinds.find((k) => k.name === kp.kind)?.describePlan?.(kp);
+}
+/** The plan as Markdown for the job summary, PR comments and approval requests. */
+function planMarkdown(plan, kinds = _ferry_kinds__WEBPACK_IMPORTED_MODULE_0__/* .KINDS */ .GW) {
+    const out = [`### ferry plan: ${headline(plan)}`, '', currentLine(plan), ''];
+    if (!plan.promotion.ok)
+        out.push(`> [!CAUTION]\n> Refused by the promotion rule: ${plan.promotion.detail}`, '');
+    else if (plan.promotion.requires)
+        out.push(`Promotion rule (requires ${plan.promotion.requires}): ${plan.promotion.detail}.`, '');
+    if (!plan.changed)
+        out.push('**Nothing to deploy**: the environment already runs this release.', '');
+    if (plan.approval.required)
+        out.push(`> [!IMPORTANT]\n> Needs approval: ${plan.approval.reason}. Plan digest \`${plan.approval.digest}\`.`, '');
+    out.push('| kind | target | create | update | delete | unchanged |', '|---|---|---:|---:|---:|---:|');
+    for (const k of plan.kinds) {
+        const n = (a) => k.changes.filter((c) => c.action === a).length;
+        out.push(`| ${k.kind} | ${k.target ? `\`${escape(k.target)}\`` : '(not deployed)'} | ${n('create')} | ${n('update')} | ${n('delete')} | ${k.unchanged} |`);
+    }
+    const changes = plan.kinds.flatMap((k) => k.changes.filter((c) => c.action !== 'noop'));
+    if (changes.length) {
+        out.push('', `<details><summary>${changes.length} file change(s)</summary>`, '', '| action | kind | path | reason |', '|---|---|---|---|');
+        for (const c of changes.slice(0, MAX_ROWS))
+            out.push(`| ${c.action} | ${c.kind} | \`${escape(c.path)}\` | ${escape(c.reason)} |`);
+        if (changes.length > MAX_ROWS)
+            out.push(`| … | | ${changes.length - MAX_ROWS} more | see plan.json |`);
+        out.push('', '</details>');
+    }
+    for (const kp of plan.kinds) {
+        const d = described(kp, kinds);
+        if (d?.markdown.length)
+            out.push('', ...d.markdown);
+    }
+    const notes = [...plan.warnings.map((w) => `⚠️ ${w}`), ...plan.kinds.flatMap((k) => k.notes.filter((n) => !plan.warnings.includes(n)))];
+    if (notes.length)
+        out.push('', ...notes.map((n) => `- ${escape(n)}`));
+    return out.join('\n') + '\n';
+}
+/** The plan for a terminal. */
+function planText(plan, opts = {}) {
+    const max = opts.maxRows ?? 12;
+    const out = [`Plan: ${headline(plan).replace(/`/g, '')}`, `  ${currentLine(plan).replace(/`/g, '')}`];
+    if (plan.promotion.requires)
+        out.push(`  promotion (requires ${plan.promotion.requires}): ${plan.promotion.ok ? 'ok' : 'REFUSED'}: ${plan.promotion.detail}`);
+    for (const k of plan.kinds) {
+        const n = (a) => k.changes.filter((c) => c.action === a).length;
+        out.push(`  ${k.kind.padEnd(8)} ${k.target ?? '(not deployed)'}: +${n('create')} ~${n('update')} -${n('delete')} =${k.unchanged}`);
+    }
+    const changes = plan.kinds.flatMap((k) => k.changes.filter((c) => c.action !== 'noop'));
+    const sign = { create: '+', update: '~', delete: '-', noop: '=' };
+    for (const c of changes.slice(0, max))
+        out.push(`    ${sign[c.action]} ${c.kind}/${c.path}  (${c.reason})`);
+    if (changes.length > max)
+        out.push(`    … and ${changes.length - max} more (--json for all)`);
+    for (const kp of plan.kinds)
+        out.push(...(described(kp, opts.kinds ?? KINDS)?.text ?? []).map((l) => `  ${l}`));
+    if (plan.approval.required)
+        out.push(`  needs approval: ${plan.approval.reason}`, `  plan digest: ${plan.approval.digest}`);
+    for (const w of plan.warnings)
+        out.push(`  warning: ${w}`);
+    for (const n of plan.kinds.flatMap((k) => k.notes))
+        if (!plan.warnings.includes(n))
+            out.push(`  note: ${n}`);
+    if (!plan.changed)
+        out.push('  Nothing to deploy: the environment already runs this release.');
+    return out.join('\n');
+}
+
+
+/***/ }),
+
+/***/ 7230:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   I: () => (/* binding */ planRollback)
+/* harmony export */ });
+/* harmony import */ var _ferry_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4365);
+/* harmony import */ var _ferry_core__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(146);
+/* harmony import */ var _ferry_ledger__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4926);
+/* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2252);
+
+
+
+/**
+ * Plans a return to the environment's previous successful release (or to
+ * `toRelease`, which must be one the environment ran successfully).
+ */
+async function planRollback(ctx, envName, toRelease) {
+    const env = (0,_ferry_core__WEBPACK_IMPORTED_MODULE_0__/* .getEnvironment */ .uc)(ctx.config, envName);
+    const { current, target } = await (0,_ferry_ledger__WEBPACK_IMPORTED_MODULE_1__/* .rollbackCandidate */ .W5)(ctx.ledger, env.name);
+    if (!current)
+        (0,_ferry_core__WEBPACK_IMPORTED_MODULE_2__/* .fail */ .fJ)('FERRY_NOTHING_TO_ROLLBACK', `${env.name} has no successful deployment to roll back from`);
+    let to = target;
+    if (toRelease) {
+        to = undefined;
+        for await (const r of ctx.ledger.records(env.name)) {
+            if (r.outcome === 'success' && r.releaseId.startsWith(toRelease)) {
+                to = r;
+                break;
+            }
+        }
+        if (!to)
+            (0,_ferry_core__WEBPACK_IMPORTED_MODULE_2__/* .fail */ .fJ)('FERRY_RELEASE_NOT_FOUND', `${env.name} never ran a release ${toRelease} successfully, so it cannot roll back to it`);
+    }
+    if (!to)
+        (0,_ferry_core__WEBPACK_IMPORTED_MODULE_2__/* .fail */ .fJ)('FERRY_NOTHING_TO_ROLLBACK', `${env.name} runs release ${current.releaseId.slice(0, 12)} and has no earlier successful release`);
+    const release = await ctx.store.get({ id: to.releaseId, version: to.version });
+    return (0,_plan_js__WEBPACK_IMPORTED_MODULE_3__/* .planDeploy */ .b)(ctx, env.name, release, { mode: 'rollback', rollbackOf: current.releaseId });
+}
+
+
+/***/ }),
+
+/***/ 2033:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  U: () => (/* binding */ createClient),
+  q: () => (/* binding */ githubError)
+});
 
 ;// CONCATENATED MODULE: ./node_modules/.pnpm/universal-user-agent@7.0.3/node_modules/universal-user-agent/index.js
 function getUserAgent() {
@@ -47315,6 +49590,8 @@ function retry(octokit, octokitOptions) {
 retry.VERSION = plugin_retry_dist_bundle_VERSION;
 
 
+// EXTERNAL MODULE: ./packages/core/src/errors/ferry-error.ts + 1 modules
+var ferry_error = __nccwpck_require__(146);
 ;// CONCATENATED MODULE: ./packages/github/src/client.ts
 
 
@@ -47343,1914 +49620,53 @@ function githubError(doing, e) {
     return new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_GITHUB_API', `${doing}: ${status ? `HTTP ${status}: ` : ''}${detail}`, hint ? { hint } : {}));
 }
 
-;// CONCATENATED MODULE: ./packages/ledger/src/events.ts
-function foldEvents(base, events) {
-    let outcome = 'in_progress';
-    let verification = null;
-    let verifiedAt;
-    // Events are folded oldest first.
-    for (const e of [...events].sort((a, b) => a.at.localeCompare(b.at))) {
-        if (e.event === 'success' || e.event === 'failure' || e.event === 'in_progress')
-            outcome = e.event;
-        else if (e.event === 'verified' || e.event === 'verify_failed') {
-            verification = e.event === 'verified' ? 'verified' : 'failed';
-            verifiedAt = e.at;
-        }
-    }
-    return { ...base, outcome, verification, ...(verifiedAt ? { verifiedAt } : {}) };
-}
 
-;// CONCATENATED MODULE: ./packages/ledger/src/github.ts
+/***/ }),
 
+/***/ 7567:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-// Every status ferry writes starts with one of these; statuses GitHub writes
-// itself (job start/end on an `environment:` job, auto-inactive) are ignored.
-const TAG = { progress: '[ferry]', verified: '[ferry:verified]', verifyFailed: '[ferry:verify-failed]' };
-const ENCODED = /\br=([0-9a-f]{64})(?: rb=([0-9a-f]{7,64}))?(?: v=(\S+))?/;
-/**
- * The ledger on GitHub: one GitHub Deployment per promotion, its statuses
- * the events (in_progress → success/failure, then [ferry:verified]).
- */
-class GitHubLedger {
-    gh;
-    ctx;
-    opts;
-    description;
-    /** environment_url of deployments started here, repeated on every status (GitHub shows the latest status's). */
-    environmentUrls = new Map();
-    constructor(gh, ctx, opts = {}) {
-        this.gh = gh;
-        this.ctx = ctx;
-        this.opts = opts;
-        this.description = `github:${ctx.owner}/${ctx.repo}`;
-    }
-    get repo() {
-        return { owner: this.ctx.owner, repo: this.ctx.repo };
-    }
-    async start(input) {
-        const payload = { releaseId: input.releaseId, version: input.version, manifestDigest: input.manifestDigest, commit: input.commit, ref: input.ref, ...(input.rollbackOf ? { rollbackOf: input.rollbackOf } : {}) };
-        let d = this.opts.reuseRunDeployment ? await this.findRunDeployment(input) : undefined;
-        if (!d) {
-            try {
-                const res = await this.gh.rest.repos.createDeployment({
-                    ...this.repo,
-                    ref: input.commit,
-                    environment: input.environment,
-                    task: 'deploy',
-                    auto_merge: false,
-                    required_contexts: [],
-                    payload: { ferry: payload },
-                    description: clip(input.description),
-                    production_environment: input.production,
-                    transient_environment: false,
-                });
-                d = res.data;
-            }
-            catch (e) {
-                throw githubError(`creating a deployment to ${input.environment}`, e);
-            }
-        }
-        // The release is also written into the first status, so a reused deployment (whose payload GitHub set) still names it.
-        // The version goes last and only when it fits GitHub's 140 characters whole: a cut version would read back wrong.
-        const encoded = `${TAG.progress} r=${input.releaseId}${input.rollbackOf ? ` rb=${input.rollbackOf.slice(0, 12)}` : ''}`;
-        const withVersion = `${encoded} v=${input.version}`;
-        this.environmentUrls.set(String(d.id), input.environmentUrl);
-        await this.status(String(d.id), 'in_progress', withVersion.length <= 140 ? withVersion : encoded);
-        return this.toRecord(d, [{ event: 'in_progress', at: new Date().toISOString() }], payload);
-    }
-    async finish(id, outcome, description) {
-        await this.status(id, outcome, `${TAG.progress} ${description}`);
-    }
-    async verify(id, result, description) {
-        await this.status(id, result === 'verified' ? 'success' : 'failure', `${result === 'verified' ? TAG.verified : TAG.verifyFailed} ${description}`);
-    }
-    async *records(environment) {
-        const pages = this.gh.paginate.iterator(this.gh.rest.repos.listDeployments, { ...this.repo, environment, per_page: 100 });
-        try {
-            for await (const page of pages) {
-                for (const d of page.data) {
-                    const statuses = await this.gh.paginate(this.gh.rest.repos.listDeploymentStatuses, { ...this.repo, deployment_id: d.id, per_page: 100 });
-                    const record = this.parse(d, statuses);
-                    if (record)
-                        yield record;
-                }
-            }
-        }
-        catch (e) {
-            throw githubError(`reading deployments of ${environment}`, e);
-        }
-    }
-    parse(d, statuses) {
-        // GitHub lists statuses newest first with one-second timestamps; fold them
-        // oldest first by id, or a start and finish in the same second fold backwards.
-        const ferryStatuses = statuses.filter((s) => s.description?.startsWith('[ferry')).sort((a, b) => a.id - b.id);
-        let payload = d.payload?.ferry;
-        if (!payload) {
-            // A reused deployment: the release is encoded in ferry's first status.
-            const m = ferryStatuses.map((s) => ENCODED.exec(s.description ?? '')).find(Boolean);
-            if (!m)
-                return undefined;
-            payload = { releaseId: m[1], version: m[3] ?? '?', manifestDigest: '', ...(m[2] ? { rollbackOf: m[2] } : {}) };
-        }
-        const events = ferryStatuses.flatMap((s) => {
-            const ev = eventOf(s);
-            return ev ? [{ event: ev, at: s.created_at, description: s.description ?? '' }] : [];
-        });
-        return this.toRecord(d, events, payload, ferryStatuses[0]?.log_url ?? undefined);
-    }
-    toRecord(d, events, p, logUrl) {
-        const base = {
-            id: String(d.id),
-            environment: d.environment,
-            releaseId: p.releaseId,
-            version: p.version,
-            commit: p.commit ?? d.sha,
-            ref: p.ref ?? d.ref,
-            createdAt: d.created_at,
-            creator: d.creator?.login ?? 'unknown',
-            ...(p.rollbackOf ? { rollbackOf: p.rollbackOf } : {}),
-            ...(logUrl ? { logUrl } : {}),
-        };
-        return foldEvents(base, events);
-    }
-    /** The deployment GitHub made for this job's `environment:`: same sha and environment, a status pointing at this run, not yet used by ferry. */
-    async findRunDeployment(input) {
-        if (!this.ctx.runId)
-            return undefined;
-        const marker = `/actions/runs/${this.ctx.runId}/`;
-        const { data } = await this.gh.rest.repos.listDeployments({ ...this.repo, environment: input.environment, sha: this.ctx.sha ?? input.commit, per_page: 30 }).catch((e) => {
-            throw githubError('looking for the deployment of this run', e);
-        });
-        for (const d of data) {
-            const { data: statuses } = await this.gh.rest.repos.listDeploymentStatuses({ ...this.repo, deployment_id: d.id, per_page: 30 });
-            // Already claimed by an earlier ferry step of this job: that record stays that release's.
-            if (statuses.some((s) => s.description?.startsWith('[ferry')))
-                continue;
-            if (statuses.some((s) => `${s.log_url ?? ''} ${s.target_url ?? ''}`.includes(marker)))
-                return d;
-        }
-        return undefined;
-    }
-    async status(id, state, description) {
-        const environmentUrl = this.environmentUrls.get(id);
-        try {
-            await this.gh.rest.repos.createDeploymentStatus({
-                ...this.repo,
-                deployment_id: Number(id),
-                state,
-                description: clip(description),
-                ...(runUrl(this.ctx) ? { log_url: runUrl(this.ctx) } : {}),
-                ...(environmentUrl ? { environment_url: environmentUrl } : {}),
-                auto_inactive: state === 'success',
-            });
-        }
-        catch (e) {
-            throw githubError(`recording ${state} on deployment ${id}`, e);
-        }
-    }
-}
-function eventOf(s) {
-    const d = s.description ?? '';
-    if (d.startsWith(TAG.verified))
-        return 'verified';
-    if (d.startsWith(TAG.verifyFailed))
-        return 'verify_failed';
-    if (s.state === 'success')
-        return 'success';
-    if (s.state === 'failure' || s.state === 'error')
-        return 'failure';
-    if (s.state === 'in_progress' || s.state === 'queued' || s.state === 'pending')
-        return 'in_progress';
-    return undefined; // inactive: GitHub retiring older deployments, not an outcome
-}
-/** GitHub limits descriptions to 140 characters. */
-function clip(s) {
-    return s.length > 140 ? s.slice(0, 137) + '...' : s;
-}
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   V: () => (/* binding */ runUrl),
+/* harmony export */   h: () => (/* binding */ githubContext)
+/* harmony export */ });
+/* harmony import */ var _ferry_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(146);
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-var external_node_fs_default = /*#__PURE__*/__nccwpck_require__.n(external_node_fs_);
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(8161);
-var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./packages/core/src/fs/atomic.ts
-
-
-
-/**
- * Writes a file so readers see the old content or the new, never a torn write:
- * write a sibling temp file, fsync, rename over the target.
- */
-function writeFileAtomic(file, data) {
-    external_node_fs_default().mkdirSync(external_node_path_default().dirname(file), { recursive: true });
-    const tmp = external_node_path_default().join(external_node_path_default().dirname(file), `.${external_node_path_default().basename(file)}.${(0,external_node_crypto_.randomBytes)(6).toString('hex')}.tmp`);
-    try {
-        const fd = external_node_fs_default().openSync(tmp, 'w');
-        try {
-            external_node_fs_default().writeFileSync(fd, data);
-            external_node_fs_default().fsyncSync(fd);
-        }
-        finally {
-            external_node_fs_default().closeSync(fd);
-        }
-        external_node_fs_default().renameSync(tmp, file);
-    }
-    catch (e) {
-        external_node_fs_default().rmSync(tmp, { force: true });
-        throw e;
-    }
-}
-
-;// CONCATENATED MODULE: ./packages/ledger/src/local-file.ts
-
-
-
-
-/**
- * The CLI's ledger: one JSON file (by default .ferry/ledger.json), rewritten
- * atomically on every change, so a crash leaves the previous version intact.
- */
-class LocalFileLedger {
-    file;
-    who;
-    now;
-    description;
-    constructor(file, who = () => external_node_os_default().userInfo().username, now = () => new Date()) {
-        this.file = file;
-        this.who = who;
-        this.now = now;
-        this.description = `file:${file}`;
-    }
-    async start(input) {
-        const data = this.read();
-        const id = String(data.deployments.reduce((m, d) => Math.max(m, Number(d.id)), 0) + 1);
-        const at = this.now().toISOString();
-        const stored = {
-            id,
-            environment: input.environment,
-            releaseId: input.releaseId,
-            version: input.version,
-            commit: input.commit,
-            ref: input.ref,
-            createdAt: at,
-            creator: this.who(),
-            production: input.production,
-            manifestDigest: input.manifestDigest,
-            ...(input.rollbackOf ? { rollbackOf: input.rollbackOf } : {}),
-            ...(input.logUrl ? { logUrl: input.logUrl } : {}),
-            events: [{ event: 'in_progress', at, description: input.description }],
-        };
-        data.deployments.push(stored);
-        this.write(data);
-        return toRecord(stored);
-    }
-    async finish(id, outcome, description) {
-        this.append(id, outcome, description);
-    }
-    async verify(id, result, description) {
-        this.append(id, result === 'verified' ? 'verified' : 'verify_failed', description);
-    }
-    async *records(environment) {
-        const list = this.read().deployments.filter((d) => d.environment === environment);
-        for (let i = list.length - 1; i >= 0; i--)
-            yield toRecord(list[i]);
-    }
-    append(id, event, description) {
-        const data = this.read();
-        const d = data.deployments.find((x) => x.id === id);
-        if (!d)
-            (0,ferry_error/* fail */.fJ)('FERRY_LEDGER', `no deployment ${id} in ${this.file}`);
-        d.events.push({ event, at: this.now().toISOString(), description });
-        this.write(data);
-    }
-    read() {
-        let text;
-        try {
-            text = external_node_fs_default().readFileSync(this.file, 'utf8');
-        }
-        catch (e) {
-            // Only a missing file is an empty ledger; anything else must not be overwritten.
-            if (e.code === 'ENOENT')
-                return { format: 'ferry.ledger/v1', deployments: [] };
-            return (0,ferry_error/* fail */.fJ)('FERRY_LEDGER', `cannot read ledger ${this.file}: ${e.message}`, { location: { file: this.file }, hint: 'Point --ledger at a file (it is created on the first deploy).' });
-        }
-        try {
-            const data = JSON.parse(text);
-            if (data.format !== 'ferry.ledger/v1' || !Array.isArray(data.deployments))
-                throw new Error('not a ferry ledger');
-            return data;
-        }
-        catch (e) {
-            return (0,ferry_error/* fail */.fJ)('FERRY_LEDGER', `${this.file} is not a readable ferry ledger: ${e.message}`, {
-                location: { file: this.file },
-                hint: 'Restore it from version control or backup; ferry never rewrites it partially.',
-            });
-        }
-    }
-    write(data) {
-        writeFileAtomic(this.file, JSON.stringify(data, null, 2) + '\n');
-    }
-}
-function toRecord(d) {
-    const { events, production: _p, manifestDigest: _m, ...base } = d;
-    return foldEvents(base, events);
-}
-
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-var promises_default = /*#__PURE__*/__nccwpck_require__.n(promises_);
-;// CONCATENATED MODULE: ./packages/core/src/types/release.ts
-const RELEASE_FORMAT = 'ferry.release/v1';
-
-// EXTERNAL MODULE: ./packages/core/src/fs/hash.ts + 1 modules
-var hash = __nccwpck_require__(6776);
-;// CONCATENATED MODULE: ./packages/release/src/manifest.ts
-
-/** The part of a release that is its content, and so its identity. */
-function releaseContent(project, artifacts) {
+function githubContext(env = process.env) {
+    const full = env.GITHUB_REPOSITORY ?? '';
+    const [owner, repo] = full.split('/');
+    if (!owner || !repo)
+        (0,_ferry_core__WEBPACK_IMPORTED_MODULE_0__/* .fail */ .fJ)('FERRY_INPUT', 'GITHUB_REPOSITORY is not set (expected owner/name)', { hint: 'Run on GitHub Actions, or set GITHUB_REPOSITORY.' });
     return {
-        format: RELEASE_FORMAT,
-        project,
-        artifacts: [...artifacts]
-            .sort((a, b) => (a.kind < b.kind ? -1 : 1))
-            .map((a) => ({ kind: a.kind, files: a.files.map((f) => ({ path: f.path, sha256: f.sha256, size: f.size })), ...(a.meta ? { meta: a.meta } : {}) })),
+        owner,
+        repo,
+        serverUrl: env.GITHUB_SERVER_URL || 'https://github.com',
+        apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
+        sha: env.GITHUB_SHA,
+        ref: env.GITHUB_REF,
+        runId: env.GITHUB_RUN_ID,
+        actor: env.GITHUB_ACTOR,
     };
 }
-function releaseId(project, artifacts) {
-    return (0,hash/* sha256 */.sc)((0,hash/* canonicalJson */.dj)(releaseContent(project, artifacts)));
-}
-/** A release's display name: `2026.11.26-1a2b3c4` from the commit date and short hash. */
-function defaultVersion(date, commit) {
-    return `${date.replace(/-/g, '.')}-${commit.slice(0, 7)}`;
-}
-function manifest_shortId(m) {
-    return (typeof m === 'string' ? m : m.id).slice(0, 12);
-}
-
-;// CONCATENATED MODULE: ./packages/release/src/store.ts
-
-
-
-
-
-const MANIFEST = 'release.json';
-/** Releases as folders `<dir>/<release-id>/` holding release.json and one bundle per kind. */
-class LocalReleaseStore {
-    dir;
-    description;
-    constructor(dir) {
-        this.dir = dir;
-        this.description = `local:${dir}`;
-    }
-    async put(release) {
-        const dest = external_node_path_default().join(this.dir, release.manifest.id);
-        if (external_node_path_default().resolve(release.dir) === external_node_path_default().resolve(dest) || external_node_fs_default().existsSync(external_node_path_default().join(dest, MANIFEST)))
-            return;
-        await promises_default().mkdir(this.dir, { recursive: true });
-        const tmp = external_node_path_default().join(this.dir, `.incoming-${release.manifest.id}-${process.pid}`);
-        await promises_default().rm(tmp, { recursive: true, force: true });
-        await promises_default().cp(release.dir, tmp, { recursive: true });
-        await promises_default().rename(tmp, dest);
-    }
-    async get(ref) {
-        const id = this.resolveId(ref.id);
-        return openRelease(external_node_path_default().join(this.dir, id));
-    }
-    /** Ids present, for listings and prefix lookups. */
-    ids() {
-        try {
-            return external_node_fs_default().readdirSync(this.dir).filter((n) => /^[0-9a-f]{64}$/.test(n) && external_node_fs_default().existsSync(external_node_path_default().join(this.dir, n, MANIFEST)));
-        }
-        catch {
-            return [];
-        }
-    }
-    resolveId(idOrPrefix) {
-        if (!/^[0-9a-f]{4,64}$/.test(idOrPrefix))
-            (0,ferry_error/* fail */.fJ)('FERRY_RELEASE_NOT_FOUND', `"${idOrPrefix}" is not a release id (64 hex characters, or a unique prefix)`);
-        const matches = this.ids().filter((id) => id.startsWith(idOrPrefix));
-        if (matches.length === 1)
-            return matches[0];
-        if (matches.length > 1)
-            (0,ferry_error/* fail */.fJ)('FERRY_RELEASE_AMBIGUOUS', `release id prefix ${idOrPrefix} matches ${matches.length} releases in ${this.dir}`);
-        return (0,ferry_error/* fail */.fJ)('FERRY_RELEASE_NOT_FOUND', `no release ${idOrPrefix} in ${this.dir}`);
-    }
-}
-/**
- * Reads a release folder and proves it is what it claims: release.json's id
- * matches its content and every bundle matches its recorded hash. (Files
- * inside bundles are checked again as they are extracted.)
- */
-async function openRelease(dir) {
-    const file = external_node_path_default().join(dir, MANIFEST);
-    let manifest;
-    try {
-        manifest = JSON.parse(await promises_default().readFile(file, 'utf8'));
-    }
-    catch (e) {
-        const missing = e.code === 'ENOENT';
-        return (0,ferry_error/* fail */.fJ)(missing ? 'FERRY_RELEASE_NOT_FOUND' : 'FERRY_RELEASE_INVALID', missing ? `no release at ${dir} (release.json missing)` : `${file} is not valid JSON`, { location: { file } });
-    }
-    if (manifest?.format !== RELEASE_FORMAT || !Array.isArray(manifest.artifacts) || typeof manifest.id !== 'string') {
-        (0,ferry_error/* fail */.fJ)('FERRY_RELEASE_INVALID', `${file} is not a ${RELEASE_FORMAT} manifest`, { location: { file } });
-    }
-    const problems = [];
-    // Paths become file names on the deploy target: refuse anything that could leave it.
-    const unsafe = manifest.artifacts.flatMap((a) => (Array.isArray(a.files) ? a.files : [])).filter((f) => !isSafeRelativePath(f.path));
-    if (unsafe.length) {
-        problems.push((0,ferry_error/* problem */.CC)('FERRY_RELEASE_TAMPERED', `release lists unsafe paths: ${unsafe.slice(0, 3).map((f) => JSON.stringify(f.path)).join(', ')}`, { location: { file } }));
-    }
-    const actual = releaseId(manifest.project, manifest.artifacts);
-    if (actual !== manifest.id) {
-        problems.push((0,ferry_error/* problem */.CC)('FERRY_RELEASE_TAMPERED', `release.json says id ${manifest.id.slice(0, 12)}…, but its content hashes to ${actual.slice(0, 12)}…`, { location: { file } }));
-    }
-    for (const a of manifest.artifacts) {
-        if (!a.bundle)
-            continue;
-        const bundle = external_node_path_default().join(dir, a.bundle.path);
-        if (external_node_path_default().dirname(bundle) !== external_node_path_default().resolve(dir)) {
-            problems.push((0,ferry_error/* problem */.CC)('FERRY_RELEASE_TAMPERED', `bundle path ${a.bundle.path} leaves the release folder`, { location: { file } }));
-            continue;
-        }
-        const got = await (0,hash/* hashFile */.DC)(bundle).catch(() => undefined);
-        if (!got)
-            problems.push((0,ferry_error/* problem */.CC)('FERRY_RELEASE_TAMPERED', `${a.bundle.path} is missing from the release`, { location: { file: bundle } }));
-        else if (got.sha256 !== a.bundle.sha256) {
-            problems.push((0,ferry_error/* problem */.CC)('FERRY_RELEASE_TAMPERED', `${a.bundle.path} has sha256 ${got.sha256.slice(0, 12)}…, release.json records ${a.bundle.sha256.slice(0, 12)}…`, { location: { file: bundle } }));
-        }
-    }
-    if (problems.length)
-        throw new ferry_error/* FerryError */.lT(problems);
-    return { manifest, dir };
-}
-/** A POSIX path relative to its root that cannot step outside it. */
-function isSafeRelativePath(p) {
-    return typeof p === 'string' && p !== '' && !p.startsWith('/') && !p.includes('\\') && !p.includes('\0') && p.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..');
-}
-
-;// CONCATENATED MODULE: ./packages/release/src/github-store.ts
-
-
-
-
-
-
-
-/**
- * Releases kept as GitHub release assets (release.json and one bundle per
- * kind), so a deploy or rollback in any later job can fetch them by version.
- * A local store serves as the cache in front of it.
- */
-class GitHubReleaseStore {
-    gh;
-    ctx;
-    cache;
-    tagFor;
-    runner;
-    description;
-    constructor(gh, ctx, cache, tagFor, runner) {
-        this.gh = gh;
-        this.ctx = ctx;
-        this.cache = cache;
-        this.tagFor = tagFor;
-        this.runner = runner;
-        this.description = `github-releases:${ctx.owner}/${ctx.repo}`;
-    }
-    get repo() {
-        return { owner: this.ctx.owner, repo: this.ctx.repo };
-    }
-    async put(release) {
-        const m = release.manifest;
-        const tag = this.tagFor(m.version);
-        const files = [MANIFEST, ...m.artifacts.flatMap((a) => (a.bundle ? [a.bundle.path] : []))];
-        try {
-            let rel = await this.gh.rest.repos.getReleaseByTag({ ...this.repo, tag }).then((r) => r.data).catch((e) => {
-                if (e.status === 404)
-                    return undefined;
-                throw e;
-            });
-            rel ??= (await this.gh.rest.repos.createRelease({
-                ...this.repo,
-                tag_name: tag,
-                target_commitish: m.git.commit,
-                name: `${m.project} ${m.version}`,
-                body: `ferry release \`${m.id}\`\n\n${m.artifacts.map((a) => `- ${a.kind}: ${a.files.length} files`).join('\n')}\n`,
-                make_latest: 'false',
-            })).data;
-            const present = new Set((rel.assets ?? []).map((a) => a.name));
-            for (const name of files) {
-                if (present.has(name))
-                    continue;
-                const data = await promises_default().readFile(external_node_path_default().join(release.dir, name));
-                await this.gh.request({ method: 'POST', url: rel.upload_url, name, data, headers: { 'content-type': 'application/octet-stream', 'content-length': data.length } });
-            }
-            this.runner.info(`stored release ${m.id.slice(0, 12)} as assets of GitHub release ${tag}`);
-        }
-        catch (e) {
-            throw githubError(`storing release ${m.version} on GitHub`, e);
-        }
-    }
-    async get(ref) {
-        const cached = await this.cache.get(ref).catch(() => undefined);
-        if (cached)
-            return cached;
-        const tag = ref.version ? this.tagFor(ref.version) : await this.findTag(ref.id);
-        const tmp = await promises_default().mkdtemp(external_node_path_default().join(external_node_os_default().tmpdir(), 'ferry-release-'));
-        try {
-            const rel = await this.gh.rest.repos.getReleaseByTag({ ...this.repo, tag }).then((r) => r.data).catch((e) => {
-                if (e.status === 404)
-                    (0,ferry_error/* fail */.fJ)('FERRY_RELEASE_NOT_FOUND', `no GitHub release ${tag} holds release ${ref.id.slice(0, 12)}`);
-                throw githubError(`finding GitHub release ${tag}`, e);
-            });
-            for (const asset of rel.assets ?? []) {
-                if (asset.name !== MANIFEST && !asset.name.endsWith('.tar.gz'))
-                    continue;
-                const res = await this.gh.rest.repos.getReleaseAsset({ ...this.repo, asset_id: asset.id, headers: { accept: 'application/octet-stream' } });
-                external_node_fs_default().writeFileSync(external_node_path_default().join(tmp, external_node_path_default().basename(asset.name)), Buffer.from(res.data));
-            }
-            const release = await openRelease(tmp);
-            if (!release.manifest.id.startsWith(ref.id))
-                (0,ferry_error/* fail */.fJ)('FERRY_RELEASE_NOT_FOUND', `GitHub release ${tag} holds release ${release.manifest.id.slice(0, 12)}, not ${ref.id.slice(0, 12)}`);
-            await this.cache.put(release);
-            return this.cache.get({ id: release.manifest.id });
-        }
-        finally {
-            await promises_default().rm(tmp, { recursive: true, force: true });
-        }
-    }
-    /**
-     * Without a version (a first deploy by id in a fresh job), the GitHub
-     * release whose body names the id, as `put` writes it. Only a lookup: what
-     * is downloaded is still checked against the id.
-     */
-    async findTag(id) {
-        if (!/^[0-9a-f]{4,64}$/.test(id))
-            (0,ferry_error/* fail */.fJ)('FERRY_RELEASE_NOT_FOUND', `"${id}" is not a release id (64 hex characters, or a unique prefix)`);
-        const tags = new Map();
-        try {
-            for await (const page of this.gh.paginate.iterator(this.gh.rest.repos.listReleases, { ...this.repo, per_page: 100 })) {
-                for (const rel of page.data) {
-                    const named = /ferry release `([0-9a-f]{64})`/.exec(rel.body ?? '')?.[1];
-                    if (named?.startsWith(id) && !rel.draft)
-                        tags.set(named, rel.tag_name);
-                }
-            }
-        }
-        catch (e) {
-            throw githubError(`looking for release ${id.slice(0, 12)} on GitHub`, e);
-        }
-        if (tags.size > 1)
-            (0,ferry_error/* fail */.fJ)('FERRY_RELEASE_AMBIGUOUS', `release id prefix ${id} matches ${tags.size} GitHub releases`);
-        const [tag] = tags.values();
-        return tag ?? (0,ferry_error/* fail */.fJ)('FERRY_RELEASE_NOT_FOUND', `release ${id.slice(0, 12)} is neither in ${this.cache.dir} nor named by any GitHub release of ${this.ctx.owner}/${this.ctx.repo}`);
-    }
-}
-
-;// CONCATENATED MODULE: ./packages/release/src/tag.ts
-
-
-
-function tagName(project, version, prefix) {
-    return `${prefix}${project}/${version}`;
-}
-/**
- * Creates an annotated tag for the release on its commit (idempotent: an
- * existing tag on the same commit is kept) and pushes it when a token is given.
- */
-async function tagRelease(cwd, manifest, opts, runner) {
-    const name = tagName(manifest.project, manifest.version, opts.prefix);
-    await git(cwd, ['check-ref-format', `refs/tags/${name}`]).catch(() => fail('FERRY_INPUT', `"${name}" is not a valid tag name`, { hint: 'Use a version and tag prefix without spaces, "..", "~", "^" or ":".' }));
-    const existing = await git(cwd, ['rev-parse', '-q', '--verify', `refs/tags/${name}^{commit}`]).catch(() => '');
-    if (existing && existing !== manifest.git.commit) {
-        fail('FERRY_TAG_EXISTS', `tag ${name} already points at ${existing.slice(0, 7)}, not ${manifest.git.commit.slice(0, 7)}`);
-    }
-    if (!existing) {
-        const message = `ferry release ${manifest.project} ${manifest.version}\n\nrelease-id: ${manifest.id}\ncommit: ${manifest.git.commit}\n`;
-        await git(cwd, ['-c', 'user.name=ferry', '-c', 'user.email=ferry@users.noreply.github.com', 'tag', '-a', name, manifest.git.commit, '-m', message]);
-        runner.info(`tagged ${manifest.git.commit.slice(0, 7)} as ${name} (release ${shortId(manifest)})`);
-    }
-    if (opts.token) {
-        runner.mask(opts.token);
-        const basic = Buffer.from(`x-access-token:${opts.token}`).toString('base64');
-        runner.mask(basic);
-        // The header goes through the environment, not argv, so other processes cannot read it from `ps`.
-        await git(cwd, ['push', opts.remote ?? 'origin', `refs/tags/${name}:refs/tags/${name}`], {
-            GIT_CONFIG_COUNT: '1',
-            GIT_CONFIG_KEY_0: 'http.extraheader',
-            GIT_CONFIG_VALUE_0: `AUTHORIZATION: basic ${basic}`,
-            GIT_TERMINAL_PROMPT: '0',
-        });
-        runner.info(`pushed tag ${name} to ${opts.remote ?? 'origin'}`);
-    }
-    return name;
-}
-
-// EXTERNAL MODULE: ./packages/actions-runner/src/inputs.ts
-var inputs = __nccwpck_require__(8270);
-;// CONCATENATED MODULE: ./packages/actions-runner/src/deploy-context.ts
-
-
-
-
-
-
-function readEnvironmentSettings(runner) {
-    const token = inputs/* inputs */.Q.secret('token');
-    return {
-        configPath: inputs/* inputs */.Q.string('config') ?? 'ferry.yml',
-        environment: inputs/* inputs */.Q.required('environment'),
-        ledger: inputs/* inputs */.Q.oneOf('ledger', ['github', 'local'], 'github'),
-        ledgerFile: inputs/* inputs */.Q.string('ledger-file') ?? '.ferry/ledger.json',
-        token,
-        reuseRunDeployment: inputs/* inputs */.Q.boolean('reuse-run-deployment', true),
-        secrets: parseSecrets(inputs/* inputs */.Q.string('secrets'), runner),
-    };
-}
-/** `${{ toJSON(secrets) }}`: every value masked before anything else runs; the text is never echoed. */
-function parseSecrets(json, runner) {
-    if (!json)
-        return {};
-    let value;
-    try {
-        value = JSON.parse(json);
-    }
-    catch {
-        return (0,ferry_error/* fail */.fJ)('FERRY_INPUT', 'input "secrets" is not valid JSON (its content is not shown)', { hint: 'Pass ${{ toJSON(secrets) }} or a JSON object of name: value.' });
-    }
-    if (!value || typeof value !== 'object' || Array.isArray(value))
-        (0,ferry_error/* fail */.fJ)('FERRY_INPUT', 'input "secrets" must be a JSON object of name: value');
-    const out = {};
-    for (const [k, v] of Object.entries(value)) {
-        if (typeof v !== 'string')
-            continue;
-        runner.mask(v);
-        out[k] = v;
-    }
-    return out;
-}
-/** The deploy context on a runner: GitHub (or file) ledger, local store with GitHub release assets behind it. */
-function actionDeployContext(runner, s) {
-    const config = (0,load/* loadConfig */.Z9)(external_node_path_default().resolve(s.configPath));
-    const local = new LocalReleaseStore(config.release.store);
-    const needsGitHub = s.ledger === 'github';
-    if (needsGitHub && !s.token)
-        (0,ferry_error/* fail */.fJ)('FERRY_INPUT', 'input "token" is empty, but ledger: github needs it', { hint: 'Leave token at its default (${{ github.token }}) and grant `deployments: write`.' });
-    const gctx = s.token ? githubContext() : undefined;
-    const gh = s.token && gctx ? createClient(s.token, gctx.apiUrl) : undefined;
-    const ledger = s.ledger === 'github' ? new GitHubLedger(gh, gctx, { reuseRunDeployment: s.reuseRunDeployment }) : new LocalFileLedger(external_node_path_default().resolve(config.root, s.ledgerFile), () => process.env.GITHUB_ACTOR || 'unknown');
-    const store = gh && gctx ? new GitHubReleaseStore(gh, gctx, local, (v) => tagName(config.project, v, config.release.tagPrefix), runner) : local;
-    return {
-        config,
-        runner,
-        ledger,
-        store,
-        logUrl: gctx ? runUrl(gctx) : undefined,
-        secret: (name) => {
-            const v = s.secrets[name] ?? process.env[name];
-            if (v)
-                runner.mask(v);
-            return v;
-        },
-    };
-}
-/**
- * The release a deploy job was handed: a folder (release-path) or an id, whose
- * version the ledger knows (any environment that ran it) so it can be fetched.
- */
-async function releaseFromInputs(ctx, releasePath, releaseId) {
-    if (releasePath) {
-        return openRelease(external_node_path_default().resolve(releasePath));
-    }
-    if (!releaseId)
-        (0,ferry_error/* fail */.fJ)('FERRY_INPUT', 'give `release-path` (from build-artifacts) or `release-id`', { hint: 'Pass `release-path: ${{ needs.build.outputs.release-path }}` after downloading the release artifact.' });
-    // The store first (local cache, then GitHub releases by id): the ledger walk
-    // below reads every environment's whole history when the id never ran anywhere.
-    const stored = await ctx.store.get({ id: releaseId }).catch((e) => {
-        if (ferry_error/* FerryError */.lT.is(e) && e.code === 'FERRY_RELEASE_NOT_FOUND')
-            return undefined;
-        throw e;
-    });
-    if (stored)
-        return stored;
-    for (const env of ctx.config.environments) {
-        for await (const r of ctx.ledger.records(env.name)) {
-            if (r.releaseId.startsWith(releaseId))
-                return ctx.store.get({ id: r.releaseId, version: r.version });
-        }
-    }
-    return (0,ferry_error/* fail */.fJ)('FERRY_RELEASE_NOT_FOUND', `release ${releaseId} is not in the release store, on GitHub, or in any environment's history`);
+/** Link to the run, for deployment statuses and messages. */
+function runUrl(ctx) {
+    return ctx.runId ? `${ctx.serverUrl}/${ctx.owner}/${ctx.repo}/actions/runs/${ctx.runId}` : undefined;
 }
 
 
 /***/ }),
 
-/***/ 8270:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Q: () => (/* binding */ inputs)
-/* harmony export */ });
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4786);
-/* harmony import */ var _ferry_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(146);
-
-
-/** Action inputs with ferry's errors: a bad value says which input and what is allowed. */
-const inputs = {
-    string(name) {
-        const v = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(name).trim();
-        return v === '' ? undefined : v;
-    },
-    required(name) {
-        return inputs.string(name) ?? (0,_ferry_core__WEBPACK_IMPORTED_MODULE_1__/* .fail */ .fJ)('FERRY_INPUT', `input "${name}" is required`, { hint: `Add \`${name}:\` under \`with:\` in the workflow step.` });
-    },
-    boolean(name, fallback = false) {
-        const v = inputs.string(name);
-        if (v === undefined)
-            return fallback;
-        if (/^(true|yes|1)$/i.test(v))
-            return true;
-        if (/^(false|no|0)$/i.test(v))
-            return false;
-        return (0,_ferry_core__WEBPACK_IMPORTED_MODULE_1__/* .fail */ .fJ)('FERRY_INPUT', `input "${name}" must be true or false, got "${v}"`);
-    },
-    oneOf(name, allowed, fallback) {
-        const v = inputs.string(name) ?? fallback;
-        if (allowed.includes(v))
-            return v;
-        return (0,_ferry_core__WEBPACK_IMPORTED_MODULE_1__/* .fail */ .fJ)('FERRY_INPUT', `input "${name}" must be one of ${allowed.join(', ')}, got "${v}"`);
-    },
-    /** A token input, masked before anything else can print it. */
-    secret(name) {
-        const v = inputs.string(name);
-        if (v)
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(v);
-        return v;
-    },
-};
-
-
-/***/ }),
-
-/***/ 5695:
+/***/ 7526:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  Cs: () => (/* binding */ runAction)
+  GW: () => (/* binding */ KINDS)
 });
 
-// UNUSED EXPORTS: ReportedFailure, notImplemented
+// UNUSED EXPORTS: SECRET_REF, bundleSource, configFilesFor, configsKind, dagsKind, dbtKind, enabledKinds, findSecretLiterals, imagesKind, selectFiles, writeBundle
 
-// EXTERNAL MODULE: ./node_modules/.pnpm/@actions+core@3.0.1/node_modules/@actions/core/lib/core.js + 19 modules
-var core = __nccwpck_require__(4786);
-// EXTERNAL MODULE: ./packages/core/src/errors/ferry-error.ts + 1 modules
-var ferry_error = __nccwpck_require__(146);
-;// CONCATENATED MODULE: ./packages/actions-runner/src/actions-runner.ts
-
-
-/** GitHub Actions summaries are capped at 1 MiB per step; stay well below. */
-const SUMMARY_LIMIT = 1000 * 1024;
-/** The Runner port over @actions/core: the only place ferry talks to the runner. */
-class ActionsRunner {
-    summaryBytes = 0;
-    info(message) {
-        core/* info */.pq(message);
-    }
-    warning(message) {
-        core/* warning */.$e(message);
-    }
-    debug(message) {
-        core/* debug */.Yz(message);
-    }
-    annotate(a) {
-        const props = { title: a.title, file: a.file, startLine: a.line, startColumn: a.column };
-        if (a.level === 'error')
-            core/* error */.z3(a.message, props);
-        else if (a.level === 'warning')
-            core/* warning */.$e(a.message, props);
-        else
-            core/* notice */.lm(a.message, props);
-    }
-    setOutput(name, value) {
-        core/* setOutput */.uH(name, value);
-    }
-    appendSummary(markdown) {
-        const bytes = Buffer.byteLength(markdown);
-        if (this.summaryBytes + bytes > SUMMARY_LIMIT) {
-            core/* warning */.$e('job summary is full (GitHub caps it at 1 MiB); the rest is in the step log');
-            core/* info */.pq(markdown);
-            return;
-        }
-        this.summaryBytes += bytes;
-        core/* summary */.z.addRaw(markdown, true);
-    }
-    mask(secret) {
-        if (secret)
-            core/* setSecret */.Pq(secret);
-    }
-    progress(step, done, total) {
-        if (done === total || done % 5000 === 0)
-            core/* info */.pq(`${step}: ${done}/${total}`);
-    }
-    async flush() {
-        if (this.summaryBytes > 0)
-            await core/* summary */.z.write();
-    }
-    /** Every problem as an annotation (with file/line where known) and one summary table. */
-    reportProblems(problems) {
-        for (const p of problems) {
-            this.annotate({ level: p.severity === 'warning' ? 'warning' : 'error', title: p.code, message: `${p.message}${p.hint ? `\nfix: ${p.hint}` : ''}`, file: p.location?.file, line: p.location?.line, column: p.location?.column });
-        }
-        const rows = problems.map((p) => `| \`${p.code}\` | ${esc((0,ferry_error/* formatLocation */.j$)(p.location))} | ${esc(p.message)} | ${esc(p.hint ?? '')} |`);
-        this.appendSummary(['### ferry: problems', '', '| code | where | problem | fix |', '|---|---|---|---|', ...rows, ''].join('\n'));
-    }
-}
-const esc = (s) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-
-;// CONCATENATED MODULE: ./packages/actions-runner/src/run-action.ts
-
-
-
-/**
- * A failure the action has already reported in full (annotations, summary):
- * the step only needs to fail, with this message.
- */
-class ReportedFailure extends Error {
-    name = 'ReportedFailure';
-}
-/**
- * Entry point of every action: runs `body`, turns any failure into
- * annotations, a summary table and a failed step (never a bare stack trace).
- */
-async function runAction(name, body) {
-    const runner = new ActionsRunner();
-    try {
-        await body(runner);
-    }
-    catch (e) {
-        if (e instanceof ReportedFailure) {
-            core/* setFailed */.C1(`${name}: ${e.message}`);
-            return;
-        }
-        const problems = (0,ferry_error/* toProblems */.ek)(e);
-        runner.reportProblems(problems);
-        core/* setFailed */.C1(`${name}: ${problems.map(ferry_error/* formatProblem */.Vw).join('\n')}`);
-        if (!(e instanceof Error && e.name === 'FerryError') && e instanceof Error && e.stack)
-            core/* debug */.Yz(e.stack);
-    }
-    finally {
-        await runner.flush().catch(() => undefined);
-    }
-}
-/** For actions whose implementation has not landed: fail clearly instead of succeeding silently. */
-async function notImplemented(name, issue) {
-    await runAction(name, async () => {
-        fail('FERRY_NOT_IMPLEMENTED', `${name} is not implemented in this version of ferry (${issue}); this step did nothing`, {
-            hint: `Remove the ${name} step for now, or pin a ferry version that includes it.`,
-        });
-    });
-}
-
-
-/***/ }),
-
-/***/ 4365:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  uc: () => (/* binding */ getEnvironment),
-  Z9: () => (/* binding */ loadConfig),
-  JE: () => (/* binding */ yamlMessage)
-});
-
-// UNUSED EXPORTS: DEFAULT_CONFIG_FILE, parseConfig
-
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-var external_node_fs_default = /*#__PURE__*/__nccwpck_require__.n(external_node_fs_);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
-// EXTERNAL MODULE: ./node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(8009);
-// EXTERNAL MODULE: ./packages/core/src/errors/ferry-error.ts + 1 modules
-var ferry_error = __nccwpck_require__(146);
-// EXTERNAL MODULE: ./packages/core/src/fs/paths.ts
-var paths = __nccwpck_require__(734);
-// EXTERNAL MODULE: ./packages/core/src/config/locate.ts
-var locate = __nccwpck_require__(5513);
-// EXTERNAL MODULE: ./node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/classic/schemas.js + 17 modules
-var schemas = __nccwpck_require__(3653);
-;// CONCATENATED MODULE: ./packages/core/src/config/checks-schema.ts
-
-/**
- * The `checks:` section of ferry.yml: what lint-and-test / `ferry check` run.
- * DAG integrity, config and dbt-contract validation always run for declared
- * artifacts; external tools run only when listed here.
- */
-const severity = schemas/* enum */.k5n(['error', 'warning', 'off']);
-const relPaths = schemas/* array */.YOg(schemas/* string */.YjP().min(1)).min(1);
-const tool = (extra, what) => schemas/* strictObject */.rej({
-    paths: relPaths.describe('Files or folders to check, relative to the folder holding ferry.yml.'),
-    args: schemas/* array */.YOg(schemas/* string */.YjP()).default([]).describe('Extra arguments, passed as they are (never through a shell).'),
-    command: schemas/* array */.YOg(schemas/* string */.YjP().min(1)).min(1).optional().describe(`The command to run instead of the default ${what} (argv, e.g. ["python3", "-m", "pytest"]).`),
-    severity: schemas/* enum */.k5n(['error', 'warning']).default('error').describe('Severity of the findings this tool reports.'),
-    timeout: schemas/* int */.Whr().min(1).max(7200).default(600).describe('Seconds before the tool is stopped.'),
-    ...extra,
-});
-const ChecksSchema = schemas/* strictObject */.rej({
-    fail_on: schemas/* enum */.k5n(['error', 'warning', 'never']).default('error').describe('Fail on findings of this severity or worse (the action input and CLI option override it).'),
-    dags: schemas/* strictObject */.rej({
-        rules: schemas/* record */.g1P(schemas/* string */.YjP().regex(/^DAG\d{3}$/, 'rule ids look like DAG101'), severity)
-            .default({})
-            .describe('Severity per rule id (error, warning or off); rules not listed keep their defaults.'),
-        import_check: schemas/* union */.KCZ([schemas/* boolean */.zMY(), schemas/* literal */.euz('auto')])
-            .default('auto')
-            .describe('Also import every DAG file with Airflow (DagBag) when Airflow is importable: auto, true (required) or false.'),
-        python: schemas/* string */.YjP().min(1).default('python3').describe('Python interpreter used to parse DAG files.'),
-    })
-        .default({ rules: {}, import_check: 'auto', python: 'python3' })
-        .describe('DAG integrity: syntax, DAG ids, duplicate ids and policy rules, without Airflow installed.'),
-    sqlfluff: tool({ dialect: schemas/* string */.YjP().optional().describe('SQL dialect (otherwise from .sqlfluff).') }, 'sqlfluff lint').optional(),
-    yamllint: tool({ config: schemas/* string */.YjP().optional().describe('yamllint configuration file.') }, 'yamllint').optional(),
-    flake8: tool({}, 'flake8').optional(),
-    ruff: tool({}, 'ruff check').optional(),
-    pytest: tool({}, 'pytest').optional(),
-    dbt: schemas/* strictObject */.rej({
-        command: schemas/* array */.YOg(schemas/* string */.YjP().min(1)).min(1).default(['dbt', 'build']).describe('dbt command (argv), e.g. ["dbt", "test", "--target", "ci"].'),
-        project_dir: schemas/* string */.YjP().optional().describe('dbt project folder (default: artifacts.dbt.path).'),
-        run_results: schemas/* string */.YjP().default('target/run_results.json').describe('run_results.json written by the command, relative to the project folder.'),
-        timeout: schemas/* int */.Whr().min(1).max(7200).default(3600),
-    })
-        .optional()
-        .describe('Run dbt test / dbt build and report its run_results.json.'),
-})
-    .describe('What lint-and-test and `ferry check` run.');
-
-;// CONCATENATED MODULE: ./packages/core/src/config/schema.ts
-
-
-/**
- * The ferry.yml schema: the single source for validation, TypeScript types and
- * the committed JSON Schema (ferry.schema.json, regenerated by `pnpm schema`).
- * Keys are snake_case, like dbt_project.yml and Airflow's settings.
- */
-const schema_name = schemas/* string */.YjP()
-    .regex(/^[a-z0-9][a-z0-9_-]*$/, 'use lowercase letters, digits, "-" and "_", starting with a letter or digit')
-    .max(63);
-const relPath = schemas/* string */.YjP().min(1).describe('Path relative to the folder holding ferry.yml; must stay inside the repository.');
-const globs = schemas/* array */.YOg(schemas/* string */.YjP().min(1));
-const LocalTargetSchema = schemas/* strictObject */.rej({
-    kind: schemas/* literal */.euz('local').describe('A directory on this machine; deploys swap a symlink atomically.'),
-    path: schemas/* string */.YjP().min(1).describe('Directory readers use (e.g. Airflow dags_folder). Relative paths resolve against the folder holding ferry.yml.'),
-    keep: schemas/* int */.Whr().min(1).max(50).default(3).describe('How many release trees to keep beside the live one for instant rollback.'),
-})
-    .describe('Local directory target');
-/** One entry per target kind; S3 (MWAA) and GCS (Composer) join this union later. */
-const TargetSchema = schemas/* discriminatedUnion */.gMt('kind', [LocalTargetSchema]);
-const DagsArtifactSchema = schemas/* strictObject */.rej({
-    path: relPath.describe('The DAG folder.'),
-    include: globs.default(['**/*']).describe('Globs (relative to path) of files to ship.'),
-    exclude: globs
-        .default(['**/__pycache__/**', '**/*.pyc', '**/.git/**', '**/.DS_Store', '**/.ipynb_checkpoints/**'])
-        .describe('Globs (relative to path) never shipped. .airflowignore is shipped by default.'),
-})
-    .describe('Airflow DAG files, shipped as one bundle.');
-const ConfigsArtifactSchema = schemas/* strictObject */.rej({
-    path: relPath.describe('The config folder: YAML and JSON files. A file named <stem>.<environment>.<ext> overlays <stem>.<ext> for that environment.'),
-    schemas: schemas/* array */.YOg(schemas/* strictObject */.rej({
-        files: schemas/* string */.YjP().min(1).describe('Glob (relative to the config folder) of files this schema validates.'),
-        schema: relPath.describe('JSON Schema file.'),
-    }))
-        .default([])
-        .describe('JSON Schemas that rendered config files must match.'),
-})
-    .describe('Configuration files; secrets appear only as ${secret:NAME} references.');
-const DbtArtifactSchema = schemas/* strictObject */.rej({
-    path: relPath.describe('The dbt project folder (holds dbt_project.yml).'),
-})
-    .describe('dbt project: versioned in the release (execution arrives in a later version).');
-const ImageArtifactSchema = schemas/* strictObject */.rej({
-    name: schema_name.describe('Short name used in plans and releases.'),
-    image: schemas/* string */.YjP().min(1).describe('Image reference to pin, e.g. ghcr.io/acme/etl:1.4.'),
-});
-const EnvironmentSchema = schemas/* strictObject */.rej({
-    name: schema_name.describe('Environment name; also the GitHub environment name.'),
-    requires: schema_name.optional().describe('Only releases deployed and verified in this (earlier) environment may be deployed here.'),
-    production: schemas/* boolean */.zMY().optional().describe('Marks the production environment (defaults to true for the last environment).'),
-    url: schemas/* url */.OZ5().optional().describe('Where the environment can be seen (shown on the GitHub deployment).'),
-    targets: schemas/* strictObject */.rej({
-        dags: TargetSchema.optional(),
-        configs: TargetSchema.optional(),
-    })
-        .default({})
-        .describe('Where each artifact kind is deployed in this environment.'),
-});
-const FerryConfigSchema = schemas/* strictObject */.rej({
-    $schema: schemas/* string */.YjP().optional().describe('Path or URL of ferry.schema.json, for editors.'),
-    version: schemas/* literal */.euz(1).default(1).describe('ferry.yml format version.'),
-    project: schema_name.describe('Project name: used in release tags and deployment records.'),
-    artifacts: schemas/* strictObject */.rej({
-        dags: DagsArtifactSchema.optional(),
-        configs: ConfigsArtifactSchema.optional(),
-        dbt: DbtArtifactSchema.optional(),
-        images: schemas/* array */.YOg(ImageArtifactSchema).optional(),
-    })
-        .describe('What this project ships.'),
-    environments: schemas/* array */.YOg(EnvironmentSchema)
-        .min(1)
-        .optional()
-        .describe('Ordered from first to last; defaults to dev, staging and prod with local targets under .ferry/targets/.'),
-    release: schemas/* strictObject */.rej({
-        store: schemas/* string */.YjP().default('.ferry/releases').describe('Folder holding built releases (relative to ferry.yml).'),
-        tag_prefix: schemas/* string */.YjP().default('ferry/').describe('Release tags are <tag_prefix><project>/<version>.'),
-    })
-        .default({ store: '.ferry/releases', tag_prefix: 'ferry/' }),
-    checks: ChecksSchema.default(ChecksSchema.parse({})),
-})
-    .describe('ferry.yml: how a data project moves from development to production.');
-/** Artifact kinds in the order they are built and deployed. */
-const KIND_NAMES = (/* unused pure expression or super */ null && (['configs', 'dags', 'dbt', 'images']));
-/** Kinds that have a per-environment target in this version. */
-const TARGETED_KINDS = ['dags', 'configs'];
-function jsonSchema() {
-    return z.toJSONSchema(FerryConfigSchema, { io: 'input', target: 'draft-2020-12' });
-}
-
-// EXTERNAL MODULE: ./packages/core/src/config/suggest.ts
-var suggest = __nccwpck_require__(2101);
-;// CONCATENATED MODULE: ./packages/core/src/config/load.ts
-
-
-
-
-
-
-
-
-const DEFAULT_CONFIG_FILE = 'ferry.yml';
-/** Reads and validates ferry.yml, reporting every problem at once. */
-function loadConfig(file) {
-    const abs = external_node_path_default().resolve(file);
-    let text;
-    try {
-        text = external_node_fs_default().readFileSync(abs, 'utf8');
-    }
-    catch {
-        (0,ferry_error/* fail */.fJ)('FERRY_CONFIG_NOT_FOUND', `no ferry.yml at ${abs}`, { location: { file: abs } });
-    }
-    return parseConfig(text, abs);
-}
-function parseConfig(text, file) {
-    const counter = new dist/* LineCounter */.HN();
-    const doc = (0,dist/* parseDocument */.Tp)(text, { lineCounter: counter, uniqueKeys: true });
-    const rel = external_node_path_default().basename(file);
-    if (doc.errors.length > 0) {
-        // Later parse errors are almost always echoes of the first.
-        const e = doc.errors[0];
-        const pos = e.linePos?.[0];
-        (0,ferry_error/* fail */.fJ)('FERRY_CONFIG_YAML', yamlMessage(e.message), { location: { file: rel, line: pos?.line, column: pos?.col } });
-    }
-    const data = doc.toJS() ?? {};
-    if (typeof data !== 'object' || Array.isArray(data)) {
-        (0,ferry_error/* fail */.fJ)('FERRY_CONFIG_INVALID', 'ferry.yml must be a mapping of keys (project, artifacts, environments)', { location: { file: rel, line: 1 } });
-    }
-    const where = (p, key) => ({ file: rel, key: (0,locate/* formatKeyPath */.K7)(key === undefined ? p : [...p, key]), ...(0,locate/* lineOf */.cA)(doc, counter, p, key) });
-    const result = FerryConfigSchema.safeParse(data);
-    if (!result.success)
-        throw new ferry_error/* FerryError */.lT(dropTypoEchoes(result.error.issues.flatMap((issue) => issueProblems(issue, data, where))));
-    return resolve(result.data, file, where);
-}
-function issueProblems(issue, data, where) {
-    const p = issue.path;
-    if (issue.code === 'unrecognized_keys') {
-        const known = (0,locate/* knownKeysAt */.hy)(FerryConfigSchema, p, data);
-        return issue.keys.map((key) => ({
-            code: 'FERRY_CONFIG_UNKNOWN_KEY',
-            message: `unknown key "${key}"${p.length ? ` in ${(0,locate/* formatKeyPath */.K7)(p)}` : ''}.${(0,suggest/* didYouMean */.au)(key, known)}`,
-            location: where(p, key),
-            hint: known.length ? `Allowed keys here: ${known.join(', ')}.` : undefined,
-        }));
-    }
-    const missing = valueAt(data, p) === undefined;
-    const message = missing && issue.code === 'invalid_type' ? `required key "${(0,locate/* formatKeyPath */.K7)(p)}" is missing (${issue.message.replace(/^Invalid input: /, '')})` : issue.message;
-    return [{ code: 'FERRY_CONFIG_INVALID', message, location: where(p) }];
-}
-/** The parser's first line without its own " at line N, column M:" (the location says it). */
-function yamlMessage(message) {
-    return message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-}
-/**
- * `pth: x` yields "unknown key pth, did you mean path" and "path is missing";
- * the second only repeats the first, so it is dropped.
- */
-function dropTypoEchoes(problems) {
-    const suggested = new Set(problems.flatMap((p) => {
-        const m = p.code === 'FERRY_CONFIG_UNKNOWN_KEY' ? /Did you mean "([^"]+)"/.exec(p.message) : null;
-        return m && p.location?.key ? [p.location.key.replace(/[^.[\]]+$/, m[1])] : [];
-    }));
-    return problems.filter((p) => !(p.code === 'FERRY_CONFIG_INVALID' && /is missing/.test(p.message) && suggested.has(p.location?.key ?? '')));
-}
-function valueAt(data, p) {
-    return p.reduce((v, k) => (v && typeof v === 'object' ? v[k] : undefined), data);
-}
-function defaultEnvironments(raw) {
-    const targets = (env) => Object.fromEntries(TARGETED_KINDS.filter((k) => raw.artifacts[k]).map((k) => [k, { kind: 'local', path: `.ferry/targets/${env}/${k}`, keep: 3 }]));
-    return [
-        { name: 'dev', targets: targets('dev') },
-        { name: 'staging', targets: targets('staging') },
-        { name: 'prod', requires: 'staging', production: true, targets: targets('prod') },
-    ];
-}
-function resolve(raw, file, where) {
-    const root = external_node_path_default().dirname(file);
-    const problems = [];
-    const attempt = (fn) => {
-        try {
-            return fn();
-        }
-        catch (e) {
-            if (e instanceof ferry_error/* FerryError */.lT)
-                problems.push(...e.problems);
-            else
-                throw e;
-            return undefined;
-        }
-    };
-    const folder = (rel, p) => attempt(() => {
-        const abs = (0,paths/* resolveInside */.LI)(root, rel, where(p));
-        (0,paths/* requireDirectory */.T)(abs, where(p));
-        return abs;
-    }) ?? external_node_path_default().resolve(root, rel);
-    const a = raw.artifacts;
-    const artifacts = {};
-    if (a.dags)
-        artifacts.dags = { ...a.dags, dir: folder(a.dags.path, ['artifacts', 'dags', 'path']) };
-    if (a.configs) {
-        const dir = folder(a.configs.path, ['artifacts', 'configs', 'path']);
-        const schemaFiles = a.configs.schemas.map((s, i) => ({
-            files: s.files,
-            schema: attempt(() => (0,paths/* resolveInside */.LI)(root, s.schema, where(['artifacts', 'configs', 'schemas', i, 'schema']))) ?? s.schema,
-        }));
-        artifacts.configs = { ...a.configs, dir, schemaFiles };
-    }
-    if (a.dbt)
-        artifacts.dbt = { ...a.dbt, dir: folder(a.dbt.path, ['artifacts', 'dbt', 'path']) };
-    if (a.images)
-        artifacts.images = a.images;
-    for (const name of ['sqlfluff', 'yamllint', 'flake8', 'ruff', 'pytest']) {
-        raw.checks[name]?.paths.forEach((p, i) => attempt(() => (0,paths/* resolveInside */.LI)(root, p, where(['checks', name, 'paths', i]))));
-    }
-    if (raw.checks.dbt?.project_dir)
-        attempt(() => (0,paths/* resolveInside */.LI)(root, raw.checks.dbt.project_dir, where(['checks', 'dbt', 'project_dir'])));
-    const envs = raw.environments ?? defaultEnvironments(raw);
-    const names = envs.map((e) => e.name);
-    const anyProduction = envs.some((e) => e.production !== undefined);
-    const environments = envs.map((e, index) => {
-        const p = raw.environments ? ['environments', index] : [];
-        if (names.indexOf(e.name) !== index) {
-            problems.push({ code: 'FERRY_CONFIG_DUPLICATE_ENV', message: `environment "${e.name}" is listed twice`, location: where([...p, 'name']) });
-        }
-        if (e.requires !== undefined) {
-            const pos = names.indexOf(e.requires);
-            if (pos < 0 || pos >= index) {
-                const earlier = [...new Set(names.slice(0, index))];
-                problems.push({
-                    code: 'FERRY_CONFIG_REQUIRES',
-                    message: pos < 0
-                        ? `environment "${e.name}" requires "${e.requires}", which is not an environment.${(0,suggest/* didYouMean */.au)(e.requires, names)}`
-                        : `environment "${e.name}" requires "${e.requires}", which comes ${pos === index ? 'is itself' : 'after it'}; requirements must point to an earlier environment`,
-                    location: where([...p, 'requires']),
-                    hint: earlier.length ? `Earlier environments: ${earlier.join(', ')}.` : 'The first environment cannot require another.',
-                });
-            }
-        }
-        const targets = {};
-        for (const kind of TARGETED_KINDS) {
-            const t = e.targets[kind];
-            if (!t && a[kind]) {
-                problems.push({
-                    code: 'FERRY_CONFIG_MISSING_TARGET',
-                    message: `environment "${e.name}" has no target for ${kind}, but artifacts.${kind} is set`,
-                    location: where([...p, 'targets']),
-                });
-            }
-            if (t) {
-                const abs = external_node_path_default().resolve(root, t.path);
-                if (external_node_fs_default().existsSync(abs) && !external_node_fs_default().lstatSync(abs).isSymbolicLink() && !external_node_fs_default().statSync(abs).isDirectory()) {
-                    problems.push({ code: 'FERRY_PATH_NOT_DIR', message: `target ${abs} is a file, not a folder`, location: where([...p, 'targets', kind, 'path']), hint: 'Point the target at a folder, or at a path that does not exist yet (ferry creates it).' });
-                }
-                targets[kind] = { ...t, path: abs };
-            }
-        }
-        return {
-            name: e.name,
-            index,
-            requires: e.requires,
-            production: anyProduction ? e.production === true : index === envs.length - 1,
-            url: e.url,
-            targets,
-        };
-    });
-    if (problems.length)
-        throw new ferry_error/* FerryError */.lT(problems);
-    return {
-        file,
-        root,
-        project: raw.project,
-        artifacts,
-        environments,
-        release: { store: external_node_path_default().resolve(root, raw.release.store), tagPrefix: raw.release.tag_prefix },
-        checks: raw.checks,
-    };
-}
-/** The named environment, or FERRY_UNKNOWN_ENV with a suggestion. */
-function getEnvironment(config, name) {
-    const env = config.environments.find((e) => e.name === name);
-    if (env)
-        return env;
-    const names = config.environments.map((e) => e.name);
-    const guess = (0,suggest/* closest */.kp)(name, names);
-    return (0,ferry_error/* fail */.fJ)('FERRY_UNKNOWN_ENV', `unknown environment "${name}"${guess ? `; did you mean "${guess}"?` : ''}`, {
-        location: { file: external_node_path_default().basename(config.file), key: 'environments' },
-        hint: `Environments in ${external_node_path_default().basename(config.file)}: ${names.join(', ')}.`,
-    });
-}
-
-
-/***/ }),
-
-/***/ 5513:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   K7: () => (/* binding */ formatKeyPath),
-/* harmony export */   cA: () => (/* binding */ lineOf),
-/* harmony export */   hy: () => (/* binding */ knownKeysAt)
-/* harmony export */ });
-/* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8009);
-/* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3653);
-
-
-/** `environments[2].targets.dags` from ['environments', 2, 'targets', 'dags']. */
-function formatKeyPath(p) {
-    return p.reduce((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)), '');
-}
-/** 1-based line and column of the YAML node at `path` (or its nearest existing ancestor). */
-function lineOf(doc, counter, path, key) {
-    for (let depth = path.length; depth >= 0; depth--) {
-        const node = doc.getIn(path.slice(0, depth), true);
-        if (!node || !node.range)
-            continue;
-        if (key !== undefined && depth === path.length && (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isMap */ .jh)(node)) {
-            const pair = node.items.find((it) => (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isPair */ .tO)(it) && (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isScalar */ .jn)(it.key) && it.key.value === key);
-            const keyNode = pair && pair.key;
-            if (keyNode?.range)
-                return toLineCol(counter.linePos(keyNode.range[0]));
-        }
-        return toLineCol(counter.linePos(node.range[0]));
-    }
-    return undefined;
-}
-function toLineCol(p) {
-    return { line: p.line, column: p.col };
-}
-/** Keys the schema allows at `path`, for "did you mean". */
-function knownKeysAt(schema, path, data) {
-    let s = schema;
-    let value = data;
-    for (const seg of path) {
-        s = unwrap(s);
-        if (s instanceof zod__WEBPACK_IMPORTED_MODULE_1__/* .ZodArray */ .naA)
-            s = s.element;
-        else if (s instanceof zod__WEBPACK_IMPORTED_MODULE_1__/* .ZodObject */ .bvH)
-            s = s.shape[String(seg)];
-        else if (s instanceof zod__WEBPACK_IMPORTED_MODULE_1__/* .ZodDiscriminatedUnion */ .jvo)
-            s = pickOption(s, value)?.shape[String(seg)];
-        else
-            return [];
-        value = value && typeof value === 'object' ? value[String(seg)] : undefined;
-    }
-    s = unwrap(s);
-    if (s instanceof zod__WEBPACK_IMPORTED_MODULE_1__/* .ZodObject */ .bvH)
-        return Object.keys(s.shape);
-    if (s instanceof zod__WEBPACK_IMPORTED_MODULE_1__/* .ZodDiscriminatedUnion */ .jvo) {
-        const opt = pickOption(s, value);
-        return opt ? Object.keys(opt.shape) : [];
-    }
-    return [];
-}
-function unwrap(s) {
-    while (s instanceof zod__WEBPACK_IMPORTED_MODULE_1__/* .ZodOptional */ .IiU || s instanceof zod__WEBPACK_IMPORTED_MODULE_1__/* .ZodDefault */ .XiL)
-        s = s.unwrap();
-    return s;
-}
-function pickOption(u, value) {
-    const disc = u.def.discriminator;
-    const v = value && typeof value === 'object' ? value[disc] : undefined;
-    const options = u.options;
-    return options.find((o) => {
-        const d = o.shape[disc];
-        return d instanceof zod__WEBPACK_IMPORTED_MODULE_1__/* .ZodLiteral */ .DN5 && d.values.has(v);
-    }) ?? options[0];
-}
-
-
-/***/ }),
-
-/***/ 2101:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   YC: () => (/* binding */ editDistance),
-/* harmony export */   au: () => (/* binding */ didYouMean),
-/* harmony export */   kp: () => (/* binding */ closest)
-/* harmony export */ });
-/* harmony import */ var fastest_levenshtein__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6547);
-
-/** The closest candidate within a small edit distance, for "did you mean". */
-function closest(word, candidates) {
-    let best;
-    let bestDist = Infinity;
-    for (const c of candidates) {
-        const d = (0,fastest_levenshtein__WEBPACK_IMPORTED_MODULE_0__/* .distance */ .Io)(word.toLowerCase(), c.toLowerCase());
-        if (d < bestDist) {
-            best = c;
-            bestDist = d;
-        }
-    }
-    const limit = Math.max(2, Math.floor(word.length / 3));
-    return best !== undefined && bestDist <= limit ? best : undefined;
-}
-function didYouMean(word, candidates) {
-    const c = closest(word, candidates);
-    return c ? ` Did you mean "${c}"?` : '';
-}
-/** Levenshtein distance, for callers that need their own threshold. */
-function editDistance(a, b) {
-    return (0,fastest_levenshtein__WEBPACK_IMPORTED_MODULE_0__/* .distance */ .Io)(a, b);
-}
-
-
-/***/ }),
-
-/***/ 146:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  lT: () => (/* binding */ FerryError),
-  fJ: () => (/* binding */ fail),
-  j$: () => (/* binding */ formatLocation),
-  Vw: () => (/* binding */ formatProblem),
-  CC: () => (/* binding */ problem),
-  ek: () => (/* binding */ toProblems)
-});
-
-;// CONCATENATED MODULE: ./packages/core/src/errors/codes.ts
-/**
- * Every error ferry can report, by code. The code is stable (users search for
- * it, tests assert it); the text next to it is the generic fix shown when a
- * call site has nothing more specific to say.
- */
-const ERROR_CODES = {
-    // ferry.yml
-    FERRY_CONFIG_NOT_FOUND: 'Create a ferry.yml at the repository root, or pass its path with --config / the `config` input.',
-    FERRY_CONFIG_YAML: 'Fix the YAML syntax at the position shown.',
-    FERRY_CONFIG_INVALID: 'Fix the value at the key shown; the JSON Schema (ferry.schema.json) lists what is allowed.',
-    FERRY_CONFIG_UNKNOWN_KEY: 'Remove the key or correct its spelling.',
-    FERRY_CONFIG_DUPLICATE_ENV: 'Give every environment a unique name.',
-    FERRY_CONFIG_REQUIRES: '`requires` must name an environment listed earlier in `environments`.',
-    FERRY_CONFIG_MISSING_TARGET: 'Add a target for this artifact kind to the environment, or remove the artifact.',
-    FERRY_UNKNOWN_ENV: 'Use one of the environments listed in ferry.yml.',
-    // paths
-    FERRY_PATH_ESCAPES: 'Keep every path inside the repository; remove `..` segments or absolute paths.',
-    FERRY_SYMLINK_ESCAPES: 'Replace the symlink with a regular file, or point it inside the repository.',
-    FERRY_PATH_NOT_FOUND: 'Create the folder or fix the path in ferry.yml.',
-    FERRY_PATH_NOT_DIR: 'Point the path at a folder, not a file.',
-    // configs
-    FERRY_CONFIG_FILE_PARSE: 'Fix the syntax of the config file at the position shown.',
-    FERRY_CONFIG_FILE_SCHEMA: 'Make the config file match its JSON Schema.',
-    FERRY_CONFIG_SCHEMA_INVALID: 'Fix the JSON Schema file named in ferry.yml.',
-    FERRY_SECRET_LITERAL: 'Replace the literal with a secret reference such as ${secret:NAME}; the value is resolved at deploy time.',
-    FERRY_SECRET_REFERENCE: 'Write secret references exactly as ${secret:NAME}, NAME being letters, digits and underscores.',
-    FERRY_SECRET_MISSING: 'Provide the secret to the deploy step as an environment variable of the same name (env: NAME: ${{ secrets.NAME }}).',
-    // kinds
-    FERRY_KIND_NOT_IMPLEMENTED: 'This artifact kind is not supported in this version of ferry; remove it from ferry.yml or upgrade.',
-    // releases
-    FERRY_RELEASE_NOT_FOUND: 'Build the release first (`ferry build` / build-artifacts), or check the release id and release store.',
-    FERRY_RELEASE_TAMPERED: 'The release no longer matches its recorded hashes. Do not deploy it; rebuild from source.',
-    FERRY_RELEASE_INVALID: 'The release.json is not a ferry release; rebuild it.',
-    FERRY_RELEASE_AMBIGUOUS: 'Give more characters of the release id.',
-    FERRY_GIT: 'Run inside a git checkout with the commit available (actions/checkout with fetch-depth: 0 for tags).',
-    FERRY_TAG_EXISTS: 'A tag of that name points at another commit; choose another version or delete the tag.',
-    // deploy
-    FERRY_PROMOTION_UNVERIFIED: 'Deploy this release to the required environment and verify it there first.',
-    FERRY_NOT_DEPLOYED: 'Deploy a release to this environment first.',
-    FERRY_NOTHING_TO_ROLLBACK: 'The environment has no earlier successful release to return to.',
-    FERRY_TARGET_IO: 'Check that the target path is writable and on a local filesystem.',
-    FERRY_TARGET_DRIFT: 'The target no longer holds the files of its release; redeploy or investigate who changed it.',
-    FERRY_LOCKED: 'Another deploy to this environment is running; wait for it or remove the stale lock file.',
-    // ledger / GitHub
-    FERRY_LEDGER: 'Check the ledger file or the GitHub token permissions (deployments: write).',
-    FERRY_GITHUB_API: 'Check the token, its permissions and the repository name.',
-    FERRY_INPUT: 'Fix the action input or command-line option shown.',
-    FERRY_NOT_IMPLEMENTED: 'This action is not implemented in this version of ferry.',
-    FERRY_INTERNAL: 'This is a bug in ferry; please report it with the log.',
-};
-
-;// CONCATENATED MODULE: ./packages/core/src/errors/ferry-error.ts
-
-/**
- * One or more problems, reported together. Everything ferry refuses to do is
- * thrown as a FerryError so entry points can print code, location and fix
- * instead of a stack trace.
- */
-class FerryError extends Error {
-    problems;
-    constructor(problems) {
-        const list = Array.isArray(problems) ? problems : [problems];
-        if (list.length === 0)
-            throw new Error('FerryError needs at least one problem');
-        super(list.length === 1 ? formatProblem(list[0]) : `${list.length} problems:\n${list.map((p) => '  ' + formatProblem(p)).join('\n')}`);
-        this.name = 'FerryError';
-        this.problems = list;
-    }
-    get code() {
-        return this.problems[0].code;
-    }
-    static is(e) {
-        return e instanceof FerryError;
-    }
-}
-function problem(code, message, extra = {}) {
-    return { code, message, ...extra };
-}
-/** Throws a FerryError with one problem. */
-function fail(code, message, extra = {}) {
-    throw new FerryError(problem(code, message, extra));
-}
-function formatLocation(loc) {
-    if (!loc)
-        return '';
-    let s = loc.file ?? '';
-    if (loc.line !== undefined)
-        s += `:${loc.line}${loc.column !== undefined ? `:${loc.column}` : ''}`;
-    if (loc.key)
-        s += `${s ? ' ' : ''}(${loc.key})`;
-    return s;
-}
-/** `CODE file:line (key): message — hint` on one line. */
-function formatProblem(p) {
-    const where = formatLocation(p.location);
-    const hint = p.hint ?? ERROR_CODES[p.code];
-    return `${p.code}${where ? ` ${where}` : ''}: ${p.message}${hint ? `\n    fix: ${hint}` : ''}`;
-}
-/** Problems from any thrown value; unknown errors become FERRY_INTERNAL. */
-function toProblems(e) {
-    if (e instanceof FerryError)
-        return e.problems;
-    const message = e instanceof Error ? e.message : String(e);
-    return [{ code: 'FERRY_INTERNAL', message }];
-}
-
-
-/***/ }),
-
-/***/ 6776:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  dj: () => (/* binding */ canonicalJson),
-  DC: () => (/* binding */ hashFile),
-  sc: () => (/* binding */ sha256)
-});
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-var external_node_fs_default = /*#__PURE__*/__nccwpck_require__.n(external_node_fs_);
-;// CONCATENATED MODULE: ./node_modules/.pnpm/canonicalize@5.1.0/node_modules/canonicalize/lib/canonicalize.js
-function serializeString (value) {
-  if (!value.isWellFormed()) {
-    throw new Error('Lone surrogate is not allowed');
-  }
-  return JSON.stringify(value);
-}
-
-function serializePrimitive (value) {
-  switch (typeof value) {
-    case 'number':
-      if (isNaN(value)) {
-        throw new Error('NaN is not allowed');
-      }
-      if (!isFinite(value)) {
-        throw new Error('Infinity is not allowed');
-      }
-      // For finite numbers String(value) would give identical output, but
-      // JSON.stringify benchmarks faster on V8.
-      return JSON.stringify(value);
-    case 'string':
-      return serializeString(value);
-    case 'boolean':
-      return value ? 'true' : 'false';
-    default:
-      // null, or values JSON.stringify maps to undefined (undefined,
-      // functions, symbols).
-      return JSON.stringify(value);
-  }
-}
-
-// Resolves a value to either its serialized primitive form (a string — or
-// undefined, for values JSON.stringify drops) or a frame describing the
-// container to descend into. Callers distinguish the two cases with
-// `typeof result !== 'object'`.
-//
-// toJSON results are unwrapped here, and the wrapper objects stay in `seen`
-// until the resolved subtree is fully serialized, so cycles introduced via
-// toJSON are still detected.
-function enterValue (value, seen) {
-  let wrappers = null;
-  while (value !== null && typeof value === 'object' && typeof value.toJSON === 'function') {
-    if (seen.has(value)) {
-      throw new Error('Circular reference detected');
-    }
-    seen.add(value);
-    (wrappers ??= []).push(value);
-    value = value.toJSON();
-  }
-
-  // Boxed Number/String/Boolean objects serialize as their primitive values,
-  // mirroring how JSON.stringify treats them.
-  if (value instanceof Number || value instanceof String || value instanceof Boolean) {
-    value = value.valueOf();
-  }
-
-  if (value === null || typeof value !== 'object') {
-    if (wrappers !== null) {
-      for (const wrapper of wrappers) seen.delete(wrapper);
-    }
-    return serializePrimitive(value);
-  }
-
-  if (seen.has(value)) {
-    throw new Error('Circular reference detected');
-  }
-  seen.add(value);
-
-  return {
-    container: value,
-    // null marks an array frame; object frames carry their sorted keys.
-    // `sort()`'s default comparator orders by UTF-16 code unit, which is the
-    // order JCS requires.
-    keys: Array.isArray(value) ? null : Object.keys(value).sort(),
-    // Next child to serialize; the frame resumes here after a nested
-    // container's subtree completes.
-    index: 0,
-    // Whether no member has been emitted yet (controls comma placement).
-    first: true,
-    // toJSON wrappers to release from `seen` when this frame completes.
-    wrappers
-  };
-}
-
-function canonicalize (object) {
-  if (object === null || typeof object !== 'object') {
-    return serializePrimitive(object);
-  }
-
-  const seen = new Set();
-  const root = enterValue(object, seen);
-  if (typeof root !== 'object') {
-    // A toJSON chain resolved the input to a primitive.
-    return root;
-  }
-
-  let result = root.keys === null ? '[' : '{';
-  const stack = [root];
-
-  // Depth-first serialization with an explicit stack instead of recursion, so
-  // nesting depth is bounded by heap size rather than call-stack size. The top
-  // frame is the container currently being serialized: primitive children are
-  // appended inline, while a nested container pushes a new frame and jumps
-  // back to the outer loop. Because frame.index was already advanced, the
-  // parent resumes at its next child once the subtree is done. Opening
-  // brackets are emitted when a frame is pushed, closing brackets when it
-  // completes.
-  outer:
-  while (stack.length > 0) {
-    const frame = stack[stack.length - 1];
-    const container = frame.container;
-
-    // keys === null marks an array frame; otherwise keys holds the object's
-    // sorted property names. Either way the iteration counter lives on the
-    // frame itself (frame.index), so when a frame is resumed after a nested
-    // container completes, the while condition continues at the first
-    // unserialized child instead of restarting from the beginning.
-    if (frame.keys === null) {
-      while (frame.index < container.length) {
-        const i = frame.index++;
-        if (i > 0) {
-          result += ',';
-        }
-        const element = container[i];
-        // Inside arrays, JSON.stringify serializes values with no JSON
-        // representation (undefined, symbols, functions) as null.
-        const value = element === undefined || typeof element === 'symbol' || typeof element === 'function' ? null : element;
-        if (value === null || typeof value !== 'object') {
-          result += serializePrimitive(value);
-          continue;
-        }
-        const child = enterValue(value, seen);
-        if (typeof child !== 'object') {
-          // A toJSON chain resolved the child to an already-serialized
-          // primitive — or, when child is undefined, to a value with no JSON
-          // representation, which becomes null inside arrays.
-          result += child === undefined ? 'null' : child;
-          continue;
-        }
-        result += child.keys === null ? '[' : '{';
-        stack.push(child);
-        continue outer;
-      }
-      result += ']';
-    } else {
-      const keys = frame.keys;
-      while (frame.index < keys.length) {
-        const key = keys[frame.index++];
-        const value = container[key];
-        // Inside objects, JSON.stringify omits properties whose value has no
-        // JSON representation (undefined, symbols, functions).
-        if (value === undefined || typeof value === 'symbol' || typeof value === 'function') {
-          continue;
-        }
-        if (value === null || typeof value !== 'object') {
-          // Commas are tracked with a flag rather than the key index: a
-          // skipped key must not leave a stray comma behind.
-          if (frame.first) {
-            frame.first = false;
-          } else {
-            result += ',';
-          }
-          result += serializeString(key) + ':' + serializePrimitive(value);
-          continue;
-        }
-        // The child must be resolved before the key is emitted: a toJSON
-        // returning a value with no JSON representation drops the whole
-        // property.
-        const child = enterValue(value, seen);
-        if (child === undefined) {
-          continue;
-        }
-        if (frame.first) {
-          frame.first = false;
-        } else {
-          result += ',';
-        }
-        result += serializeString(key) + ':';
-        if (typeof child !== 'object') {
-          result += child;
-          continue;
-        }
-        result += child.keys === null ? '[' : '{';
-        stack.push(child);
-        continue outer;
-      }
-      result += '}';
-    }
-
-    // Frame complete. The container leaves `seen` so that a later, sibling
-    // reference to the same object is not mistaken for a cycle.
-    seen.delete(container);
-    if (frame.wrappers !== null) {
-      for (const wrapper of frame.wrappers) seen.delete(wrapper);
-    }
-    stack.pop();
-  }
-
-  return result;
-}
-
-;// CONCATENATED MODULE: ./packages/core/src/fs/hash.ts
-
-
-
-function sha256(data) {
-    return (0,external_node_crypto_.createHash)('sha256').update(data).digest('hex');
-}
-/** Streams a file through sha256; returns hex digest and size. */
-async function hashFile(file) {
-    // Most data-platform files are small. A synchronous read is several times
-    // faster than fs.promises.readFile for them (measured in `pnpm bench`:
-    // 10,000 DAG files hash at sha256sum's speed instead of a sixth of it).
-    const { size } = external_node_fs_default().statSync(file);
-    if (size <= 8 << 20) {
-        const buf = external_node_fs_default().readFileSync(file);
-        return { sha256: sha256(buf), size: buf.length };
-    }
-    const hash = (0,external_node_crypto_.createHash)('sha256');
-    let streamed = 0;
-    for await (const chunk of external_node_fs_default().createReadStream(file, { highWaterMark: 1 << 20 })) {
-        hash.update(chunk);
-        streamed += chunk.length;
-    }
-    return { sha256: hash.digest('hex'), size: streamed };
-}
-/** RFC 8785 canonical JSON: the same value always gives the same bytes. */
-function canonicalJson(value) {
-    const s = canonicalize(value);
-    if (s === undefined)
-        throw new Error('value cannot be canonicalised');
-    return s;
-}
-
-
-/***/ }),
-
-/***/ 734:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   FK: () => (/* binding */ isInside),
-/* harmony export */   LI: () => (/* binding */ resolveInside),
-/* harmony export */   T: () => (/* binding */ requireDirectory),
-/* harmony export */   d7: () => (/* binding */ toPosix)
-/* harmony export */ });
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var _errors_index_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(146);
-
-
-
-/** True when `child` is `parent` or inside it (both absolute, normalised). */
-function isInside(parent, child) {
-    const rel = node_path__WEBPACK_IMPORTED_MODULE_1___default().relative(parent, child);
-    return rel === '' || (!rel.startsWith('..') && !node_path__WEBPACK_IMPORTED_MODULE_1___default().isAbsolute(rel));
-}
-/**
- * Resolves a path written in ferry.yml against `root` and refuses anything that
- * leaves it, lexically (`..`, absolute paths) or through a symlink.
- */
-function resolveInside(root, rel, where) {
-    if (node_path__WEBPACK_IMPORTED_MODULE_1___default().isAbsolute(rel)) {
-        (0,_errors_index_js__WEBPACK_IMPORTED_MODULE_2__/* .fail */ .fJ)('FERRY_PATH_ESCAPES', `"${rel}" is an absolute path; artifact paths are relative to the project folder`, { location: where });
-    }
-    const abs = node_path__WEBPACK_IMPORTED_MODULE_1___default().resolve(root, rel);
-    if (!isInside(root, abs)) {
-        (0,_errors_index_js__WEBPACK_IMPORTED_MODULE_2__/* .fail */ .fJ)('FERRY_PATH_ESCAPES', `"${rel}" points outside the project folder ${root}`, { location: where });
-    }
-    if (node_fs__WEBPACK_IMPORTED_MODULE_0___default().existsSync(abs)) {
-        const real = node_fs__WEBPACK_IMPORTED_MODULE_0___default().realpathSync(abs);
-        const realRoot = node_fs__WEBPACK_IMPORTED_MODULE_0___default().realpathSync(root);
-        if (!isInside(realRoot, real)) {
-            (0,_errors_index_js__WEBPACK_IMPORTED_MODULE_2__/* .fail */ .fJ)('FERRY_SYMLINK_ESCAPES', `"${rel}" resolves through a symlink to ${real}, outside the project folder`, { location: where });
-        }
-    }
-    return abs;
-}
-/** Requires `abs` to be an existing directory. */
-function requireDirectory(abs, where) {
-    let st;
-    try {
-        st = node_fs__WEBPACK_IMPORTED_MODULE_0___default().statSync(abs);
-    }
-    catch {
-        (0,_errors_index_js__WEBPACK_IMPORTED_MODULE_2__/* .fail */ .fJ)('FERRY_PATH_NOT_FOUND', `folder ${abs} does not exist`, { location: where });
-    }
-    if (!st.isDirectory())
-        (0,_errors_index_js__WEBPACK_IMPORTED_MODULE_2__/* .fail */ .fJ)('FERRY_PATH_NOT_DIR', `${abs} is a file, not a folder`, { location: where });
-}
-/** POSIX-style relative path, as stored in releases. */
-function toPosix(p) {
-    return p.split((node_path__WEBPACK_IMPORTED_MODULE_1___default().sep)).join('/');
-}
-
-
-/***/ }),
-
-/***/ 2076:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   g: () => (/* binding */ applyPlan)
-/* harmony export */ });
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var _ferry_core__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(146);
-/* harmony import */ var _ferry_core__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4365);
-/* harmony import */ var _ferry_core__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6776);
-/* harmony import */ var _ferry_ledger__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4926);
-/* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4896);
-
-
-
-
-
-/**
- * Carries out a plan. Order of effects:
- *   1. refuse if the promotion rule fails or the plan is stale (nothing recorded);
- *   2. record the deployment as in progress in the ledger;
- *   3. stage every kind (nothing readers see changes; any failure aborts all);
- *   4. commit every kind (atomic switches; a failing commit reverts the ones before it);
- *   5. record success, or failure with the reason.
- * If it fails at any step, the environment still runs the previous release.
- */
-async function applyPlan(ctx, planned) {
-    const { plan, release } = planned;
-    const { ledger, runner } = ctx;
-    const stats = { written: 0, reused: 0, removed: 0, bytesWritten: 0 };
-    if (!plan.promotion.ok) {
-        throw new _ferry_core__WEBPACK_IMPORTED_MODULE_2__/* .FerryError */ .lT((0,_ferry_core__WEBPACK_IMPORTED_MODULE_2__/* .problem */ .CC)('FERRY_PROMOTION_UNVERIFIED', plan.promotion.detail, { hint: `Deploy release ${plan.release.id.slice(0, 12)} to ${plan.promotion.requires} and verify it there (smoke-test / ferry verify ${plan.promotion.requires}) first.` }));
-    }
-    const now = await (0,_ferry_ledger__WEBPACK_IMPORTED_MODULE_3__/* .currentDeployment */ .JG)(ledger, plan.environment);
-    if ((now?.id ?? null) !== (plan.current?.deploymentId ?? null)) {
-        throw new _ferry_core__WEBPACK_IMPORTED_MODULE_2__/* .FerryError */ .lT((0,_ferry_core__WEBPACK_IMPORTED_MODULE_2__/* .problem */ .CC)('FERRY_LEDGER', `the plan is stale: ${plan.environment} changed since it was made (now deployment ${now?.id ?? 'none'})`, { hint: 'Plan again.' }));
-    }
-    if (!plan.changed) {
-        runner.info(`nothing to deploy: ${plan.environment} already runs release ${plan.release.id.slice(0, 12)} (${plan.release.version})`);
-        return { changed: false, stats };
-    }
-    const env = (0,_ferry_core__WEBPACK_IMPORTED_MODULE_4__/* .getEnvironment */ .uc)(ctx.config, plan.environment);
-    const m = release.manifest;
-    const record = await ledger.start({
-        environment: env.name,
-        releaseId: m.id,
-        version: m.version,
-        commit: m.git.commit,
-        ref: m.git.ref,
-        production: env.production,
-        manifestDigest: (0,_ferry_core__WEBPACK_IMPORTED_MODULE_5__/* .sha256 */ .sc)(node_fs__WEBPACK_IMPORTED_MODULE_0___default().readFileSync(node_path__WEBPACK_IMPORTED_MODULE_1___default().join(release.dir, 'release.json'))),
-        description: `${plan.mode === 'rollback' ? 'rollback to' : 'deploy'} ${m.version}`,
-        rollbackOf: planned.rollbackOf,
-        logUrl: ctx.logUrl,
-        environmentUrl: ctx.environmentUrl ?? env.url,
-    });
-    runner.info(`deployment ${record.id} to ${env.name} started (ledger: ${ledger.description})`);
-    const staged = [];
-    const committed = [];
-    try {
-        for (const kp of plan.kinds) {
-            const artifact = m.artifacts.find((a) => a.kind === kp.kind);
-            const previous = planned.previous?.manifest.artifacts.find((a) => a.kind === kp.kind);
-            runner.debug(`stage ${kp.kind}${kp.target ? ` → ${kp.target}` : ''}`);
-            const s = await (0,_plan_js__WEBPACK_IMPORTED_MODULE_6__/* .kindOf */ .I)(ctx, kp.kind).stage(ctx, { env, release, artifact, previous }, kp);
-            staged.push(s);
-            for (const k of Object.keys(stats))
-                stats[k] += s.stats[k];
-        }
-        for (const s of staged) {
-            await s.commit();
-            committed.push(s);
-        }
-    }
-    catch (e) {
-        for (const s of committed.reverse())
-            await s.revert().catch(() => undefined);
-        for (const s of staged)
-            await s.abort().catch(() => undefined);
-        const reason = (0,_ferry_core__WEBPACK_IMPORTED_MODULE_2__/* .toProblems */ .ek)(e).map((p) => `${p.code}: ${p.message}`).join('; ');
-        await ledger.finish(record.id, 'failure', clip(`failed: ${reason}`)).catch((le) => runner.warning(`could not record the failure in the ledger: ${le.message}`));
-        throw e;
-    }
-    await ledger.finish(record.id, 'success', `deployed ${m.version}: ${stats.written} written, ${stats.reused} unchanged, ${stats.removed} removed`);
-    return { changed: true, deployment: { ...record, outcome: 'success' }, stats };
-}
-/** GitHub limits a deployment status description to 140 characters. */
-function clip(s) {
-    return s.length > 140 ? s.slice(0, 137) + '...' : s;
-}
-
-
-/***/ }),
-
-/***/ 4896:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  I: () => (/* binding */ kindOf),
-  b: () => (/* binding */ planDeploy)
-});
-
-// EXTERNAL MODULE: ./packages/core/src/errors/ferry-error.ts + 1 modules
-var ferry_error = __nccwpck_require__(146);
-// EXTERNAL MODULE: ./packages/core/src/config/load.ts + 2 modules
-var load = __nccwpck_require__(4365);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
 var promises_default = /*#__PURE__*/__nccwpck_require__.n(promises_);
@@ -49259,6 +49675,8 @@ var external_node_path_ = __nccwpck_require__(6760);
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
 // EXTERNAL MODULE: ./node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8009);
+// EXTERNAL MODULE: ./packages/core/src/errors/ferry-error.ts + 1 modules
+var ferry_error = __nccwpck_require__(146);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
 var external_node_fs_default = /*#__PURE__*/__nccwpck_require__.n(external_node_fs_);
@@ -49935,6 +50353,8 @@ function linePos(counter, node) {
     return { line: p.line, column: p.col };
 }
 
+// EXTERNAL MODULE: ./packages/core/src/config/load.ts + 2 modules
+var load = __nccwpck_require__(4365);
 // EXTERNAL MODULE: ./packages/core/src/config/suggest.ts
 var suggest = __nccwpck_require__(2101);
 ;// CONCATENATED MODULE: ./packages/kinds/src/shared/select.ts
@@ -50418,223 +50838,6 @@ function enabledKinds(config) {
 
 
 
-
-// EXTERNAL MODULE: ./packages/ledger/src/queries.ts
-var queries = __nccwpck_require__(4926);
-;// CONCATENATED MODULE: ./packages/deploy/src/promotion.ts
-
-const promotion_short = (id) => id.slice(0, 12);
-function describe(r) {
-    const v = r.verification === 'verified' ? 'verified' : r.verification === 'failed' ? 'failed verification' : 'not verified yet';
-    return `release ${promotion_short(r.releaseId)} (version ${r.version}, ${v})`;
-}
-/**
- * The promotion rule: with `requires: <env>`, only a release deployed and
- * verified there may be deployed here. Rollbacks return to a release the
- * environment already ran, so they are not subject to it.
- */
-async function checkPromotion(ledger, env, releaseId, mode) {
-    if (!env.requires)
-        return { ok: true, detail: 'no promotion rule' };
-    if (mode === 'rollback')
-        return { requires: env.requires, ok: true, detail: `rollback: returns to a release ${env.name} ran before` };
-    const same = await (0,queries/* latestOfRelease */.m8)(ledger, env.requires, releaseId);
-    if (same?.verification === 'verified') {
-        return { requires: env.requires, ok: true, detail: `verified in ${env.requires} (deployment ${same.id}${same.verifiedAt ? `, ${same.verifiedAt}` : ''})` };
-    }
-    const there = await (0,queries/* currentDeployment */.JG)(ledger, env.requires);
-    const has = there ? `${env.requires} runs ${describe(there)}` : `${env.requires} has no deployment yet`;
-    const thisOne = same ? `this release was deployed to ${env.requires} but ${same.verification === 'failed' ? 'failed verification' : 'is not verified yet'}` : `this release was never deployed to ${env.requires}`;
-    return { requires: env.requires, ok: false, detail: `release ${promotion_short(releaseId)} cannot go to ${env.name}: ${thisOne}; ${has}` };
-}
-
-;// CONCATENATED MODULE: ./packages/deploy/src/plan.ts
-
-
-
-
-function kindOf(ctx, name) {
-    return (ctx.kinds ?? KINDS).find((k) => k.name === name) ?? (0,ferry_error/* fail */.fJ)('FERRY_RELEASE_INVALID', `release has an artifact of unknown kind "${name}"`);
-}
-/**
- * What deploying `release` to `envName` would change, against what the
- * ledger says the environment runs now (never against a git diff). Reads
- * only: the ledger, the release store and the targets' own markers.
- */
-async function planDeploy(ctx, envName, release, opts = {}) {
-    const { config, ledger, store, runner } = ctx;
-    const env = (0,load/* getEnvironment */.uc)(config, envName);
-    const mode = opts.mode ?? 'deploy';
-    const m = release.manifest;
-    if (m.project !== config.project) {
-        (0,ferry_error/* fail */.fJ)('FERRY_RELEASE_INVALID', `release ${m.id.slice(0, 12)} belongs to project "${m.project}", not "${config.project}"`);
-    }
-    const warnings = [];
-    const current = await (0,queries/* currentDeployment */.JG)(ledger, env.name);
-    let previous;
-    if (current && current.releaseId !== m.id) {
-        previous = await store.get({ id: current.releaseId, version: current.version }).catch(() => undefined);
-        if (!previous)
-            warnings.push(`release ${current.releaseId.slice(0, 12)} that ${env.name} runs is not in the release store; planning against what the targets record instead`);
-    }
-    else if (current) {
-        previous = release;
-    }
-    const kinds = [];
-    for (const artifact of m.artifacts) {
-        const kind = kindOf(ctx, artifact.kind);
-        const prevArtifact = previous?.manifest.artifacts.find((a) => a.kind === artifact.kind);
-        kinds.push(await kind.plan(ctx, { env, release, artifact, previous: prevArtifact }));
-    }
-    const counts = { create: 0, update: 0, delete: 0, noop: 0 };
-    for (const k of kinds) {
-        for (const c of k.changes)
-            if (c.action !== 'noop')
-                counts[c.action]++;
-        counts.noop += k.unchanged;
-    }
-    const promotion = await checkPromotion(ledger, env, m.id, mode);
-    const fileChanges = counts.create + counts.update + counts.delete > 0;
-    const changed = fileChanges || current?.releaseId !== m.id;
-    for (const k of kinds)
-        warnings.push(...k.notes.filter((n) => /unfinished|plain folder/.test(n)));
-    if (!promotion.ok)
-        runner.debug(promotion.detail);
-    const plan = {
-        format: 'ferry.plan/v1',
-        project: config.project,
-        environment: env.name,
-        production: env.production,
-        release: { id: m.id, version: m.version, commit: m.git.commit },
-        current: current ? { id: current.releaseId, version: current.version, commit: current.commit, deploymentId: current.id, verified: current.verification === 'verified' } : null,
-        mode,
-        changed,
-        counts,
-        kinds,
-        promotion,
-        warnings,
-    };
-    return { plan, release, current, previous, rollbackOf: opts.rollbackOf };
-}
-
-
-/***/ }),
-
-/***/ 4686:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   X: () => (/* binding */ planMarkdown)
-/* harmony export */ });
-/* unused harmony export planText */
-const MAX_ROWS = 100;
-const short = (id) => id.slice(0, 12);
-const escape = (s) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-function headline(plan) {
-    const verb = plan.mode === 'rollback' ? 'rollback' : 'deploy';
-    return `${plan.project} → ${plan.environment}: ${verb} ${plan.release.version} (\`${short(plan.release.id)}\`)`;
-}
-function currentLine(plan) {
-    if (!plan.current)
-        return `${plan.environment} has no deployment yet.`;
-    return `${plan.environment} runs ${plan.current.version} (\`${short(plan.current.id)}\`, ${plan.current.verified ? 'verified' : 'not verified'}).`;
-}
-/** The plan as Markdown for the job summary, PR comments and approval requests. */
-function planMarkdown(plan) {
-    const out = [`### ferry plan: ${headline(plan)}`, '', currentLine(plan), ''];
-    if (!plan.promotion.ok)
-        out.push(`> [!CAUTION]\n> Refused by the promotion rule: ${plan.promotion.detail}`, '');
-    else if (plan.promotion.requires)
-        out.push(`Promotion rule (requires ${plan.promotion.requires}): ${plan.promotion.detail}.`, '');
-    if (!plan.changed)
-        out.push('**Nothing to deploy**: the environment already runs this release.', '');
-    out.push('| kind | target | create | update | delete | unchanged |', '|---|---|---:|---:|---:|---:|');
-    for (const k of plan.kinds) {
-        const n = (a) => k.changes.filter((c) => c.action === a).length;
-        out.push(`| ${k.kind} | ${k.target ? `\`${escape(k.target)}\`` : '(not deployed)'} | ${n('create')} | ${n('update')} | ${n('delete')} | ${k.unchanged} |`);
-    }
-    const changes = plan.kinds.flatMap((k) => k.changes.filter((c) => c.action !== 'noop'));
-    if (changes.length) {
-        out.push('', `<details><summary>${changes.length} file change(s)</summary>`, '', '| action | kind | path | reason |', '|---|---|---|---|');
-        for (const c of changes.slice(0, MAX_ROWS))
-            out.push(`| ${c.action} | ${c.kind} | \`${escape(c.path)}\` | ${escape(c.reason)} |`);
-        if (changes.length > MAX_ROWS)
-            out.push(`| … | | ${changes.length - MAX_ROWS} more | see plan.json |`);
-        out.push('', '</details>');
-    }
-    const notes = [...plan.warnings.map((w) => `⚠️ ${w}`), ...plan.kinds.flatMap((k) => k.notes.filter((n) => !plan.warnings.includes(n)))];
-    if (notes.length)
-        out.push('', ...notes.map((n) => `- ${escape(n)}`));
-    return out.join('\n') + '\n';
-}
-/** The plan for a terminal. */
-function planText(plan, opts = {}) {
-    const max = opts.maxRows ?? 12;
-    const out = [`Plan: ${headline(plan).replace(/`/g, '')}`, `  ${currentLine(plan).replace(/`/g, '')}`];
-    if (plan.promotion.requires)
-        out.push(`  promotion (requires ${plan.promotion.requires}): ${plan.promotion.ok ? 'ok' : 'REFUSED'}: ${plan.promotion.detail}`);
-    for (const k of plan.kinds) {
-        const n = (a) => k.changes.filter((c) => c.action === a).length;
-        out.push(`  ${k.kind.padEnd(8)} ${k.target ?? '(not deployed)'}: +${n('create')} ~${n('update')} -${n('delete')} =${k.unchanged}`);
-    }
-    const changes = plan.kinds.flatMap((k) => k.changes.filter((c) => c.action !== 'noop'));
-    const sign = { create: '+', update: '~', delete: '-', noop: '=' };
-    for (const c of changes.slice(0, max))
-        out.push(`    ${sign[c.action]} ${c.kind}/${c.path}  (${c.reason})`);
-    if (changes.length > max)
-        out.push(`    … and ${changes.length - max} more (--json for all)`);
-    for (const w of plan.warnings)
-        out.push(`  warning: ${w}`);
-    for (const n of plan.kinds.flatMap((k) => k.notes))
-        if (!plan.warnings.includes(n))
-            out.push(`  note: ${n}`);
-    if (!plan.changed)
-        out.push('  Nothing to deploy: the environment already runs this release.');
-    return out.join('\n');
-}
-
-
-/***/ }),
-
-/***/ 7230:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   I: () => (/* binding */ planRollback)
-/* harmony export */ });
-/* harmony import */ var _ferry_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4365);
-/* harmony import */ var _ferry_core__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(146);
-/* harmony import */ var _ferry_ledger__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4926);
-/* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4896);
-
-
-
-/**
- * Plans a return to the environment's previous successful release (or to
- * `toRelease`, which must be one the environment ran successfully).
- */
-async function planRollback(ctx, envName, toRelease) {
-    const env = (0,_ferry_core__WEBPACK_IMPORTED_MODULE_0__/* .getEnvironment */ .uc)(ctx.config, envName);
-    const { current, target } = await (0,_ferry_ledger__WEBPACK_IMPORTED_MODULE_1__/* .rollbackCandidate */ .W5)(ctx.ledger, env.name);
-    if (!current)
-        (0,_ferry_core__WEBPACK_IMPORTED_MODULE_2__/* .fail */ .fJ)('FERRY_NOTHING_TO_ROLLBACK', `${env.name} has no successful deployment to roll back from`);
-    let to = target;
-    if (toRelease) {
-        to = undefined;
-        for await (const r of ctx.ledger.records(env.name)) {
-            if (r.outcome === 'success' && r.releaseId.startsWith(toRelease)) {
-                to = r;
-                break;
-            }
-        }
-        if (!to)
-            (0,_ferry_core__WEBPACK_IMPORTED_MODULE_2__/* .fail */ .fJ)('FERRY_RELEASE_NOT_FOUND', `${env.name} never ran a release ${toRelease} successfully, so it cannot roll back to it`);
-    }
-    if (!to)
-        (0,_ferry_core__WEBPACK_IMPORTED_MODULE_2__/* .fail */ .fJ)('FERRY_NOTHING_TO_ROLLBACK', `${env.name} runs release ${current.releaseId.slice(0, 12)} and has no earlier successful release`);
-    const release = await ctx.store.get({ id: to.releaseId, version: to.version });
-    return (0,_plan_js__WEBPACK_IMPORTED_MODULE_3__/* .planDeploy */ .b)(ctx, env.name, release, { mode: 'rollback', rollbackOf: current.releaseId });
-}
 
 
 /***/ }),

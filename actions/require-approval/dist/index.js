@@ -31378,11 +31378,15 @@ const ERROR_CODES = {
     FERRY_TAG_EXISTS: 'A tag of that name points at another commit; choose another version or delete the tag.',
     // deploy
     FERRY_PROMOTION_UNVERIFIED: 'Deploy this release to the required environment and verify it there first.',
+    FERRY_APPROVAL_REQUIRED: 'Apply the plan with the digest of the plan that was approved.',
     FERRY_NOT_DEPLOYED: 'Deploy a release to this environment first.',
     FERRY_NOTHING_TO_ROLLBACK: 'The environment has no earlier successful release to return to.',
     FERRY_TARGET_IO: 'Check that the target path is writable and on a local filesystem.',
     FERRY_TARGET_DRIFT: 'The target no longer holds the files of its release; redeploy or investigate who changed it.',
     FERRY_LOCKED: 'Another deploy to this environment is running; wait for it or remove the stale lock file.',
+    // dbt
+    FERRY_DBT_MANIFEST_INVALID: 'The dbt manifest.json is corrupt or not a manifest; regenerate it with `dbt parse` (or rebuild the release that holds it).',
+    FERRY_DBT_MANIFEST_VERSION: 'ferry reads dbt manifests of schema v10 (dbt 1.6), v11 (dbt 1.7) and v12 (dbt 1.8 and later); regenerate the manifest with a dbt-core release that writes one of them.',
     // ledger / GitHub
     FERRY_LEDGER: 'Check the ledger file or the GitHub token permissions (deployments: write).',
     FERRY_GITHUB_API: 'Check the token, its permissions and the repository name.',

@@ -48263,8 +48263,27 @@ const ConfigsArtifactSchema = schemas/* strictObject */.rej({
     .describe('Configuration files; secrets appear only as ${secret:NAME} references.');
 const DbtArtifactSchema = schemas/* strictObject */.rej({
     path: relPath.describe('The dbt project folder (holds dbt_project.yml).'),
+    compile: schemas/* strictObject */.rej({
+        command: schemas/* array */.YOg(schemas/* string */.YjP().min(1))
+            .min(1)
+            .default(['dbt', 'compile'])
+            .describe('Command (argv, run in the project folder, never through a shell) that writes target/manifest.json and compiled SQL, e.g. ["dbt", "compile", "--target", "ci"]. dbt is installed by your workflow.'),
+        target_path: schemas/* string */.YjP().min(1).default('target').describe("dbt's target-path, relative to the project folder."),
+        timeout: schemas/* int */.Whr().min(1).max(7200).default(1800),
+    })
+        .optional()
+        .describe('Build step: without it, releases version the dbt sources only and deploys cannot plan model changes.'),
 })
-    .describe('dbt project: versioned in the release (execution arrives in a later version).');
+    .describe('dbt project: sources, manifest and compiled SQL in every release; deployed by running dbt for the planned models.');
+const DbtTargetSchema = schemas/* strictObject */.rej({
+    kind: schemas/* literal */.euz('dbt').describe('Run dbt against this environment.'),
+    target: schemas/* string */.YjP().min(1).describe('dbt --target (the profile output for this environment).'),
+    command: schemas/* array */.YOg(schemas/* string */.YjP().min(1)).min(1).default(['dbt']).describe('The dbt executable (argv), e.g. ["dbt"] or ["uv", "run", "dbt"].'),
+    profiles_dir: schemas/* string */.YjP().optional().describe('--profiles-dir (relative to the folder holding ferry.yml); default: dbt\'s own lookup (DBT_PROFILES_DIR, ~/.dbt).'),
+    args: schemas/* array */.YOg(schemas/* string */.YjP()).default([]).describe('Extra arguments for every dbt invocation.'),
+    timeout: schemas/* int */.Whr().min(1).max(86400).default(7200).describe('Seconds before one dbt invocation is stopped.'),
+})
+    .describe('dbt target');
 const ImageArtifactSchema = schemas/* strictObject */.rej({
     name: schema_name.describe('Short name used in plans and releases.'),
     image: schemas/* string */.YjP().min(1).describe('Image reference to pin, e.g. ghcr.io/acme/etl:1.4.'),
@@ -48273,10 +48292,14 @@ const EnvironmentSchema = schemas/* strictObject */.rej({
     name: schema_name.describe('Environment name; also the GitHub environment name.'),
     requires: schema_name.optional().describe('Only releases deployed and verified in this (earlier) environment may be deployed here.'),
     production: schemas/* boolean */.zMY().optional().describe('Marks the production environment (defaults to true for the last environment).'),
+    requires_approval: schemas/* boolean */.zMY()
+        .optional()
+        .describe('Plans with destructive steps here (dbt full refreshes) must be approved: deploy with the plan digest (`--approve` / `approved-plan`).'),
     url: schemas/* url */.OZ5().optional().describe('Where the environment can be seen (shown on the GitHub deployment).'),
     targets: schemas/* strictObject */.rej({
         dags: TargetSchema.optional(),
         configs: TargetSchema.optional(),
+        dbt: DbtTargetSchema.optional(),
     })
         .default({})
         .describe('Where each artifact kind is deployed in this environment.'),
@@ -48460,6 +48483,9 @@ function resolve(raw, file, where) {
                 });
             }
         }
+        if (e.targets.dbt && !a.dbt) {
+            problems.push({ code: 'FERRY_CONFIG_INVALID', message: `environment "${e.name}" has a dbt target, but artifacts.dbt is not declared`, location: where([...p, 'targets', 'dbt']), hint: 'Declare artifacts.dbt (the dbt project folder) or remove the target.' });
+        }
         const targets = {};
         for (const kind of TARGETED_KINDS) {
             const t = e.targets[kind];
@@ -48483,8 +48509,10 @@ function resolve(raw, file, where) {
             index,
             requires: e.requires,
             production: anyProduction ? e.production === true : index === envs.length - 1,
+            requiresApproval: e.requires_approval ?? false,
             url: e.url,
             targets,
+            ...(e.targets.dbt ? { dbt: { ...e.targets.dbt, ...(e.targets.dbt.profiles_dir ? { profilesDir: external_node_path_default().resolve(root, e.targets.dbt.profiles_dir) } : {}) } } : {}),
         };
     });
     if (problems.length)
@@ -48682,11 +48710,15 @@ const ERROR_CODES = {
     FERRY_TAG_EXISTS: 'A tag of that name points at another commit; choose another version or delete the tag.',
     // deploy
     FERRY_PROMOTION_UNVERIFIED: 'Deploy this release to the required environment and verify it there first.',
+    FERRY_APPROVAL_REQUIRED: 'Apply the plan with the digest of the plan that was approved.',
     FERRY_NOT_DEPLOYED: 'Deploy a release to this environment first.',
     FERRY_NOTHING_TO_ROLLBACK: 'The environment has no earlier successful release to return to.',
     FERRY_TARGET_IO: 'Check that the target path is writable and on a local filesystem.',
     FERRY_TARGET_DRIFT: 'The target no longer holds the files of its release; redeploy or investigate who changed it.',
     FERRY_LOCKED: 'Another deploy to this environment is running; wait for it or remove the stale lock file.',
+    // dbt
+    FERRY_DBT_MANIFEST_INVALID: 'The dbt manifest.json is corrupt or not a manifest; regenerate it with `dbt parse` (or rebuild the release that holds it).',
+    FERRY_DBT_MANIFEST_VERSION: 'ferry reads dbt manifests of schema v10 (dbt 1.6), v11 (dbt 1.7) and v12 (dbt 1.8 and later); regenerate the manifest with a dbt-core release that writes one of them.',
     // ledger / GitHub
     FERRY_LEDGER: 'Check the ledger file or the GitHub token permissions (deployments: write).',
     FERRY_GITHUB_API: 'Check the token, its permissions and the repository name.',
@@ -50339,7 +50371,7 @@ async function planDeploy(ctx, envName, release, opts = {}) {
     for (const artifact of m.artifacts) {
         const kind = kindOf(ctx, artifact.kind);
         const prevArtifact = previous?.manifest.artifacts.find((a) => a.kind === artifact.kind);
-        kinds.push(await kind.plan(ctx, { env, release, artifact, previous: prevArtifact }));
+        kinds.push(await kind.plan(ctx, { env, release, artifact, previous: prevArtifact, previousRelease: previous }));
     }
     const counts = { create: 0, update: 0, delete: 0, noop: 0 };
     for (const k of kinds) {
@@ -50355,7 +50387,7 @@ async function planDeploy(ctx, envName, release, opts = {}) {
         warnings.push(...k.notes.filter((n) => /unfinished|plain folder/.test(n)));
     if (!promotion.ok)
         runner.debug(promotion.detail);
-    const plan = {
+    const unapproved = {
         format: 'ferry.plan/v1',
         project: config.project,
         environment: env.name,
@@ -50368,6 +50400,15 @@ async function planDeploy(ctx, envName, release, opts = {}) {
         kinds,
         promotion,
         warnings,
+    };
+    const destructive = kinds.flatMap((k) => k.destructive ?? []);
+    const plan = {
+        ...unapproved,
+        approval: {
+            required: env.requiresApproval && destructive.length > 0,
+            reason: destructive.length ? `${destructive.join('; ')}${env.requiresApproval ? ` in ${env.name}, which requires approval` : ''}` : 'nothing that cannot be rolled back',
+            digest: sha256(canonicalJson(unapproved)),
+        },
     };
     return { plan, release, current, previous, rollbackOf: opts.rollbackOf };
 }
