@@ -25,3 +25,4 @@ fi
 
 node --import tsx test/bench/dag-deploy.bench.ts "$@"
 node --import tsx test/bench/dag-integrity.bench.ts
+node --import tsx test/bench/dbt-plan.bench.ts

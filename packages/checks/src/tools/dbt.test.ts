@@ -2,13 +2,14 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { dbtCheck, RUN_RESULTS_V6, schemaVersionOf, validateRunResultsV6 } from './dbt.js';
+import { RUN_RESULTS_V6, schemaVersionOf, validateRunResultsV6 } from '@ferry/dbt';
+import { dbtCheck } from './dbt.js';
 import { cleanup, FIXTURES, project, sorted, standIns, withPath } from './fixtures/harness.js';
 
 afterAll(cleanup);
 
 const REPO = path.resolve(FIXTURES, '../../../../..');
-const SHIPPED_SCHEMA = path.join(REPO, 'packages/checks/schemas/run-results-v6.schema.json');
+const SHIPPED_SCHEMA = path.join(REPO, 'packages/dbt/schemas/run-results-v6.schema.json');
 const SHARED_SCHEMA = path.join(REPO, '../shared/specs/dbt/run-results-v6.schema.json');
 const fixture = (name: string) => path.join(FIXTURES, 'dbt', name);
 const readJson = (name: string): unknown => JSON.parse(fs.readFileSync(fixture(name), 'utf8'));

@@ -1,72 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import type { FerryConfig } from '@ferry/core';
-import runResultsV6Schema from '../../schemas/run-results-v6.schema.json' with { type: 'json' };
+import { schemaVersionOf, validateRunResultsV6, type RunResults } from '@ferry/dbt';
 import type { Check, CheckOutcome, Finding } from '../types.js';
 import { execute, failedFinding, notConfigured, relFile, showArgv, tail } from './common.js';
-
-export const RUN_RESULTS_V6 = 'https://schemas.getdbt.com/dbt/run-results/v6.json';
-
-/** The fields of a v6 run result that ferry reads (the schema has them all). */
-export interface RunResult {
-  unique_id: string;
-  status: string;
-  message: string | null;
-  failures: number | null;
-}
-
-export interface RunResults {
-  metadata: { dbt_schema_version: string; dbt_version?: string };
-  results: RunResult[];
-  elapsed_time: number;
-}
-
-let validator: ValidateFunction | undefined;
-
-/** Validates a parsed run_results.json against dbt's run-results v6 JSON Schema; the problems, or [] when it is valid. */
-export function validateRunResultsV6(data: unknown): string[] {
-  validator ??= new Ajv2020({ strict: false, allErrors: true, verbose: true }).compile(runResultsV6Schema);
-  if (validator(data)) return [];
-  return summarize(validator.errors ?? []);
-}
-
-/**
- * One line per failing place. A value that matches no branch of an anyOf
- * (status, failures, …) gives one line with what each branch wanted, not one per branch.
- */
-function summarize(errors: ErrorObject[]): string[] {
-  const byPath = new Map<string, ErrorObject[]>();
-  for (const e of errors) byPath.set(e.instancePath, [...(byPath.get(e.instancePath) ?? []), e]);
-  const lines: string[] = [];
-  for (const [where, group] of byPath) {
-    const at = where || '/';
-    const branches = group.filter((e) => e.keyword !== 'anyOf');
-    if (group.some((e) => e.keyword === 'anyOf') && branches.length) {
-      const wanted = new Set<string>();
-      for (const e of branches) {
-        if (e.keyword === 'enum') for (const v of (e.params as { allowedValues: unknown[] }).allowedValues) wanted.add(JSON.stringify(v));
-        else if (e.keyword === 'type') wanted.add(String((e.params as { type: unknown }).type));
-        else wanted.add(e.message ?? e.keyword);
-      }
-      lines.push(`${at} is ${JSON.stringify(branches[0]!.data)}, expected ${[...wanted].join(' | ')}`);
-      continue;
-    }
-    for (const e of group) {
-      const extra = e.keyword === 'additionalProperties' ? ` (${String((e.params as { additionalProperty?: string }).additionalProperty)})` : '';
-      const line = `${at} ${e.message ?? 'is invalid'}${extra}`;
-      if (!lines.includes(line)) lines.push(line);
-    }
-  }
-  return lines;
-}
-
-/** The schema version a run_results.json says it is: "v5", "v6", … */
-export function schemaVersionOf(data: unknown): string | undefined {
-  const v = (data as { metadata?: { dbt_schema_version?: unknown } } | null)?.metadata?.dbt_schema_version;
-  if (typeof v !== 'string') return undefined;
-  return /\/run-results\/(v\d+)\.json$/.exec(v)?.[1] ?? v;
-}
 
 /** The project folder dbt runs in: checks.dbt.project_dir, else artifacts.dbt.path. */
 export function dbtProjectDir(config: FerryConfig): string | undefined {
