@@ -16,3 +16,6 @@ export { filesFor as configFilesFor } from './configs/configs-kind.js';
 export { bundleSource, writeBundle } from './shared/bundle.js';
 export { SECRET_REF, findSecretLiterals } from './configs/secrets.js';
 export { selectFiles } from './shared/select.js';
+export { collectFacts, PythonFailed, PythonMissing, type ArgState, type DagFact, type FileFacts, type Position, type SyntaxErrorFact, type TopLevelCall } from './dags/facts/dag-facts.js';
+export { DAG_FACTS_PY } from './dags/facts/dag-facts-script.js';
+export { dagBackfills } from './dags/facts/backfill.js';

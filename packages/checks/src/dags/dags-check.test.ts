@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { loadConfig, MemoryRunner } from '@ferry/core';
 import type { CheckOutcome, Finding, Severity } from '../types.js';
 import { airflowIgnored } from './airflowignore.js';
-import { DAG_FACTS_PY, DAG_IMPORT_PY } from './dag-facts-script.js';
+import { DAG_FACTS_PY } from '@ferry/kinds';
+import { DAG_IMPORT_PY } from './dag-facts-script.js';
 import { dagsCheck, tracebackLine } from './dags-check.js';
 import { DAG_RULES } from './rules.js';
 
@@ -383,10 +384,10 @@ describe('.airflowignore (regexp syntax)', () => {
 });
 
 describe('embedded Python helpers', () => {
-  it('dag-facts-script.ts matches packages/checks/python/*.py', () => {
+  it('the generated dag-facts-script.ts files match their .py sources', () => {
     const stale: string[] = [];
-    if (DAG_FACTS_PY !== fs.readFileSync(path.join(REPO, 'packages/checks/python/dag_facts.py'), 'utf8')) stale.push('dag_facts.py');
-    if (DAG_IMPORT_PY !== fs.readFileSync(path.join(REPO, 'packages/checks/python/dag_import.py'), 'utf8')) stale.push('dag_import.py');
-    if (stale.length) throw new Error(`packages/checks/src/dags/dag-facts-script.ts is stale (${stale.join(', ')} changed): run node --import tsx scripts/embed-python.ts`);
+    if (DAG_FACTS_PY !== fs.readFileSync(path.join(REPO, 'packages/kinds/python/dag_facts.py'), 'utf8')) stale.push('packages/kinds/python/dag_facts.py (packages/kinds/src/dags/facts/dag-facts-script.ts)');
+    if (DAG_IMPORT_PY !== fs.readFileSync(path.join(REPO, 'packages/checks/python/dag_import.py'), 'utf8')) stale.push('packages/checks/python/dag_import.py (packages/checks/src/dags/dag-facts-script.ts)');
+    if (stale.length) throw new Error(`generated Python helpers are stale (${stale.join(', ')} changed): run node --import tsx scripts/embed-python.ts`);
   });
 });

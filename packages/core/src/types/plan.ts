@@ -11,8 +11,43 @@ export interface Change {
   reason: string;
   before?: string;
   after?: string;
-  /** Filled by kinds that know about backfills (dbt, DAG schedules). */
-  backfill?: { reason: string; [k: string]: unknown };
+  /**
+   * Filled by kinds that know about backfills (dbt, DAG schedules). For a DAG
+   * file, the fields of its first DAG backfill are spread here (reason, dagId,
+   * from, to, runs, schedule, …) and `dags` lists every DAG backfill of the file.
+   */
+  backfill?: { reason: string; dags?: DagBackfill[]; [k: string]: unknown };
+}
+
+/**
+ * What changing a DAG's schedule, start_date or catchup between the release
+ * an environment runs and the next one means for backfills: the date range and
+ * the number of runs, or why there is none, or why it cannot be told statically.
+ */
+export interface DagBackfill {
+  /** Null when the dag_id itself cannot be told statically. */
+  dagId: string | null;
+  /** The DAG file (relative to the DAG folder in a plan) and the line of the DAG. */
+  file: string;
+  line?: number;
+  /**
+   * start-earlier, catchup-on, schedule-changed, new-dag: `runs` runs over [from, to);
+   * no-backfill: a change that needs none (reason says why); unknown: cannot be told statically.
+   */
+  rule: 'start-earlier' | 'catchup-on' | 'schedule-changed' | 'new-dag' | 'no-backfill' | 'unknown';
+  reason: string;
+  /** Logical date (start) of the first run and end of the last run's interval, ISO 8601 UTC. */
+  from: string | null;
+  to: string | null;
+  runs: number | null;
+  /** Counting stopped at the cap: there are more than `runs` runs, and `to` is the end of the range rather than of the last run. */
+  runsCapped?: boolean;
+  /** The DAG's schedule in the new release, as written ("@daily", "0 6 * * *", "PT1H" for timedelta(hours=1)). */
+  schedule: string | null;
+  /** The time zone its cron schedule is read in, when not UTC. */
+  timezone?: string;
+  /** The "now" that bounds ranges up to the present. */
+  asOf: string;
 }
 
 export interface KindPlan {

@@ -5,6 +5,7 @@ import { bundleSource, writeBundle } from '../shared/bundle.js';
 import { planFiles, verifyFiles } from '../shared/file-tree.js';
 import { selectFiles } from '../shared/select.js';
 import { targetFor } from '../shared/target-for.js';
+import { addDagBackfills, dagBackfillMarkdown } from './facts/plan-backfills.js';
 
 const BUNDLE = 'dags.tar.gz';
 
@@ -36,11 +37,22 @@ export const dagsKind: ArtifactKind = {
     return { kind: 'dags', files: hashed, bundle };
   },
 
-  async plan(ctx, { env, artifact, previous }) {
+  async plan(ctx, { env, release, artifact, previous, previousRelease }) {
     const target = createTarget(targetFor(env, 'dags'));
     const state = await target.state();
     const before = previous ? new Map(previous.files.map((f) => [f.path, f.sha256])) : state.releaseId ? state.files : undefined;
-    return planFiles('dags', artifact.files, before, target, state.notes);
+    const kp = planFiles('dags', artifact.files, before, target, state.notes);
+    // DAGs whose schedule, start_date or catchup changed: the backfill each would need.
+    if (previous && previousRelease) {
+      const hour = new Date();
+      hour.setUTCMinutes(0, 0, 0);
+      await addDagBackfills(ctx, kp, { bundle: BUNDLE, release, artifact, previousRelease, previous }, hour);
+    }
+    return kp;
+  },
+
+  describePlan(kp) {
+    return { markdown: dagBackfillMarkdown(kp), text: [] };
   },
 
   async stage(ctx, { env, release, artifact }) {

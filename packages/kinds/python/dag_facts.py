@@ -9,17 +9,21 @@ request (and every 256 files of a batch). The first line it writes is a greeting
 nothing is imported or executed.
 
 It reports facts, never verdicts: which DAGs a file declares and how, what
-their arguments say (set / missing / unknown), and which Airflow Variable,
-connection or database calls run at import time. ferry's `dags` check turns
-them into findings with configurable severities.
+their arguments say (set / missing / unknown), the static values of schedule,
+start_date and catchup where they are literals (null, with the reason in
+`not_static`, where they are not), and which Airflow Variable, connection or
+database calls run at import time. ferry's `dags` check turns them into
+findings with configurable severities; the DAG kind's plan turns the values of
+two releases into backfill ranges.
 
 Standard library only; runs on Python 3.8 and newer (and says so, instead of
 failing obscurely, on older ones). Source of the copy embedded in ferry's
-bundle (packages/checks/src/dags/dag-facts-script.ts): after editing, run
+bundle (packages/kinds/src/dags/facts/dag-facts-script.ts): after editing, run
 `node --import tsx scripts/embed-python.ts`.
 """
 import ast
 import bisect
+import datetime
 import io
 import json
 import re
@@ -52,6 +56,25 @@ DBAPI_MODULES = {
 }
 # Words without which a line cannot hold a call reported above (see FileScan.hot_lines).
 CALL_WORDS = {"Variable", "get_connection", "get_connection_from_secrets", "connect", "create_engine"} | HOOK_METHODS
+
+# Static values of schedule, start_date and catchup (for backfill planning). Names are
+# compared after following imports: `from datetime import datetime` makes datetime(...)
+# "datetime.datetime", `import pendulum as pdl` makes pdl.datetime(...) "pendulum.datetime".
+DATETIME_CALLS = {"datetime.datetime": "stdlib", "pendulum.datetime": "pendulum", "airflow.utils.timezone.datetime": "airflow"}
+DATETIME_FIELDS = ("year", "month", "day", "hour", "minute", "second", "microsecond")
+TIMEDELTA_CALLS = {"datetime.timedelta", "pendulum.duration", "timedelta"}
+TIMEDELTA_US = {  # positional order of datetime.timedelta, then the size of one unit in microseconds
+    "days": 86400000000, "seconds": 1000000, "microseconds": 1, "milliseconds": 1000,
+    "minutes": 60000000, "hours": 3600000000, "weeks": 604800000000,
+}
+TIMEDELTA_ORDER = ("days", "seconds", "microseconds", "milliseconds", "minutes", "hours", "weeks")
+UTC_NAMES = {
+    "datetime.timezone.utc", "datetime.UTC", "pendulum.UTC", "pendulum.tz.UTC", "pytz.utc", "pytz.UTC",
+    "dateutil.tz.UTC", "airflow.utils.timezone.utc",
+}
+ZONE_CALLS = {"pendulum.timezone", "pendulum.tz.timezone", "pendulum.Timezone", "zoneinfo.ZoneInfo", "backports.zoneinfo.ZoneInfo", "pytz.timezone", "dateutil.tz.gettz"}
+UTC_ZONES = {"UTC", "utc", "Etc/UTC", "GMT", "Etc/GMT", "Z", "Universal", "Etc/Universal", "Zulu", "Etc/Zulu"}
+DATA_AWARE = {"Dataset", "Asset", "DatasetAlias", "AssetAlias", "DatasetAll", "DatasetAny", "AssetAll", "AssetAny"}
 
 MAX_DEPTH = 50
 _IN_LOOP = object()  # marks a module-level name assigned inside a loop  # resolving names through constants and nested expressions
@@ -573,7 +596,289 @@ class FileScan(object):
             fact["tags"] = self.tags_state(kw["tags"], ctx)
         else:
             fact["tags"] = "missing" if complete else "unknown"
+
+        # static values: null where the argument is missing or cannot be read without running the file
+        why = {}
+        sched = None
+        for k in SCHEDULE_KEYS:
+            if k in kw:
+                sched = k
+                break
+        if sched is None:
+            fact["schedule_value"] = None
+        elif sched == "timetable":
+            fact["schedule_value"] = None
+            why["schedule"] = "a timetable object (%s)" % self.describe_value(kw[sched])
+        else:
+            fact["schedule_value"], reason = self.schedule_value(kw[sched], ctx)
+            if reason:
+                why["schedule"] = reason
+        fact["start_date_value"] = None
+        if starts:
+            now = fact.get("start_date_now")
+            if now:
+                why["start_date"] = "computed from the current time by %s()%s" % (now["call"], " (through %s)" % now["via"] if now.get("via") else "")
+            else:
+                value, naive, reason = self.datetime_value(starts[0], ctx)
+                fact["start_date_value"] = value
+                if naive:
+                    fact["start_date_naive"] = True
+                if reason:
+                    why["start_date"] = reason
+        fact["catchup_value"] = None
+        if "catchup" in kw:
+            fact["catchup_value"], reason = self.bool_value(kw["catchup"], ctx)
+            if reason:
+                why["catchup"] = reason
+        if why:
+            fact["not_static"] = why
         return fact
+
+    # ------------------------------------------------------------ static values (schedule, start_date, catchup)
+
+    def canonical(self, node):
+        """Dotted name of `node` with its first part replaced by what it was imported as."""
+        d = dotted(node)
+        if d is None:
+            return None
+        head, dot, rest = d.partition(".")
+        base = self.imported.get(head)
+        if base is None:
+            return d
+        return base + dot + rest
+
+    def named_value(self, node, ctx, depth):
+        """The module-level expression a name is bound to (one level only), or (None, why not)."""
+        if depth:
+            return None, "constant refers to another name ('%s')" % node.id
+        why = self.shadowed(node.id, ctx)
+        if why:
+            return None, why
+        return self.const_value(node.id)
+
+    @staticmethod
+    def describe_value(node):
+        if isinstance(node, ast.Call):
+            return "%s(...)" % describe_callee(node.func)
+        d = dotted(node)
+        return d if d is not None else type(node).__name__
+
+    @staticmethod
+    def integer(node):
+        if type(node) is ast.UnaryOp and isinstance(node.op, ast.USub):
+            v = FileScan.integer(node.operand)
+            return -v if v is not None else None
+        if type(node) is ast.Constant and type(node.value) is int:
+            return node.value
+        return None
+
+    def schedule_value(self, node, ctx, depth=0):
+        """(value, None): "@daily", a cron string, "None", or an ISO 8601 duration for a timedelta;
+        (None, why) when the schedule cannot be read statically."""
+        t = type(node)
+        if t is ast.Constant:
+            if node.value is None:
+                return "None", None
+            if isinstance(node.value, _STR):
+                return node.value, None
+            return None, "not a string, None or timedelta (%r)" % (node.value,)
+        if t is ast.Name:
+            if self.canonical(node) in DATA_AWARE:
+                return None, "data-aware schedule (%s)" % node.id
+            value, why = self.named_value(node, ctx, depth)
+            if value is None:
+                return None, why
+            v, why = self.schedule_value(value, MODULE_CTX, depth + 1)
+            return v, ("constant '%s': %s" % (node.id, why) if why else None)
+        if t is ast.Call:
+            callee = self.canonical(node.func)
+            if callee in TIMEDELTA_CALLS:
+                return self.duration(node)
+            name = last_name(node.func) or ""
+            if name in DATA_AWARE:
+                return None, "data-aware schedule (%s(...))" % name
+            if name.endswith("Timetable"):
+                return None, "a timetable object (%s(...))" % name
+            if name in NOW_CALLS:
+                return None, "computed from the current time by %s()" % describe_callee(node.func)
+        if t in (ast.List, ast.Tuple, ast.Set):
+            return None, "data-aware schedule (a list of datasets or assets)"
+        if t is ast.BinOp and isinstance(node.op, (ast.BitOr, ast.BitAnd)):
+            return None, "data-aware schedule (an expression of datasets or assets)"
+        return self.static_str(node, ctx)
+
+    def duration(self, call):
+        """ISO 8601 duration of a timedelta(...) of literal numbers, e.g. PT1H, P1DT12H."""
+        values = {}
+        if len(call.args) > len(TIMEDELTA_ORDER):
+            return None, "too many timedelta arguments"
+        for name, a in zip(TIMEDELTA_ORDER, call.args):
+            values[name] = a
+        for k in call.keywords:
+            if k.arg is None:
+                return None, "timedelta(**...)"
+            if k.arg not in TIMEDELTA_US:
+                return None, "timedelta argument '%s' has no fixed length" % k.arg
+            values[k.arg] = k.value
+        total = 0
+        for name, a in values.items():
+            v = self.integer(a)
+            if v is None:
+                if type(a) is ast.Constant and type(a.value) is float:
+                    v = a.value
+                else:
+                    return None, "timedelta argument '%s' is not a literal number" % name
+            total += v * TIMEDELTA_US[name]
+        total = int(round(total))
+        if total <= 0:
+            return None, "timedelta is not positive"
+        days, rest = divmod(total, TIMEDELTA_US["days"])
+        hours, rest = divmod(rest, TIMEDELTA_US["hours"])
+        minutes, rest = divmod(rest, TIMEDELTA_US["minutes"])
+        seconds, micros = divmod(rest, TIMEDELTA_US["seconds"])
+        out = "P%dD" % days if days else "P"
+        if hours or minutes or seconds or micros:
+            out += "T"
+            if hours:
+                out += "%dH" % hours
+            if minutes:
+                out += "%dM" % minutes
+            if seconds or micros:
+                out += ("%d.%06d" % (seconds, micros)).rstrip("0") + "S" if micros else "%dS" % seconds
+        return out, None
+
+    def datetime_value(self, node, ctx, depth=0):
+        """(ISO 8601 text, naive, None) for a literal datetime: "2024-01-01T00:00:00Z",
+        "...+05:30" or "...[Europe/Amsterdam]" (a named zone: its offset is the reader's to find);
+        a naive datetime is given as UTC with naive=True (Airflow reads it in its default_timezone).
+        (None, False, why) when it cannot be read statically."""
+        t = type(node)
+        if t is ast.Name:
+            value, why = self.named_value(node, ctx, depth)
+            if value is None:
+                return None, False, why
+            v, naive, why = self.datetime_value(value, MODULE_CTX, depth + 1)
+            return v, naive, ("constant '%s': %s" % (node.id, why) if why else None)
+        if t is not ast.Call:
+            return None, False, "not a datetime(...) call (%s)" % self.describe_value(node)
+        kind = DATETIME_CALLS.get(self.canonical(node.func))
+        if kind is None:
+            return None, False, "result of calling %s()" % describe_callee(node.func)
+        fields = {}
+        zone_node = None
+        args = node.args
+        if len(args) > 7 and kind == "stdlib":
+            zone_node = args[7]
+            args = args[:7]
+        if len(args) > 7 or any(isinstance(a, ast.Starred) for a in args):
+            return None, False, "unusual datetime arguments"
+        for name, a in zip(DATETIME_FIELDS, args):
+            fields[name] = a
+        for k in node.keywords:
+            if k.arg in DATETIME_FIELDS:
+                fields[k.arg] = k.value
+            elif k.arg in ("tzinfo", "tz"):
+                zone_node = k.value
+            elif k.arg != "fold":
+                return None, False, "datetime argument %s" % ("**..." if k.arg is None else "'%s'" % k.arg)
+        parts = []
+        for name in DATETIME_FIELDS:
+            a = fields.get(name)
+            if a is None:
+                if name in ("year", "month", "day"):
+                    return None, False, "datetime without %s" % name
+                parts.append(0)
+                continue
+            v = self.integer(a)
+            if v is None:
+                return None, False, "datetime %s is not a literal integer" % name
+            parts.append(v)
+        try:
+            datetime.datetime(*parts)
+        except (ValueError, OverflowError) as e:
+            return None, False, "not a valid date: %s" % e
+        text = "%04d-%02d-%02dT%02d:%02d:%02d" % tuple(parts[:6])
+        if parts[6]:
+            text += (".%06d" % parts[6]).rstrip("0")
+        if zone_node is None or (type(zone_node) is ast.Constant and zone_node.value is None):
+            if kind == "pendulum" and zone_node is None:
+                return text + "Z", False, None  # pendulum.datetime defaults to UTC
+            return text + "Z", True, None
+        zone, why = self.zone_value(zone_node, ctx, kind)
+        if zone is None:
+            return None, False, why
+        if zone == "UTC":
+            return text + "Z", False, None
+        if zone[0] in "+-":
+            return text + zone, False, None
+        return "%s[%s]" % (text, zone), False, None
+
+    def zone_value(self, node, ctx, kind, depth=0):
+        """'UTC', a fixed offset '+05:30', or a zone name, for a literal tz/tzinfo; else (None, why)."""
+        t = type(node)
+        if t is ast.Constant and isinstance(node.value, _STR):
+            if kind != "pendulum":
+                return None, "tzinfo is a string"
+            return ("UTC" if node.value in UTC_ZONES else node.value), None
+        if t is ast.Name or t is ast.Attribute:
+            if self.canonical(node) in UTC_NAMES:
+                return "UTC", None
+            if t is ast.Attribute:
+                return None, "time zone %s is not a literal" % describe_callee(node)
+            value, why = self.named_value(node, ctx, depth)
+            if value is None:
+                return None, "time zone: %s" % why
+            return self.zone_value(value, MODULE_CTX, kind, depth + 1)
+        if t is ast.Call:
+            callee = self.canonical(node.func)
+            if callee in ZONE_CALLS and len(node.args) == 1 and not node.keywords:
+                a = node.args[0]
+                if type(a) is ast.Constant and isinstance(a.value, _STR):
+                    if a.value in UTC_ZONES:
+                        return "UTC", None
+                    if callee.startswith("pytz.") and kind != "pendulum":
+                        return None, "a pytz zone passed as tzinfo= takes the zone's local mean time offset (pytz needs localize()); use pendulum or zoneinfo"
+                    return a.value, None
+                return None, "time zone name is not a literal string"
+            if callee == "dateutil.tz.tzutc" and not node.args:
+                return "UTC", None
+            if callee == "datetime.timezone" and len(node.args) == 1:
+                d = node.args[0]
+                if type(d) is ast.Call and self.canonical(d.func) in TIMEDELTA_CALLS:
+                    minutes = self.offset_minutes(d)
+                    if minutes is None:
+                        return None, "time zone offset is not a literal whole number of minutes"
+                    if minutes == 0:
+                        return "UTC", None
+                    sign = "-" if minutes < 0 else "+"
+                    return "%s%02d:%02d" % ((sign,) + divmod(abs(minutes), 60)), None
+            return None, "time zone from %s()" % describe_callee(node.func)
+        return None, "time zone is not a literal (%s)" % self.describe_value(node)
+
+    def offset_minutes(self, call):
+        """Whole minutes of a timedelta(...) of literal integers (may be negative), else None."""
+        if call.keywords and any(k.arg is None or k.arg not in TIMEDELTA_US for k in call.keywords):
+            return None
+        total = 0
+        for name, a in list(zip(TIMEDELTA_ORDER, call.args)) + [(k.arg, k.value) for k in call.keywords]:
+            v = self.integer(a)
+            if v is None:
+                return None
+            total += v * TIMEDELTA_US[name]
+        if total % TIMEDELTA_US["minutes"] or abs(total) >= TIMEDELTA_US["days"]:
+            return None
+        return total // TIMEDELTA_US["minutes"]
+
+    def bool_value(self, node, ctx, depth=0):
+        if type(node) is ast.Constant and type(node.value) is bool:
+            return node.value, None
+        if type(node) is ast.Name:
+            value, why = self.named_value(node, ctx, depth)
+            if value is None:
+                return None, why
+            v, why = self.bool_value(value, MODULE_CTX, depth + 1)
+            return v, ("constant '%s': %s" % (node.id, why) if why else None)
+        return None, "not a literal True or False (%s)" % self.describe_value(node)
 
     def tags_state(self, node, ctx, depth=0):
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
