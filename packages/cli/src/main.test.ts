@@ -37,7 +37,7 @@ describe('ferry CLI', () => {
 
       const built = JSON.parse((await ferry(dir, 'build', '--json')).out);
       expect(built.id).toMatch(/^[0-9a-f]{64}$/);
-      expect(built.artifacts.map((a: { kind: string }) => a.kind)).toEqual(['configs', 'dags', 'dbt']);
+      expect(built.artifacts.map((a: { kind: string }) => a.kind)).toEqual(['dbt', 'configs', 'dags']);
 
       const plan = JSON.parse((await ferry(dir, 'plan', 'dev', '--release', built.id.slice(0, 10), '--json')).out);
       expect(plan).toMatchObject({ format: 'ferry.plan/v1', environment: 'dev', changed: true, current: null });

@@ -4,8 +4,12 @@ import { dagsKind } from './dags/dags-kind.js';
 import { dbtKind } from './dbt/dbt-kind.js';
 import { imagesKind } from './images/images-kind.js';
 
-/** Every artifact kind, in build and deploy order (configs before the DAGs that read them). */
-export const KINDS: readonly ArtifactKind[] = [configsKind, dagsKind, dbtKind, imagesKind];
+/**
+ * Every artifact kind, in build and deploy order: dbt first (it changes the
+ * warehouse, so files switch only once the models are built), then configs,
+ * then the DAGs that read both.
+ */
+export const KINDS: readonly ArtifactKind[] = [dbtKind, configsKind, dagsKind, imagesKind];
 
 export function enabledKinds(config: FerryConfig): ArtifactKind[] {
   return KINDS.filter((k) => k.enabled(config));
