@@ -3,6 +3,8 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it, jest } from '@jest/globals';
 import { runAction, tempDir, type RunOptions, type RunResult } from './run-action.js';
+import { pipeline, SUMMARY } from '../../packages/dbt/src/test-support.js';
+import { installFakeDbt } from '../support/fake-dbt.js';
 import { commitChange, exampleWorkspace, git, readTree, SECRETS, useGitHubServer } from './workspace.js';
 
 // Scenarios run up to six bundles in a row; leave room for a loaded CI machine.
@@ -238,3 +240,35 @@ describe('deploy-env (committed bundle)', () => {
   });
 });
 
+
+describe('deploy-env with dbt (committed bundle; a STAND-IN dbt executable, since dbt cannot be installed here)', () => {
+  it('builds the manifest into the release, runs the planned dbt build, and reports failing models as a table', async () => {
+    const cwd = exampleWorkspace();
+    const fake = installFakeDbt(path.join(cwd, '.bin'));
+    const manifest = path.join(cwd, '.bin', 'manifest.json');
+    fs.writeFileSync(manifest, JSON.stringify(pipeline()));
+    const yml = fs.readFileSync(path.join(cwd, 'ferry.yml'), 'utf8')
+      .replace('  dbt:\n    path: dbt\n', `  dbt:\n    path: dbt\n    compile: { command: ["${fake.dbt}", compile] }\n`)
+      .replace('      dags: { kind: local, path: .ferry/targets/dev/dags }\n', `      dags: { kind: local, path: .ferry/targets/dev/dags }\n      dbt: { kind: dbt, target: dev, command: ["${fake.dbt}"] }\n`);
+    fs.writeFileSync(path.join(cwd, 'ferry.yml'), yml);
+    const env = { FAKE_DBT_MANIFEST: manifest, FAKE_DBT_LOG: fake.log };
+    const b = await runAction('build-artifacts', { cwd, apiUrl: gh().url, env });
+    expect(b.code).toBe(0);
+    expect(b.summary).toMatch(/\| dbt \| \d+ \|/);
+
+    const ok = await deploy(cwd, 'dev', { 'release-path': b.outputs['release-path']! }, env);
+    expect(ok.code).toBe(0);
+    expect(fake.calls().map((c) => c.argv[0])).toEqual(['compile', 'build']);
+
+    const next = pipeline();
+    next.nodes[SUMMARY].raw_code += '\n-- changed';
+    next.nodes[SUMMARY].checksum.checksum = 'e'.repeat(64);
+    fs.writeFileSync(manifest, JSON.stringify(next));
+    const b2 = await runAction('build-artifacts', { cwd, apiUrl: gh().url, env });
+    const bad = await deploy(cwd, 'dev', { 'release-path': b2.outputs['release-path']! }, { ...env, FAKE_DBT_FAIL: SUMMARY });
+    expectFailure(bad, 'FERRY_DBT_RUN_FAILED');
+    expect(bad.summary).toContain('#### dbt: 1 change(s)');
+    expect(bad.summary).toMatch(/\| `FERRY_DBT_RUN_FAILED` \| .* \| model orders_summary: error: relation "orders_summary" failed \(stand-in\) \|/);
+    expect(bad.outputs.status).toBe('failed');
+  });
+});

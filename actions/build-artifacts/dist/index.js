@@ -42286,7 +42286,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _ferry_core__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4365);
 /* harmony import */ var _ferry_github__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(7567);
 /* harmony import */ var _ferry_github__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(2033);
-/* harmony import */ var _ferry_release__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7490);
+/* harmony import */ var _ferry_release__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4908);
 /* harmony import */ var _ferry_release__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(8786);
 /* harmony import */ var _ferry_release__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(2263);
 /* harmony import */ var _ferry_release__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(3023);
@@ -43044,6 +43044,10 @@ const ERROR_CODES = {
     FERRY_TARGET_DRIFT: 'The target no longer holds the files of its release; redeploy or investigate who changed it.',
     FERRY_LOCKED: 'Another deploy to this environment is running; wait for it or remove the stale lock file.',
     // dbt
+    FERRY_TOOL_MISSING: 'Install the tool in the workflow before this step, or change the command in ferry.yml.',
+    FERRY_DBT_FAILED: 'Run the same dbt command locally and fix what it reports.',
+    FERRY_DBT_RUN_FAILED: 'Fix the failing models or tests and deploy again; what dbt already built stays built.',
+    FERRY_DBT_RUN_RESULTS: 'ferry reads run_results.json of schema v6 (dbt 1.5 and later); check the dbt version.',
     FERRY_DBT_MANIFEST_INVALID: 'The dbt manifest.json is corrupt or not a manifest; regenerate it with `dbt parse` (or rebuild the release that holds it).',
     FERRY_DBT_MANIFEST_VERSION: 'ferry reads dbt manifests of schema v10 (dbt 1.6), v11 (dbt 1.7) and v12 (dbt 1.8 and later); regenerate the manifest with a dbt-core release that writes one of them.',
     // ledger / GitHub
@@ -48483,7 +48487,7 @@ function runUrl(ctx) {
 
 /***/ }),
 
-/***/ 7490:
+/***/ 4908:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -49553,7 +49557,632 @@ function resolveSecrets(text, rel, ctx, missing) {
     return doc.toString();
 }
 
+;// CONCATENATED MODULE: ./node_modules/.pnpm/croner@11.0.1/node_modules/croner/dist/croner.js
+function g(s,e,t,n=0,r=0,a=0,i=0){let o=s>=0&&s<100,u=Date.UTC(o?s+400:s,e,t,n,r,a,i);return o?u-126227808e5:u}function D(s){return g(s.y,s.m-1,s.d,s.h,s.i,s.s)}function w(s,e){return s.y===e.y&&s.m===e.m&&s.d===e.d&&s.h===e.h&&s.i===e.i&&s.s===e.s}function O(s){let e=s.substring(9);return e.includes("Z")||e.includes("+")||e.includes("-")}function Z(s,e){let t=new Date(Date.parse(s));if(isNaN(t))throw new Error("Invalid ISO8601 passed to timezone parser.");return O(s)?{tp:T(t.getUTCFullYear(),t.getUTCMonth()+1,t.getUTCDate(),t.getUTCHours(),t.getUTCMinutes(),t.getUTCSeconds(),"Etc/UTC"),ms:t.getUTCMilliseconds()}:{tp:T(t.getFullYear(),t.getMonth()+1,t.getDate(),t.getHours(),t.getMinutes(),t.getSeconds(),e),ms:t.getMilliseconds()}}function v(s,e,t){let{tp:n,ms:r}=Z(s,e);return new Date(N(n,t).getTime()+r)}function N(s,e){let t=_(s);if(t.kind==="single")return t.date;if(t.kind==="ambiguous")return t.earlier;if(e)throw new Error("Invalid date passed to fromTZ()");return t.after}function _(s){let e=D(s),t=i=>R(new Date(i),s.tz),n=e-t(e),r=y(new Date(n),s.tz);if(w(r,s)){let i=D(r)-n,o=n-(t(n-E)-i);if(o<n&&w(y(new Date(o),s.tz),s))return{kind:"ambiguous",earlier:new Date(o),later:new Date(n)};let u=n+(i-t(n+E));return u>n&&w(y(new Date(u),s.tz),s)?{kind:"ambiguous",earlier:new Date(n),later:new Date(u)}:{kind:"single",date:new Date(n)}}let a=e-(D(r)-n);return w(y(new Date(a),s.tz),s)?{kind:"single",date:new Date(a)}:{kind:"gap",before:new Date(Math.min(n,a)),after:new Date(Math.max(n,a))}}var E=3*36e5;function R(s,e){return D(y(s,e))-(s.getTime()-s.getUTCMilliseconds())}function k(s,e,t){let n=R(new Date(s),t);for(;e-s>1e3;){let r=s+Math.floor((e-s)/2e3)*1e3;R(new Date(r),t)===n?s=r:e=r}return e}function U(s,e){let t=_(y(new Date(s),e));if(t.kind==="ambiguous")return s<t.later.getTime()?"earlier":"later"}var H=g(1,0,1),S=864e5,W=new Map;function y(s,e){if(e===void 0)return T(s.getFullYear(),s.getMonth()+1,s.getDate(),s.getHours(),s.getMinutes(),s.getSeconds());let t=W.get(e),n;try{t||(t=new Intl.DateTimeFormat("en-US",{timeZone:e,year:"numeric",month:"numeric",day:"numeric",hour:"numeric",minute:"numeric",second:"numeric",hour12:!1}),W.set(e,t)),n=t.formatToParts(s)}catch(i){let o=i instanceof Error?i.message:String(i);throw new RangeError(`toTZ: Invalid timezone '${e}' or date. Please provide a valid IANA timezone (e.g., 'America/New_York', 'Europe/Stockholm'). Original error: ${o}`)}let r={year:0,month:0,day:0,hour:0,minute:0,second:0};for(let i of n)(i.type==="year"||i.type==="month"||i.type==="day"||i.type==="hour"||i.type==="minute"||i.type==="second")&&(r[i.type]=parseInt(i.value,10));if(isNaN(r.year)||isNaN(r.month)||isNaN(r.day)||isNaN(r.hour)||isNaN(r.minute)||isNaN(r.second))throw new Error(`toTZ: Failed to parse all date components from timezone '${e}'. This may indicate an invalid date or timezone configuration. Parsed components: ${JSON.stringify(r)}`);let a=s.getTime()-H;return(a<-S||a<S&&r.month===12)&&(r.year=1-r.year),r.hour===24&&(r.hour=0),{y:r.year,m:r.month,d:r.day,h:r.hour,i:r.minute,s:r.second,tz:e}}function T(s,e,t,n,r,a,i){return{y:s,m:e,d:t,h:n,i:r,s:a,tz:i}}var x=[1,2,4,8,16],C=class s{pattern;timezone;mode;alternativeWeekdays;sloppyRanges;fixedTimeRule;second;minute;hour;day;month;dayOfWeek;year;lastDayOfMonth;lastWeekday;nearestWeekdays;starDOM;starDOW;starYear;useAndLogic;isFixedTime;constructor(e,t,n){this.pattern=e,this.timezone=t,this.mode=n?.mode??"auto",this.alternativeWeekdays=n?.alternativeWeekdays??!1,this.sloppyRanges=n?.sloppyRanges??!1,this.fixedTimeRule=n?.fixedTimeRule??"single-value",this.second=Array(60).fill(0),this.minute=Array(60).fill(0),this.hour=Array(24).fill(0),this.day=Array(31).fill(0),this.month=Array(12).fill(0),this.dayOfWeek=Array(7).fill(0),this.year=[],this.lastDayOfMonth=!1,this.lastWeekday=!1,this.nearestWeekdays=Array(31).fill(0),this.starDOM=!1,this.starDOW=!1,this.starYear=!1,this.useAndLogic=!1,this.isFixedTime=!1,this.parse()}parse(){if(!(typeof this.pattern=="string"||this.pattern instanceof String))throw new TypeError("CronPattern: Pattern has to be of type string.");this.pattern.indexOf("@")>=0&&(this.pattern=this.handleNicknames(this.pattern).trim());let e=this.pattern.match(/\S+/g)||[""],t=e.length;if(e.length<5||e.length>7)throw new TypeError("CronPattern: invalid configuration format ('"+this.pattern+"'), exactly five, six, or seven space separated parts are required.");if(this.mode!=="auto"){let i;switch(this.mode){case"5-part":i=5;break;case"6-part":i=6;break;case"7-part":i=7;break;case"5-or-6-parts":i=[5,6];break;case"6-or-7-parts":i=[6,7];break;default:i=0}if(!(Array.isArray(i)?i.includes(t):t===i)){let u=Array.isArray(i)?i.join(" or "):i.toString();throw new TypeError(`CronPattern: mode '${this.mode}' requires exactly ${u} parts, but pattern '${this.pattern}' has ${t} parts.`)}}if(e.length===5&&e.unshift("0"),e.length===6&&e.push("*"),this.pattern.indexOf("?")>=0)for(let i=0;i<e.length;i++)e[i]=e[i].replace(/\?/g,"*");if(e[3].toUpperCase()==="LW")this.lastWeekday=!0,e[3]="";else if(e[3].toUpperCase().indexOf("L")>=0){let i=e[3].split(",");if(i.length>1&&i.some(o=>o.toUpperCase()==="LW"))throw new TypeError(`CronPattern: Syntax error, LW can not be in a list in day-of-month ('${e[3]}').`);if(i.some(o=>o===""||o.toUpperCase()!=="L"&&/l/i.test(o)))throw new TypeError("CronPattern: Syntax error, L has to be a value of its own in day-of-month ('"+e[3]+"').");e[3]=i.filter(o=>o.toUpperCase()!=="L").join(","),this.lastDayOfMonth=!0}if(e[3]=="*"&&(this.starDOM=!0),e[6]=="*"&&(this.starYear=!0),e[4].length>=3&&(e[4]=this.replaceAlpha(e[4],s.MONTH_NAMES)),e[5].length>=3&&(e[5]=this.alternativeWeekdays?this.replaceAlpha(e[5],s.DAY_NAMES_QUARTZ):this.replaceAlpha(e[5],s.DAY_NAMES)),e[5].startsWith("+")&&(this.useAndLogic=!0,e[5]=e[5].substring(1),e[5]===""))throw new TypeError("CronPattern: Day-of-week field cannot be empty after '+' modifier.");switch(e[5]=="*"&&(this.starDOW=!0),this.mode){case"5-part":e[0]="0",e[6]="*";break;case"6-part":e[6]="*";break;case"5-or-6-parts":e[6]="*";break;case"6-or-7-parts":break;case"7-part":case"auto":break}this.throwAtIllegalCharacters(e),this.partToArray("second",e[0],0,1),this.partToArray("minute",e[1],0,1),this.partToArray("hour",e[2],0,1),this.partToArray("day",e[3],-1,1),this.partToArray("month",e[4],-1,1);let n=this.alternativeWeekdays?-1:0;this.partToArray("dayOfWeek",e[5],n,63),e[6]==="*"?this.year=Array(1e4).fill(1):(this.year=Array(1e4).fill(0),this.partToArray("year",e[6],0,1)),!this.alternativeWeekdays&&this.dayOfWeek[7]&&(this.dayOfWeek[0]=this.dayOfWeek[7]);let r=this.fixedTimeRule==="single-value",a=(i,o)=>!i.includes("*")&&!i.includes("/")&&(!r||o.filter(u=>u).length===1);this.isFixedTime=a(e[0],this.second)&&a(e[1],this.minute)&&a(e[2],this.hour)}partToArray(e,t,n,r){let a=this[e];if(t===""&&!(e==="day"&&(this.lastDayOfMonth||this.lastWeekday)))throw new TypeError("CronPattern: configuration entry "+e+" ("+t+") is empty, check for trailing spaces.");if(t==="*")return a.fill(r);let i=t.split(",");if(i.length>1)for(let o of i)this.partToArray(e,o,n,r);else t.includes("-")&&t.includes("/")?this.handleRangeWithStepping(t,e,n,r):t.includes("-")?this.handleRange(t,e,n,r):t.includes("/")?this.handleStepping(t,e,n,r):t!==""&&this.handleNumber(t,e,n,r)}throwAtIllegalCharacters(e){for(let t=0;t<e.length;t++)if((t===3?/[^/*0-9,\-WwLl]+/:t===5?/[^/*0-9,\-#Ll]+/:/[^/*0-9,\-]+/).test(e[t]))throw new TypeError("CronPattern: configuration entry "+t+" ("+e[t]+") contains illegal characters.")}handleNumber(e,t,n,r){let a=this.extractNth(e,t),i=e.toUpperCase().includes("W");if(t!=="day"&&i)throw new TypeError("CronPattern: Nearest weekday modifier (W) only allowed in day-of-month.");i&&(t="nearestWeekdays");let o=i?a[0].replace(/W$/i,""):a[0],u=s.toNumber(o)+n;if(isNaN(u))throw new TypeError("CronPattern: "+t+" is not a number: '"+e+"'");this.setPart(t,u,a[1]||r)}setPart(e,t,n){if(!Object.prototype.hasOwnProperty.call(this,e))throw new TypeError("CronPattern: Invalid part specified: "+e);if(e==="dayOfWeek"){if(t===7&&(t=0),t<0||t>6)throw new RangeError("CronPattern: Invalid value for dayOfWeek: "+t);this.setNthWeekdayOfMonth(t,n);return}if(e==="second"||e==="minute"){if(t<0||t>=60)throw new RangeError("CronPattern: Invalid value for "+e+": "+t)}else if(e==="hour"){if(t<0||t>=24)throw new RangeError("CronPattern: Invalid value for "+e+": "+t)}else if(e==="day"||e==="nearestWeekdays"){if(t<0||t>=31)throw new RangeError("CronPattern: Invalid value for "+e+": "+t)}else if(e==="month"){if(t<0||t>=12)throw new RangeError("CronPattern: Invalid value for "+e+": "+t)}else if(e==="year"&&(t<1||t>=1e4))throw new RangeError("CronPattern: Invalid value for "+e+": "+t+" (supported range: 1-9999)");this[e][t]=n}static toNumber(e){return/^\d+$/.test(e)?parseInt(e,10):NaN}validateNotNaN(e,t){if(isNaN(e))throw new TypeError(t)}validateRange(e,t,n,r,a){if(e>t)throw new TypeError("CronPattern: From value is larger than to value: '"+a+"'");if(n!==void 0){if(n===0)throw new TypeError("CronPattern: Syntax error, illegal stepping: 0");if(n>this[r].length)throw new TypeError("CronPattern: Syntax error, steps cannot be greater than maximum value of part ("+this[r].length+")")}}handleRangeWithStepping(e,t,n,r){if(e.toUpperCase().includes("W"))throw new TypeError("CronPattern: Syntax error, W is not allowed in ranges with stepping.");let a=this.extractNth(e,t),i=a[0].match(/^(\d+)-(\d+)\/(\d+)$/);if(i===null)throw new TypeError("CronPattern: Syntax error, illegal range with stepping: '"+e+"'");let[,o,u,l]=i,h=parseInt(o,10)+n,m=parseInt(u,10)+n,d=parseInt(l,10);this.validateNotNaN(h,"CronPattern: Syntax error, illegal lower range (NaN)"),this.validateNotNaN(m,"CronPattern: Syntax error, illegal upper range (NaN)"),this.validateNotNaN(d,"CronPattern: Syntax error, illegal stepping: (NaN)"),this.validateRange(h,m,d,t,e);for(let p=h;p<=m;p+=d)this.setPart(t,p,a[1]||r)}extractNth(e,t){let n=e,r;if(n.includes("#")){if(t!=="dayOfWeek")throw new Error("CronPattern: nth (#) only allowed in day-of-week field");let a=n.split("#");if(a.length!==2||a[1]==="")throw new TypeError("CronPattern: Syntax error, illegal nth weekday: '"+e+"'");n=a[0],r=a[1]}else if(n.toUpperCase().endsWith("L")){if(t!=="dayOfWeek")throw new Error("CronPattern: L modifier only allowed in day-of-week field (use L alone for day-of-month)");r="L",n=n.slice(0,-1)}return[n,r]}handleRange(e,t,n,r){if(e.toUpperCase().includes("W"))throw new TypeError("CronPattern: Syntax error, W is not allowed in a range.");let a=this.extractNth(e,t),i=a[0].split("-");if(i.length!==2)throw new TypeError("CronPattern: Syntax error, illegal range: '"+e+"'");let o=s.toNumber(i[0])+n,u=s.toNumber(i[1])+n;this.validateNotNaN(o,"CronPattern: Syntax error, illegal lower range (NaN)"),this.validateNotNaN(u,"CronPattern: Syntax error, illegal upper range (NaN)"),this.validateRange(o,u,void 0,t,e);for(let l=o;l<=u;l++)this.setPart(t,l,a[1]||r)}handleStepping(e,t,n,r){if(e.toUpperCase().includes("W"))throw new TypeError("CronPattern: Syntax error, W is not allowed in parts with stepping.");let a=this.extractNth(e,t),i=a[0].split("/");if(i.length!==2)throw new TypeError("CronPattern: Syntax error, illegal stepping: '"+e+"'");if(this.sloppyRanges)i[0]===""&&(i[0]="*");else{if(i[0]==="")throw new TypeError("CronPattern: Syntax error, stepping with missing prefix ('"+e+"') is not allowed. Use wildcard (*/step) or range (min-max/step) instead.");if(i[0]!=="*")throw new TypeError("CronPattern: Syntax error, stepping with numeric prefix ('"+e+"') is not allowed. Use wildcard (*/step) or range (min-max/step) instead.")}let o=0;i[0]!=="*"&&(o=s.toNumber(i[0])+n,this.validateNotNaN(o,"CronPattern: Syntax error, illegal stepping start (NaN)"));let u=s.toNumber(i[1]);this.validateNotNaN(u,"CronPattern: Syntax error, illegal stepping: (NaN)"),this.validateRange(0,this[t].length-1,u,t,e);for(let l=o;l<this[t].length;l+=u)t==="year"&&l===0||this.setPart(t,l,a[1]||r)}replaceAlpha(e,t){let n=e;for(let[r,a]of Object.entries(t))n=n.replace(new RegExp(r,"gi"),(i,o,u)=>{let l=o+i.length-3,h=u.charAt(l-1),m=u.charAt(l+3);if(/[a-z\d/#]/i.test(h)||/[a-km-z\d]/i.test(m))throw new TypeError(`CronPattern: Syntax error, a month or day name has to stand alone ('${e}').`);return a});return n}static DAY_NAMES={"-sun":"-7",sun:"0",mon:"1",tue:"2",wed:"3",thu:"4",fri:"5",sat:"6"};static DAY_NAMES_QUARTZ={sun:"1",mon:"2",tue:"3",wed:"4",thu:"5",fri:"6",sat:"7"};static MONTH_NAMES={jan:"1",feb:"2",mar:"3",apr:"4",may:"5",jun:"6",jul:"7",aug:"8",sep:"9",oct:"10",nov:"11",dec:"12"};static NICKNAME_MAP={"@yearly":"0 0 1 1 *","@annually":"0 0 1 1 *","@monthly":"0 0 1 * *","@weekly":"0 0 * * SUN","@daily":"0 0 * * *","@midnight":"0 0 * * *","@hourly":"0 * * * *"};handleNicknames(e){let t=e.trim().toLowerCase();if(t==="@reboot")throw new TypeError("CronPattern: @reboot is not supported in this environment. This is an event-based trigger that requires system startup detection.");return s.NICKNAME_MAP[t]||e}setNthWeekdayOfMonth(e,t){if(typeof t!="number"&&t.toUpperCase()==="L")this.dayOfWeek[e]=this.dayOfWeek[e]|32;else if(t===63)this.dayOfWeek[e]=63;else if(t<6&&t>0)this.dayOfWeek[e]=this.dayOfWeek[e]|x[t-1];else throw new TypeError(`CronPattern: nth weekday out of range, should be 1-5 or L. Value: ${t}, Type: ${typeof t}`)}};var B=[31,28,31,30,31,30,31,31,30,31,30,31],f=[["month","year",0],["day","month",-1],["hour","day",0],["minute","hour",0],["second","minute",0]],c=class s{tz;instantMs;instantFields;ms;second;minute;hour;day;month;year;constructor(e,t){if(this.tz=t,e&&e instanceof Date)if(!isNaN(e))this.fromDate(e);else throw new TypeError("CronDate: Invalid date passed to CronDate constructor");else if(e==null)this.fromDate(new Date);else if(e&&typeof e=="string")this.fromString(e);else if(e instanceof s)this.fromCronDate(e);else throw new TypeError("CronDate: Invalid type ("+typeof e+") passed to CronDate constructor")}getLastDayOfMonth(e,t){return t!==1?B[t]:new Date(g(e,t+1,0)).getUTCDate()}getLastWeekday(e,t){let n=this.getLastDayOfMonth(e,t),a=new Date(g(e,t,n)).getUTCDay();return a===0?n-2:a===6?n-1:n}getNearestWeekday(e,t,n){let r=this.getLastDayOfMonth(e,t);if(n>r)return-1;let i=new Date(g(e,t,n)).getUTCDay();return i===0?n===r?n-2:n+1:i===6?n===1?n+2:n-1:n}isNthWeekdayOfMonth(e,t,n,r){let i=new Date(g(e,t,n)).getUTCDay(),o=0;for(let u=1;u<=n;u++)new Date(g(e,t,u)).getUTCDay()===i&&o++;if(r&63&&x[o-1]&r)return!0;if(r&32){let u=this.getLastDayOfMonth(e,t);for(let l=n+1;l<=u;l++)if(new Date(g(e,t,l)).getUTCDay()===i)return!1;return!0}return!1}fromDate(e){if(this.tz!==void 0)if(typeof this.tz=="number")this.ms=e.getUTCMilliseconds(),this.second=e.getUTCSeconds(),this.minute=e.getUTCMinutes()+this.tz,this.hour=e.getUTCHours(),this.day=e.getUTCDate(),this.month=e.getUTCMonth(),this.year=e.getUTCFullYear(),this.apply();else try{let t=y(e,this.tz);this.ms=e.getMilliseconds(),this.second=t.s,this.minute=t.i,this.hour=t.h,this.day=t.d,this.month=t.m-1,this.year=t.y,this.cacheInstant(e.getTime()-this.ms)}catch(t){let n=t instanceof Error?t.message:String(t);throw new TypeError(`CronDate: Failed to convert date to timezone '${this.tz}'. This may happen with invalid timezone names or dates. Original error: ${n}`)}else this.ms=e.getMilliseconds(),this.second=e.getSeconds(),this.minute=e.getMinutes(),this.hour=e.getHours(),this.day=e.getDate(),this.month=e.getMonth(),this.year=e.getFullYear(),this.cacheInstant(e.getTime()-this.ms)}cacheInstant(e){this.instantMs=e;let{year:t,month:n,day:r,hour:a,minute:i,second:o}=this;this.instantFields=[t,n,r,a,i,o,this.tz]}cachedInstant(){let e=this.instantFields;if(!(e===void 0||e[6]!==this.tz)&&!(e[5]!==this.second||e[4]!==this.minute||e[3]!==this.hour)&&!(e[2]!==this.day||e[1]!==this.month||e[0]!==this.year))return this.instantMs}fromCronDate(e){this.tz=e.tz,this.year=e.year,this.month=e.month,this.day=e.day,this.hour=e.hour,this.minute=e.minute,this.second=e.second,this.ms=e.ms,this.instantMs=e.instantMs,this.instantFields=e.instantFields}apply(){if(this.month>11||this.month<0||this.day>this.getLastDayOfMonth(this.year,this.month)||this.day<1||this.hour>23||this.minute>59||this.second>59||this.hour<0||this.minute<0||this.second<0){let e=new Date(0);return e.setUTCFullYear(this.year,this.month,this.day),e.setUTCHours(this.hour,this.minute,this.second,this.ms),this.ms=e.getUTCMilliseconds(),this.second=e.getUTCSeconds(),this.minute=e.getUTCMinutes(),this.hour=e.getUTCHours(),this.day=e.getUTCDate(),this.month=e.getUTCMonth(),this.year=e.getUTCFullYear(),!0}else return!1}fromString(e){if(typeof this.tz=="number"){if(O(e))return this.fromDate(v(e));let t=v(e,"Etc/UTC");this.ms=t.getUTCMilliseconds(),this.second=t.getUTCSeconds(),this.minute=t.getUTCMinutes(),this.hour=t.getUTCHours(),this.day=t.getUTCDate(),this.month=t.getUTCMonth(),this.year=t.getUTCFullYear(),this.apply()}else return this.fromDate(v(e,this.tz))}findNext(e,t,n,r){return this._findMatch(e,t,n,r,1)}_matchDayValue(e,t,n,r){let a=e;if(!a){for(let i=0;i<n.nearestWeekdays.length;i++)if(n.nearestWeekdays[i]){let o=this.getNearestWeekday(this.year,this.month,i+1);if(o!==-1&&o===t){a=1;break}}}if(n.lastWeekday){let i=this.getLastWeekday(this.year,this.month);t===i&&(a=1)}if(n.lastDayOfMonth){let i=this.getLastDayOfMonth(this.year,this.month);t===i&&(a=1)}if(!n.starDOW){let i=new Date(g(this.year,this.month,1,0,0,0,0)).getUTCDay(),o=n.dayOfWeek[(i+(t-1))%7];o&&o&63&&(o=this.isNthWeekdayOfMonth(this.year,this.month,t,o)?1:0),n.useAndLogic?a=a&&o:!r.domAndDow&&!n.starDOM?a=a||o:a=a&&o}return a}_findMatch(e,t,n,r,a){let i=this[t],o=t==="day"?this.getLastDayOfMonth(this.year,this.month):0,u=this[t]+r,l=a===1?h=>h<n[t].length:h=>h>=0;for(let h=u;l(h);h+=a){let m=n[t][h];if(t==="day"){if(h-r>o)continue;m=this._matchDayValue(m,h-r,n,e)}if(m)return this[t]=h-r,i!==this[t]?2:1}return 3}recurse(e,t,n){let r=this.year,a=n;for(;typeof a=="number";){if(e.starYear&&Math.abs(this.year-r)>400)return null;a=this.recurseStep(e,t,a)}return a}recurseStep(e,t,n){if(n===0&&!e.starYear){if(this.year>=0&&this.year<e.year.length&&e.year[this.year]===0){let a=-1;for(let i=this.year+1;i<e.year.length&&i<1e4;i++)if(e.year[i]===1){a=i;break}if(a===-1)return null;this.year=a,this.month=0,this.day=1,this.hour=0,this.minute=0,this.second=0,this.ms=0}if(this.year>=1e4)return null}let r=this.findNext(t,f[n][0],e,f[n][2]);if(r>1){let a=n+1;for(;a<f.length;)this[f[a][0]]=-f[a][2],a++;if(r===3){if(this[f[n][1]]++,this[f[n][0]]=-f[n][2],this.apply(),n===0&&!e.starYear){for(;this.year>=0&&this.year<e.year.length&&e.year[this.year]===0&&this.year<1e4;)this.year++;if(this.year>=1e4||this.year>=e.year.length)return null}return 0}else if(this.apply())return n-1}return n+=1,n>=f.length?this:(e.starYear?this.year>=3e3:this.year>=1e4)?null:n}increment(e,t,n){return this.instantMs=void 0,this.instantFields=void 0,this.second+=t.interval!==void 0&&t.interval>1&&n?t.interval:1,this.ms=0,this.apply(),this.recurse(e,t,0)}decrement(e,t,n=!0){this.instantMs=void 0,this.instantFields=void 0;let r=t.interval!==void 0&&t.interval>=1;return(this.ms===0||r)&&(this.second-=r&&n?t.interval:1),this.ms=0,this.apply(),this.year<1?null:this.recurseBackward(e,t,0)}recurseBackward(e,t,n){let r=this.year,a=n;for(;typeof a=="number";){if(e.starYear&&Math.abs(this.year-r)>400)return null;a=this.recurseBackwardStep(e,t,a)}return a}recurseBackwardStep(e,t,n){if(n===0&&!e.starYear){if(this.year>=0&&this.year<e.year.length&&e.year[this.year]===0){let a=-1;for(let i=this.year-1;i>=0;i--)if(e.year[i]===1){a=i;break}if(a===-1)return null;this.year=a,this.month=11,this.day=31,this.hour=23,this.minute=59,this.second=59,this.ms=0}if(this.year<1)return null}let r=this.findPrevious(t,f[n][0],e,f[n][2]);if(r>1){let a=n+1;for(;a<f.length;){let i=f[a][0],o=f[a][2],u=this.getMaxPatternValue(i,e,o);this[i]=u,a++}if(r===3){if(this[f[n][1]]--,n===0){let u=this.getLastDayOfMonth(this.year,this.month);this.day>u&&(this.day=u)}if(n===1)if(this.day<=0)this.day=1;else{let u=this.year,l=this.month;for(;l<0;)l+=12,u--;for(;l>11;)l-=12,u++;let h=this.getLastDayOfMonth(u,l);this.day>h&&(this.day=h)}this.apply();let i=f[n][0],o=f[n][2];if(this[i]=this.getMaxPatternValue(i,e,o),this.apply(),n===0){let u=f[1][2],l=this.getMaxPatternValue("day",e,u);l!==this.day&&(this.day=l,this.hour=this.getMaxPatternValue("hour",e,f[2][2]),this.minute=this.getMaxPatternValue("minute",e,f[3][2]),this.second=this.getMaxPatternValue("second",e,f[4][2]))}if(n===0&&!e.starYear){for(;this.year>=0&&this.year<e.year.length&&e.year[this.year]===0;)this.year--;if(this.year<1)return null}return 0}else if(this.apply())return n-1}return n+=1,n>=f.length?this:this.year<1?null:n}getMaxPatternValue(e,t,n){let r=t[e].length-1-n;for(let a=t[e].length-1;a>=0;a--)if(t[e][a]){r=a-n;break}if(e==="day"){let a=this.getLastDayOfMonth(this.year,this.month);return t.lastWeekday||t.nearestWeekdays.some(i=>i)||t.lastDayOfMonth||!t.starDOW?a:Math.min(r,a)}return r}findPrevious(e,t,n,r){return this._findMatch(e,t,n,r,-1)}getDate(e){if(!e&&typeof this.tz!="number"){let t=this.cachedInstant();if(t!==void 0)return new Date(t+(this.tz===void 0?this.ms:0))}if(e||this.tz===void 0){if(this.year>=0&&this.year<100){let t=new Date(0);return t.setFullYear(this.year,this.month,this.day),t.setHours(this.hour,this.minute,this.second,this.ms),t}return new Date(this.year,this.month,this.day,this.hour,this.minute,this.second,this.ms)}else return typeof this.tz=="number"?new Date(g(this.year,this.month,this.day,this.hour,this.minute-this.tz,this.second,this.ms)):N(T(this.year,this.month+1,this.day,this.hour,this.minute,this.second,this.tz),!1)}getTime(){return this.getDate(!1).getTime()}match(e,t){if(!e.starYear&&(this.year<0||this.year>=e.year.length||e.year[this.year]===0))return!1;for(let n=0;n<f.length;n++){let r=f[n][0],a=f[n][2],i=this[r];if(i+a<0||i+a>=e[r].length)return!1;let o=e[r][i+a];if(r==="day"&&(o=this._matchDayValue(o,i,e,t)),!o)return!1}return!0}};function F(s){s===void 0&&(s={}),delete s.name,s.legacyMode!==void 0&&s.domAndDow===void 0?s.domAndDow=!s.legacyMode:s.domAndDow===void 0&&(s.domAndDow=!1),s.legacyMode=!s.domAndDow;let e=(n,r)=>n===void 0?r:n;if(s.paused=e(s.paused,!1),s.maxRuns=e(s.maxRuns,1/0),s.catch=e(s.catch,!1),s.unref=e(s.unref,!1),s.mode=e(s.mode,"auto"),s.alternativeWeekdays=e(s.alternativeWeekdays,!1),s.sloppyRanges=e(s.sloppyRanges,!1),s.fixedTimeRule=e(s.fixedTimeRule,"single-value"),s.allowPast=e(s.allowPast,!1),s.interval=s.interval===void 0?0:parseInt(s.interval.toString(),10),s.utcOffset=s.utcOffset===void 0?void 0:parseInt(s.utcOffset.toString(),10),s.dayOffset=s.dayOffset===void 0?0:parseInt(s.dayOffset.toString(),10),!["auto","5-part","6-part","7-part","5-or-6-parts","6-or-7-parts"].includes(s.mode))throw new Error("CronOptions: mode must be one of 'auto', '5-part', '6-part', '7-part', '5-or-6-parts', or '6-or-7-parts'.");if(!["single-value","no-wildcard"].includes(s.fixedTimeRule))throw new Error("CronOptions: fixedTimeRule must be one of 'single-value' or 'no-wildcard'.");s.timezone===""&&(s.timezone=void 0);let t=s.timezone??s.utcOffset;if(s.startAt&&(s.startAt=I(new c(s.startAt,t))),s.stopAt&&(s.stopAt=I(new c(s.stopAt,t))),s.interval!==null){if(isNaN(s.interval))throw new Error("CronOptions: Supplied value for interval is not a number");if(s.interval<0)throw new Error("CronOptions: Supplied value for interval can not be negative")}if(s.utcOffset!==void 0){if(isNaN(s.utcOffset))throw new Error("CronOptions: Invalid value passed for utcOffset, should be number representing minutes offset from UTC.");if(s.utcOffset<-870||s.utcOffset>870)throw new Error("CronOptions: utcOffset out of bounds.");if(s.utcOffset!==void 0&&s.timezone)throw new Error("CronOptions: Combining 'utcOffset' with 'timezone' is not allowed.")}if(s.unref!==!0&&s.unref!==!1)throw new Error("CronOptions: Unref should be either true, false or undefined(false).");if(s.dayOffset!==void 0&&s.dayOffset!==0&&isNaN(s.dayOffset))throw new Error("CronOptions: Invalid value passed for dayOffset, should be a number representing days to offset.");return s}function I(s){return s.ms?(s.ms=0,new c(new Date(s.getTime()+1e3),s.tz)):s}function b(s){return typeof s=="function"}function L(s){return b(s)}function Y(s){typeof Deno<"u"&&typeof Deno.unrefTimer<"u"?Deno.unrefTimer(s):s&&typeof s.unref<"u"&&s.unref()}var P=1440*60*1e3,$=30*1e3,M=[],j=class{name;options;_states;fn;_startAtRoundingMs=0;getTz(){return this.options.timezone??this.options.utcOffset}applyDayOffset(e){let t=this._offsetMs();return t?new Date(e.getTime()+t):e}_offsetMs(){return(this.options.dayOffset??0)*P}get _startAt(){return this.options.startAt}get _stopAt(){return this.options.stopAt}_nextTarget(e,t){let n=this._offsetMs(),r=this._next(this._shift(e),new Date(t.getTime()-n),{startAt:this._shift(this._startAt),stopAt:this._shift(this._stopAt)});return r?this.applyDayOffset(r.getDate(!1)):null}_previousTarget(e,t){let n=this._toMs(e??t)-this._offsetMs(),r=this._previous(new Date(n),{startAt:this._shift(this._startAt),stopAt:this._shift(this._stopAt)});return r?this.applyDayOffset(r.getDate(!1)):null}_shift(e){if(e!=null)return new c(new Date(this._toMs(e)-this._offsetMs()),this.getTz())}constructor(e,t,n){let r,a;if(b(t))a=t;else if(typeof t=="object")r=t;else if(t!==void 0)throw new Error("Cron: Invalid argument passed for optionsIn. Should be one of function, or object (options).");if(b(n))a=n;else if(typeof n=="object")r=n;else if(n!==void 0)throw new Error("Cron: Invalid argument passed for funcIn. Should be one of function, or object (options).");this.name=r?.name;let i=r?.startAt;this.options=F(r),i&&this._startAt&&(this._startAtRoundingMs=this._startAt.getTime()-new c(i,this.getTz()).getTime());let o=!!e&&(e instanceof Date||typeof e=="string"&&e.indexOf(":")>0);if(this._states={kill:!1,blocking:!1,previousRun:void 0,currentRun:void 0,once:void 0,currentTimeout:void 0,maxRuns:r?r.maxRuns:void 0,paused:r?r.paused:!1,pattern:o?new C("* * * * *",void 0,{mode:"auto"}):new C(e,this.options.timezone,{mode:this.options.mode,alternativeWeekdays:this.options.alternativeWeekdays,sloppyRanges:this.options.sloppyRanges,fixedTimeRule:this.options.fixedTimeRule})},o&&(this._states.once=new c(e,this.getTz())),this.name){if(M.find(l=>l.name===this.name))throw new Error("Cron: Tried to initialize new named job '"+this.name+"', but name already taken.");M.push(this)}return a!==void 0&&L(a)&&(this.fn=a,this.schedule()),this}nextRun(e){return this._nextTarget(e,new Date)}nextRuns(e,t){this._states.maxRuns!==void 0&&e>this._states.maxRuns&&(e=this._states.maxRuns);let n=t||this._states.currentRun||void 0;return this._enumerateRuns(e,n,"next")}previousRuns(e,t){return this._enumerateRuns(e,t||void 0,"previous")}enumerate(e){return new A(this,e)}_enumerateRuns(e,t,n){let r=[],a=new Date,i=t;for(;e-- >0;){let o=n==="next"?this._nextTarget(i,a):this._previousTarget(i,a);if(!o)break;r.push(o),i=o}return r}match(e){if(this._states.once){let n=new c(e,this.getTz());n.ms=0;let r=new c(this._states.once,this.getTz());return r.ms=0,n.getTime()===r.getTime()}let t=new c(e,this.getTz());return t.ms=0,t.match(this._states.pattern,this.options)}getPattern(){if(!this._states.once)return this._states.pattern?this._states.pattern.pattern:void 0}getOnce(){return this._states.once?this._states.once.getDate():null}isRunning(){return!this._states.paused&&!this._states.kill&&this.fn!==void 0&&this._nextTarget(this._states.currentRun,new Date)!==null}isStopped(){return this._states.kill}isBusy(){return this._states.blocking}currentRun(){return this._states.currentRun?this._states.currentRun.getDate():null}previousRun(){return this._states.previousRun?this._states.previousRun.getDate():null}msToNext(e){let t=new Date,n=this._nextTarget(e,t);return n?n.getTime()-this._toMs(e??t):null}stop(){this._states.kill=!0,this._states.currentTimeout&&clearTimeout(this._states.currentTimeout);let e=M.indexOf(this);e>=0&&M.splice(e,1)}pause(){return this._states.paused=!0,!this._states.kill}resume(){return this._states.paused=!1,!this._states.kill}schedule(e){return this._schedule(e)}_schedule(e,t){if(e&&this.fn)throw new Error("Cron: It is not allowed to schedule two functions using the same Croner instance.");e&&(this.fn=e);let n=t??new Date,r=this._nextTarget(void 0,n),a=r?r.getTime()-n.getTime():null,i=this._states.currentRun;i&&i.getTime()>n.getTime()&&(i=void 0);let o=this._nextTarget(i,n);return a===null||isNaN(a)||o===null?this:(a>$&&(a=$),a<0&&(a=this._states.paused?1e3:0),this._states.currentTimeout=setTimeout(()=>this._checkTrigger(o),a),this._states.currentTimeout&&this.options.unref&&Y(this._states.currentTimeout),this)}async _trigger(e=new Date){this._states.blocking=!0,this._states.currentRun=new c(e,this.getTz());try{if(this.options.catch)try{this.fn!==void 0&&await this.fn(this,this.options.context)}catch(t){if(b(this.options.catch))try{Promise.resolve(this.options.catch(t,this)).catch(()=>{})}catch{}}else this.fn!==void 0&&await this.fn(this,this.options.context)}finally{this._states.previousRun=new c(e,this.getTz()),this._states.blocking=!1}}async trigger(){await this._trigger()}runsLeft(){return this._states.maxRuns}_checkTrigger(e){let t=new Date,n=!this._states.paused&&t.getTime()>=e.getTime(),r=this._states.blocking&&this.options.protect;n&&!r?(this._states.maxRuns!==void 0&&this._states.maxRuns--,this._trigger(t)):n&&r&&b(this.options.protect)&&setTimeout(()=>this.options.protect(this),0),this._schedule(void 0,n?void 0:t)}_next(e,t,n){let r=n?n.startAt:this._startAt,a=n?n.stopAt:this._stopAt,i=!!e,o=!!(e||this._states.currentRun),u=!1;!e&&r&&this.options.interval&&(e=this._calculatePreviousRun(r,t),e&&(o=!0),u=!e);let l=e??t??new Date,h=this._toMs(l);e=new c(l,this.getTz()),r&&h<r.getTime()&&(e=u?r:new c(new Date(r.getTime()-1e3),this.getTz()),h=e.getTime());let m=this._states.once||new c(e,this.getTz());if(!u&&m!==this._states.once&&(m=this._findOccurrence(e,h,1,o)),this._states.once){let d=this._states.once.getTime(),p=h-d;if(r&&d<r.getTime()-this._startAtRoundingMs||this._states.currentRun&&this.applyDayOffset(this._states.once.getDate()).getTime()<=this._states.currentRun.getTime()||(i?p>=0:p>1e3&&!this.options.allowPast))return null}return m===null||this._states.maxRuns!==void 0&&this._states.maxRuns<=0||this._states.kill||a&&m.getTime()>=a.getTime()?null:m}_previous(e,t){let n=this._toMs(e??new Date);if(t.stopAt&&n>t.stopAt.getTime()&&(n=t.stopAt.getTime()),this._states.once)return this._states.once.getTime()<n?this._states.once:null;let r=this._findOccurrence(new c(new Date(n),this.getTz()),n,-1);return r===null||t.startAt&&r.getTime()<t.startAt.getTime()?null:r}_toMs(e){if(e instanceof Date)return e.getTime();let t=new c(e,this.getTz());return t.getTime()+(typeof t.tz=="string"?t.ms:0)}_findOccurrence(e,t,n,r=!1){let a=this.options.interval??0;if(a>1&&(n===-1||r)){t+=(a-1)*1e3*n;let m=new Date(t);if(isNaN(m.getTime())||(e=new c(m,this.getTz()),!(e.year>=1&&e.year<=9999)))return null;r=!1}let i=this._walk(e,t,n,r),o=this.getTz();if(this._states.pattern.isFixedTime&&n===1||typeof o=="number"||U(t,o)!==(n===1?"earlier":"later"))return i;let u=Math.floor(t/1e3)*1e3,l=n===1?k(u,u+P,o):k(u-P,u,o)-1e3;if(i&&(l-i.getTime())*n>0)return i;let h=this._walk(new c(new Date(l),o),l-n,n,!1,!0);return!i||!h?i??h:(i.getTime()-h.getTime())*n>0?h:i}_walk(e,t,n,r,a=!1){let i=this._states.pattern,o=(l,h)=>n===1?l.increment(i,this.options,h):l.decrement(i,this.options,h),u=new c(e,this.getTz());for((!a||!u.match(i,this.options))&&(u=o(u,r));u;){let l=this._runAt(u,t,n);if(l)return new c(l,this.getTz());u=o(u,!1)}return null}_runAt(e,t,n){let r=d=>(d.getTime()-t)*n>0,a=e.tz;if(typeof a=="number"){let d=e.getDate();return r(d)?d:null}let i=T(e.year,e.month+1,e.day,e.hour,e.minute,e.second,a),o=_(i),u=this._states.pattern.isFixedTime;if(o.kind==="single")return r(o.date)?o.date:null;if(o.kind==="ambiguous"){let{earlier:d,later:p}=o;return(u?[d]:n===1?[d,p]:[p,d]).find(r)??null}if(!u)return null;let l=new Date(k(o.before.getTime(),o.after.getTime(),a)),h=y(l,a);return h.y===i.y&&h.m===i.m&&h.d===i.d&&r(l)?l:null}_calculatePreviousRun(e,t){let n=new c(t,this.getTz()).getTime();if(e.getTime()>n)return;let r=this.options.interval*1e3,a=e;for(;a.getTime()+r<=n;){let i=this._findOccurrence(a,a.getTime(),1,!0);if(i===null)break;a=i}return a}},A=class{cron;cursor;now;done;initialMaxRuns;remainingRuns;constructor(e,t){this.cron=e,this.initialMaxRuns=e.runsLeft()??1/0,this.reset(t)}next(){if(this.done||this.remainingRuns<=0)return this.done=!0,{value:void 0,done:!0};let e=this.cron._nextTarget(this.cursor,this.now);return e===null?(this.done=!0,{value:void 0,done:!0}):(this.cursor=e,this.remainingRuns--,{value:e,done:!1})}peek(){return this.done||this.remainingRuns<=0?null:this.cron._nextTarget(this.cursor,this.now)}reset(e){this.cursor=e instanceof Date?new Date(e.getTime()):e??void 0,this.now=new Date,this.done=!1,this.remainingRuns=this.initialMaxRuns}[Symbol.iterator](){return this}};
+
+;// CONCATENATED MODULE: ./packages/kinds/src/dags/facts/backfill.ts
+
+/**
+ * Backfill ranges for DAGs whose schedule, start_date or catchup changed
+ * between two releases, from the static values dag_facts.py reports.
+ *
+ * The model (Airflow 2's data-interval timetables, which Airflow 3 keeps for
+ * timedelta schedules): a cron or preset schedule fires at its cron times in
+ * the DAG's time zone (the zone of start_date), a timedelta schedule at
+ * start_date + k × delta; a run covers the interval from one fire time (its
+ * logical date) to the next, and exists once that interval has ended. Runs
+ * are counted by iterating fire times with croner, at most `maxIntervals` of
+ * them; past that the count says "more than N".
+ *
+ * Rules, for a DAG matched by its static dag_id:
+ * - schedule now None, @once or @continuous: no backfill.
+ * - catchup turned on (False before): every interval from start_date to now.
+ * - schedule changed, catchup on: the intervals of the new schedule since
+ *   start_date whose logical dates the old schedule never had (runs Airflow
+ *   does not have yet; kept simple: the old schedule counts as having run
+ *   every interval since its start_date).
+ * - schedule changed, catchup off: no backfill (the new schedule starts with
+ *   its next interval) unless start_date also moved earlier.
+ * - start_date moved earlier: the intervals from the new start_date up to the
+ *   old one (Airflow does not go back by itself: a manual backfill).
+ * - start_date moved later: no backfill; the runs before it stay.
+ * - a new DAG (its dag_id is in none of the previous files) with catchup=True:
+ *   every interval from start_date to now.
+ * Anything that cannot be read statically (a computed schedule, a start_date
+ * from the clock, a catchup that is not passed where it matters) gives an
+ * `unknown` entry saying what, never a guess.
+ */
+function dagBackfills(prev, next, now, opts = {}) {
+    const cap = opts.maxIntervals ?? 100_000;
+    const nowMs = now.getTime();
+    const asOf = iso(nowMs);
+    const out = [];
+    const before = new Map();
+    const prevBroken = [];
+    for (const f of prev) {
+        if (f.syntax_error || f.read_error || f.internal_error)
+            prevBroken.push(f.file);
+        for (const d of f.dags ?? [])
+            if (d.dag_id !== null && d.called !== 'never' && !before.has(d.dag_id))
+                before.set(d.dag_id, d);
+    }
+    for (const f of next) {
+        const broken = f.syntax_error ? `${f.syntax_error.kind}: ${f.syntax_error.message} (line ${f.syntax_error.line})` : (f.read_error ?? f.internal_error);
+        if (broken) {
+            out.push({ dagId: null, file: f.file, rule: 'unknown', reason: `the file cannot be parsed (${broken})`, from: null, to: null, runs: null, schedule: null, asOf });
+            continue;
+        }
+        const seen = new Set();
+        for (const n of f.dags ?? []) {
+            if (n.called === 'never')
+                continue;
+            const base = { dagId: n.dag_id, file: f.file, line: n.line, schedule: n.schedule_value ?? null, asOf };
+            if (n.dag_id === null) {
+                out.push({ ...base, rule: 'unknown', reason: `the dag_id is not static (${n.dynamic ?? 'unknown'}), so the DAG cannot be matched with the previous release`, from: null, to: null, runs: null });
+                continue;
+            }
+            if (seen.has(n.dag_id))
+                continue;
+            seen.add(n.dag_id);
+            const o = before.get(n.dag_id);
+            const entry = o ? changedDag(o, n, nowMs, cap) : prevBroken.length ? brokenPrevious(n, prevBroken) : newDag(n, nowMs, cap);
+            if (entry)
+                out.push({ ...base, ...entry });
+        }
+    }
+    return out;
+}
+const none = (rule, reason) => ({ rule, reason, from: null, to: null, runs: null });
+// ---------------------------------------------------------------- reading the facts
+/** Airflow's cron presets. */
+const PRESETS = new Map([
+    ['@hourly', '0 * * * *'],
+    ['@daily', '0 0 * * *'],
+    ['@midnight', '0 0 * * *'],
+    ['@weekly', '0 0 * * 0'],
+    ['@monthly', '0 0 1 * *'],
+    ['@quarterly', '0 0 1 */3 *'],
+    ['@yearly', '0 0 1 1 *'],
+    ['@annually', '0 0 1 1 *'],
+]);
+const UNSCHEDULED = new Map([
+    ['None', 'schedule is None: the DAG runs only when triggered'],
+    ['@once', 'schedule is @once: the DAG runs a single time'],
+    ['@continuous', 'schedule is @continuous: each run starts when the previous one ends'],
+]);
+function scheduleOf(d) {
+    if (d.schedule_value !== null && d.schedule_value !== undefined)
+        return { ok: true, value: d.schedule_value.trim() };
+    if (d.schedule === 'missing')
+        return { ok: false, missing: true, why: 'schedule is not passed (the default differs: daily on Airflow 2, none on Airflow 3)' };
+    return { ok: false, missing: false, why: `schedule is not static (${d.not_static?.schedule ?? 'it may be passed with **kwargs'})` };
+}
+function startOf(d) {
+    const v = d.start_date_value;
+    if (v !== null && v !== undefined) {
+        const s = parseStart(v);
+        if (typeof s === 'string')
+            return { ok: false, missing: false, why: `start_date ${v}: ${s}` };
+        return { ok: true, value: { ...s, naive: d.start_date_naive === true } };
+    }
+    if (d.start_date === 'missing')
+        return { ok: false, missing: true, why: 'start_date is not passed (the tasks’ start_date decides)' };
+    return { ok: false, missing: false, why: `start_date is not static (${d.not_static?.start_date ?? 'it may be passed with **kwargs'})` };
+}
+function catchupOf(d) {
+    if (typeof d.catchup_value === 'boolean')
+        return d.catchup_value;
+    return d.catchup === 'missing' ? 'missing' : 'unknown';
+}
+const catchupText = (c) => (c === 'missing' ? 'not passed' : c === 'unknown' ? 'not static' : c ? 'True' : 'False');
+// ---------------------------------------------------------------- rules
+function changedDag(o, n, now, cap) {
+    const sO = scheduleOf(o);
+    const sN = scheduleOf(n);
+    const dO = startOf(o);
+    const dN = startOf(n);
+    const cO = catchupOf(o);
+    const cN = catchupOf(n);
+    // A cron schedule is read in the zone of start_date: a new zone is a new schedule.
+    const key = (s, d) => (s.ok ? `${norm(s.value)}${isCron(s.value) ? `|${d.ok ? d.value.zone.name : '?'}` : ''}` : s.missing ? '<missing>' : '<unknown>');
+    const schedUnknown = (!sO.ok && !sO.missing) || (!sN.ok && !sN.missing);
+    const startUnknown = (!dO.ok && !dO.missing) || (!dN.ok && !dN.missing);
+    const catchupUnknown = cO === 'unknown' || cN === 'unknown';
+    const schedChanged = key(sO, dO) !== key(sN, dN);
+    const startChanged = dO.ok !== dN.ok || (dO.ok && dN.ok && dO.value.ms !== dN.value.ms) || (!dO.ok && !dN.ok && dO.missing !== dN.missing);
+    const catchupChanged = cO !== cN;
+    const changed = schedChanged || startChanged || catchupChanged;
+    if (!changed && !schedUnknown && !startUnknown && !catchupUnknown)
+        return undefined;
+    const unscheduled = sN.ok ? UNSCHEDULED.get(sN.value) : undefined;
+    if (unscheduled)
+        return changed ? none('no-backfill', unscheduled) : undefined;
+    const unknown = [];
+    if (!sN.ok)
+        unknown.push(sN.why);
+    if (!dN.ok)
+        unknown.push(dN.why);
+    if (unknown.length)
+        return none('unknown', unknown.join('; '));
+    if (!sN.ok || !dN.ok)
+        return undefined; // (narrowing)
+    const sched = makeSchedule(sN.value, dN.value);
+    if (typeof sched === 'string')
+        return none('unknown', sched);
+    const newStart = fmtStart(dN.value);
+    // catchup turned on: everything since start_date
+    if (cN === true && cO === false) {
+        const c = count(sched, dN.value.ms, Infinity, now, cap);
+        return withRuns('catchup-on', c, sched, `catchup turned on: Airflow schedules every ${sched.label} interval since start_date ${newStart} that has no run yet (at most these)`);
+    }
+    if (cN === true && (cO === 'missing' || cO === 'unknown')) {
+        return none('unknown', `catchup is now True and was ${catchupText(cO)} before (then Airflow's catchup_by_default decided: True on Airflow 2 unless configured, False on Airflow 3); if it was off, every interval since start_date ${newStart} would run`);
+    }
+    const earlier = dO.ok && dN.value.ms < dO.value.ms;
+    if (schedChanged) {
+        const from = sO.ok ? sO.value : sO.missing ? 'the default' : 'a non-static schedule';
+        const what = `schedule changed from ${from} to ${sched.label}${sO.ok && dO.ok && sO.value === sN.value ? ` (time zone ${dO.value.zone.name} → ${dN.value.zone.name})` : ''}`;
+        if (cN === true) {
+            if (!sO.ok || !dO.ok)
+                return none('unknown', `${what}, with catchup on, but the runs the old schedule already has cannot be told (${!sO.ok ? sO.why : ''}${!sO.ok && !dO.ok ? '; ' : ''}${!dO.ok ? `old ${dO.why}` : ''})`);
+            const old = UNSCHEDULED.has(sO.value) ? undefined : makeSchedule(sO.value, dO.value);
+            if (typeof old === 'string')
+                return none('unknown', `${what}, with catchup on, but the old schedule cannot be read (${old})`);
+            const oldFirst = old ? old.first(dO.value.ms) : null;
+            const covered = old && oldFirst !== null ? (t) => t >= oldFirst && old.has(t) : undefined;
+            const c = count(sched, dN.value.ms, Infinity, now, cap, covered);
+            const why = `${what}, with catchup on${earlier ? ` and start_date moved earlier to ${newStart}` : ''}: the ${sched.label} intervals since start_date whose logical dates the old schedule never had (counted as if the old schedule had run every interval since its start_date)`;
+            if (c.runs === 0 && !c.capped)
+                return none('no-backfill', `${what}, and every logical date of the new schedule up to now was one of the old schedule's`);
+            return withRuns('schedule-changed', c, sched, why);
+        }
+        if (!earlier) {
+            if (cN === false)
+                return none('no-backfill', `${what}; catchup is off, so the new schedule starts with its next interval`);
+            return none('unknown', `${what}, and catchup is ${catchupText(cN)}: whether Airflow fills the intervals since start_date depends on catchup_by_default (True on Airflow 2 unless configured)`);
+        }
+    }
+    if (!dO.ok) {
+        if (startChanged || startUnknown)
+            return none('unknown', `the old ${dO.why}`);
+    }
+    else if (dN.value.ms < dO.value.ms) {
+        const c = count(sched, dN.value.ms, dO.value.ms, now, cap);
+        const also = schedChanged ? ` (and the schedule changed to ${sched.label}; catchup is ${catchupText(cN)})` : '';
+        const why = `start_date moved earlier, from ${fmtStart(dO.value)} to ${newStart}${also}: the ${sched.label} intervals between them have no runs, and Airflow does not go back by itself (airflow dags backfill)`;
+        if (c.runs === 0 && !c.capped)
+            return none('no-backfill', `start_date moved earlier, from ${fmtStart(dO.value)} to ${newStart}, but no ${sched.label} interval between them has ended`);
+        return withRuns('start-earlier', c, sched, why);
+    }
+    else if (dN.value.ms > dO.value.ms) {
+        return none('no-backfill', `start_date moved later, from ${fmtStart(dO.value)} to ${newStart}; the runs before it stay in the history`);
+    }
+    if (catchupUnknown) {
+        const why = [o.not_static?.catchup && `before: ${o.not_static.catchup}`, n.not_static?.catchup && `now: ${n.not_static.catchup}`].filter(Boolean).join('; ');
+        return none('unknown', `catchup is not static${why ? ` (${why})` : ''}, so whether it was turned on (a backfill of every interval since start_date) cannot be told`);
+    }
+    if (catchupChanged)
+        return none('no-backfill', `catchup changed from ${catchupText(cO)} to ${catchupText(cN)}`);
+    return undefined;
+}
+function newDag(n, now, cap) {
+    const cN = catchupOf(n);
+    if (cN === false)
+        return undefined;
+    const sN = scheduleOf(n);
+    if (sN.ok && UNSCHEDULED.has(sN.value))
+        return undefined;
+    if (cN !== true) {
+        return none('unknown', `a new DAG with catchup ${catchupText(cN)}: whether Airflow runs every interval since its start_date depends on catchup_by_default (True on Airflow 2 unless configured); pass catchup explicitly`);
+    }
+    const dN = startOf(n);
+    const unknown = [...(sN.ok ? [] : [sN.why]), ...(dN.ok ? [] : [dN.why])];
+    if (unknown.length || !sN.ok || !dN.ok)
+        return none('unknown', `a new DAG with catchup on, but ${unknown.join('; ')}`);
+    const sched = makeSchedule(sN.value, dN.value);
+    if (typeof sched === 'string')
+        return none('unknown', sched);
+    const c = count(sched, dN.value.ms, Infinity, now, cap);
+    if (c.runs === 0 && !c.capped)
+        return undefined;
+    return withRuns('new-dag', c, sched, `new DAG with catchup on: Airflow runs every ${sched.label} interval from start_date ${fmtStart(dN.value)} up to now`);
+}
+function brokenPrevious(n, files) {
+    if (catchupOf(n) === false)
+        return undefined;
+    return none('unknown', `the DAG is not in the previous release's files that could be parsed (${files.length} could not: ${files.slice(0, 3).join(', ')}), so whether it is new cannot be told`);
+}
+function withRuns(rule, c, sched, why) {
+    const entry = { rule, reason: why, from: c.first !== null ? iso(c.first) : null, to: c.end !== null ? iso(c.end) : null, runs: c.runs };
+    if (c.capped)
+        entry.runsCapped = true;
+    if (sched.zone && sched.zone.name !== 'UTC')
+        entry.timezone = sched.zone.name;
+    return entry;
+}
+const norm = (s) => {
+    const t = s.trim().replace(/\s+/g, ' ');
+    return PRESETS.get(t.toLowerCase()) ?? t;
+};
+const isCron = (s) => norm(s).split(' ').length === 5;
+/** A schedule as dag_facts.py writes it, anchored at start_date; a string says why it cannot be used. */
+function makeSchedule(value, start) {
+    const duration = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(value);
+    if (duration && value !== 'P' && value !== 'PT') {
+        const [, d = '0', h = '0', m = '0', s = '0'] = duration;
+        const step = ((Number(d) * 24 + Number(h)) * 60 + Number(m)) * 60_000 + Math.round(Number(s) * 1000);
+        if (!(step > 0))
+            return `schedule ${value} is not a positive duration`;
+        const anchor = start.ms;
+        const label = `timedelta ${value}`;
+        return {
+            label,
+            first: (ms) => (ms <= anchor ? anchor : anchor + Math.ceil((ms - anchor) / step) * step),
+            next: (ms) => ms + step,
+            has: (ms) => ms >= anchor && (ms - anchor) % step === 0,
+        };
+    }
+    if (value.startsWith('@') && !PRESETS.has(value.toLowerCase()))
+        return `schedule "${value}" is not a preset ferry knows (@hourly, @daily, @weekly, @monthly, @quarterly, @yearly)`;
+    const expr = norm(value);
+    let cron;
+    try {
+        // Airflow reads 5-field cron (croniter): day-of-month and day-of-week are OR-ed, as croner does by default.
+        cron = new j(expr, { utcOffset: 0, mode: '5-part' });
+    }
+    catch (e) {
+        return `schedule "${value}" is not a 5-field cron expression ferry can read (${e.message})`;
+    }
+    // croner runs on wall-clock time in the DAG's zone (as UTC); Airflow reads cron on the wall clock too.
+    const zone = start.zone;
+    const after = (wall) => cron.nextRun(new Date(wall))?.getTime() ?? null;
+    return {
+        label: value.startsWith('@') ? value : `"${value}"`,
+        zone,
+        first(ms) {
+            const wall = zone.toWall(ms);
+            let w = after(wall - 1000);
+            while (w !== null && w < wall)
+                w = after(w);
+            return w === null ? null : zone.fromWall(w);
+        },
+        next(ms) {
+            const w = after(zone.toWall(ms));
+            return w === null ? null : zone.fromWall(w);
+        },
+        has: (ms) => cron.match(new Date(zone.toWall(ms))),
+    };
+}
+/**
+ * Runs whose logical date is in [from, until) and whose interval has ended by
+ * `now`, skipping logical dates `covered` says already have a run. Looks at
+ * `cap` intervals at most; then `capped` is set and `end` is the range's bound.
+ */
+function count(s, from, until, now, cap, covered) {
+    const out = { runs: 0, capped: false, first: null, end: null };
+    let t = s.first(from);
+    let seen = 0;
+    while (t !== null && t < until) {
+        const end = s.next(t);
+        if (end === null || end > now)
+            break;
+        if (seen++ >= cap) {
+            out.capped = true;
+            out.end = Math.min(until, now);
+            break;
+        }
+        if (!covered?.(t)) {
+            out.runs++;
+            if (out.first === null)
+                out.first = t;
+            out.end = end;
+        }
+        t = end;
+    }
+    return out;
+}
+const fixedZone = (name, minutes) => ({ name, toWall: (ms) => ms + minutes * 60_000, fromWall: (w) => w - minutes * 60_000 });
+const UTC = fixedZone('UTC', 0);
+const zones = new Map();
+/** A named IANA zone through Intl; its offsets are cached per quarter hour (zones change offset on quarter hours). */
+function namedZone(name) {
+    const known = zones.get(name);
+    if (known)
+        return known;
+    let dtf;
+    try {
+        dtf = new Intl.DateTimeFormat('en-US', { timeZone: name, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+    }
+    catch {
+        const why = `time zone "${name}" is not one this Node.js knows`;
+        zones.set(name, why);
+        return why;
+    }
+    const cache = new Map();
+    const offset = (ms) => {
+        const bucket = Math.floor(ms / 900_000);
+        const known = cache.get(bucket);
+        if (known !== undefined)
+            return known;
+        const p = {};
+        for (const part of dtf.formatToParts(new Date(bucket * 900_000)))
+            if (part.type !== 'literal')
+                p[part.type] = Number(part.value);
+        const found = utcMs(p.year, p.month, p.day, p.hour, p.minute, p.second) - bucket * 900_000;
+        if (cache.size >= 10_000)
+            cache.clear();
+        cache.set(bucket, found);
+        return found;
+    };
+    const zone = {
+        name,
+        toWall: (ms) => ms + offset(ms),
+        fromWall(wall) {
+            // Two passes settle the offset; a wall time in a DST gap moves forward, as pendulum does.
+            const guess = wall - offset(wall);
+            const o = offset(guess);
+            return o === wall - guess ? guess : wall - o;
+        },
+    };
+    zones.set(name, zone);
+    return zone;
+}
+function utcMs(y, mo, d, h = 0, mi = 0, s = 0, msec = 0) {
+    const date = new Date(Date.UTC(2000, mo - 1, d, h, mi, s, msec));
+    date.setUTCFullYear(y); // Date.UTC maps years 0–99 to 1900–1999
+    return date.getTime();
+}
+const START_RE = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?(Z|[+-]\d\d:\d\d|\[([^\]]+)\])$/;
+/** dag_facts.py's start_date_value as an instant and the zone its schedule is read in; a string says why not. */
+function parseStart(value) {
+    const m = START_RE.exec(value);
+    if (!m)
+        return 'not a date-time ferry can read';
+    const [, y, mo, d, h, mi, s, frac = '', tz, named] = m;
+    const wall = utcMs(Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(s), Math.floor(Number(frac.padEnd(6, '0')) / 1000));
+    let zone;
+    if (tz === 'Z')
+        zone = UTC;
+    else if (named !== undefined) {
+        const z = namedZone(named);
+        if (typeof z === 'string')
+            return z;
+        zone = z;
+    }
+    else {
+        const sign = tz.startsWith('-') ? -1 : 1;
+        const minutes = sign * (Number(tz.slice(1, 3)) * 60 + Number(tz.slice(4, 6)));
+        zone = fixedZone(tz, minutes);
+    }
+    return { ms: zone.fromWall(wall), zone, text: value };
+}
+/** "2024-01-01 UTC", "2024-01-01 06:30 Europe/Amsterdam", "2024-03-01 -05:30" */
+function fmtStart(s) {
+    const m = START_RE.exec(s.text);
+    const [, y, mo, d, h, mi, sec, frac, tz, named] = m;
+    const time = h === '00' && mi === '00' && sec === '00' && !frac ? '' : ` ${h}:${mi}${sec !== '00' || frac ? `:${sec}${frac ? `.${frac}` : ''}` : ''}`;
+    const zone = tz === 'Z' ? 'UTC' : (named ?? tz);
+    return `${y}-${mo}-${d}${time} ${zone}${s.naive ? ' (naive, read as UTC: Airflow’s default_timezone)' : ''}`;
+}
+/** One line for a plan note or a terminal: what, how many runs over which range, and why. */
+function describeBackfill(b) {
+    const dag = b.dagId !== null ? `DAG "${b.dagId}"` : `the DAG${b.line ? ` at line ${b.line}` : ''}`;
+    return `${dag} in ${b.file}: ${backfillSize(b)}: ${b.reason}`;
+}
+/** "152 runs from … to …", "more than 100,000 runs …", "no backfill", "cannot be told statically". */
+function backfillSize(b) {
+    if (b.rule === 'unknown')
+        return 'backfill cannot be told statically';
+    if (b.rule === 'no-backfill' || b.runs === null)
+        return 'no backfill';
+    const n = b.runs.toLocaleString('en-US');
+    const runs = b.runsCapped ? `more than ${n} runs` : `${n} run${b.runs === 1 ? '' : 's'}`;
+    return `${runs} to backfill${b.from && b.to ? ` from ${b.from} to ${b.to}` : ''}${b.timezone ? ` (schedule in ${b.timezone})` : ''}`;
+}
+/** ISO 8601 in UTC without milliseconds when they are zero. */
+function iso(ms) {
+    return new Date(ms).toISOString().replace('.000Z', 'Z');
+}
+
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
+;// CONCATENATED MODULE: ./packages/kinds/src/dags/facts/dag-facts-script.ts
+// Generated by scripts/embed-python.ts from packages/kinds/python/dag_facts.py. Do not edit:
+// change the .py file, then run `node --import tsx scripts/embed-python.ts`.
+/** packages/kinds/python/dag_facts.py */
+const DAG_FACTS_PY = "#!/usr/bin/env python3\n\"\"\"ferry DAG facts: what an Airflow DAG file declares, read with `ast` only.\n\nRuns as one long-lived process. Reads one JSON request per line on stdin,\n{\"file\": \"/abs/path.py\"} or a batch {\"files\": [\"/abs/a.py\", ...]}, and answers\nwith one JSON line per file on stdout, in order, flushed at the end of each\nrequest (and every 256 files of a batch). The first line it writes is a greeting: {\"hello\": \"ferry-dag-facts\",\n\"protocol\": 1, \"python\": \"3.11.7\"}. Each file is read and parsed exactly once;\nnothing is imported or executed.\n\nIt reports facts, never verdicts: which DAGs a file declares and how, what\ntheir arguments say (set / missing / unknown), the static values of schedule,\nstart_date and catchup where they are literals (null, with the reason in\n`not_static`, where they are not), and which Airflow Variable, connection or\ndatabase calls run at import time. ferry's `dags` check turns them into\nfindings with configurable severities; the DAG kind's plan turns the values of\ntwo releases into backfill ranges.\n\nStandard library only; runs on Python 3.8 and newer (and says so, instead of\nfailing obscurely, on older ones). Source of the copy embedded in ferry's\nbundle (packages/kinds/src/dags/facts/dag-facts-script.ts): after editing, run\n`node --import tsx scripts/embed-python.ts`.\n\"\"\"\nimport ast\nimport bisect\nimport datetime\nimport io\nimport json\nimport re\nimport sys\nimport tokenize\nimport warnings\n\nPROTOCOL = 1\n\n# How DAGs are spelled. Attribute access counts by its last name (airflow.DAG,\n# models.DAG, airflow.decorators.dag); import aliases are followed.\nDAG_CLASS = \"DAG\"\nDAG_DECORATOR = \"dag\"\nTASK_GROUP_DECORATOR = \"task_group\"\nSCHEDULE_KEYS = (\"schedule\", \"schedule_interval\", \"timetable\")\n\n# A call to one of these makes start_date move with the clock.\nNOW_CALLS = {\"now\", \"utcnow\", \"today\", \"days_ago\", \"yesterday\", \"tomorrow\"}\nNOW_DOTTED = {\"time.time\", \"time.time_ns\"}\n\n# Work the scheduler repeats on every parse when it sits at module level.\nVARIABLE_METHODS = {\"get\", \"set\", \"get_val\", \"setdefault\", \"update\", \"delete\"}\nHOOK_METHODS = {\n    \"get_conn\", \"get_cursor\", \"get_records\", \"get_first\", \"get_pandas_df\", \"get_df\",\n    \"get_sqlalchemy_engine\", \"get_uri\", \"run\", \"insert_rows\", \"test_connection\",\n}\nDBAPI_MODULES = {\n    \"psycopg2\", \"psycopg\", \"sqlite3\", \"pymysql\", \"MySQLdb\", \"mysql.connector\", \"snowflake.connector\",\n    \"pyodbc\", \"cx_Oracle\", \"oracledb\", \"redshift_connector\", \"pymssql\", \"duckdb\", \"teradatasql\", \"vertica_python\",\n}\n# Words without which a line cannot hold a call reported above (see FileScan.hot_lines).\nCALL_WORDS = {\"Variable\", \"get_connection\", \"get_connection_from_secrets\", \"connect\", \"create_engine\"} | HOOK_METHODS\n\n# Static values of schedule, start_date and catchup (for backfill planning). Names are\n# compared after following imports: `from datetime import datetime` makes datetime(...)\n# \"datetime.datetime\", `import pendulum as pdl` makes pdl.datetime(...) \"pendulum.datetime\".\nDATETIME_CALLS = {\"datetime.datetime\": \"stdlib\", \"pendulum.datetime\": \"pendulum\", \"airflow.utils.timezone.datetime\": \"airflow\"}\nDATETIME_FIELDS = (\"year\", \"month\", \"day\", \"hour\", \"minute\", \"second\", \"microsecond\")\nTIMEDELTA_CALLS = {\"datetime.timedelta\", \"pendulum.duration\", \"timedelta\"}\nTIMEDELTA_US = {  # positional order of datetime.timedelta, then the size of one unit in microseconds\n    \"days\": 86400000000, \"seconds\": 1000000, \"microseconds\": 1, \"milliseconds\": 1000,\n    \"minutes\": 60000000, \"hours\": 3600000000, \"weeks\": 604800000000,\n}\nTIMEDELTA_ORDER = (\"days\", \"seconds\", \"microseconds\", \"milliseconds\", \"minutes\", \"hours\", \"weeks\")\nUTC_NAMES = {\n    \"datetime.timezone.utc\", \"datetime.UTC\", \"pendulum.UTC\", \"pendulum.tz.UTC\", \"pytz.utc\", \"pytz.UTC\",\n    \"dateutil.tz.UTC\", \"airflow.utils.timezone.utc\",\n}\nZONE_CALLS = {\"pendulum.timezone\", \"pendulum.tz.timezone\", \"pendulum.Timezone\", \"zoneinfo.ZoneInfo\", \"backports.zoneinfo.ZoneInfo\", \"pytz.timezone\", \"dateutil.tz.gettz\"}\nUTC_ZONES = {\"UTC\", \"utc\", \"Etc/UTC\", \"GMT\", \"Etc/GMT\", \"Z\", \"Universal\", \"Etc/Universal\", \"Zulu\", \"Etc/Zulu\"}\nDATA_AWARE = {\"Dataset\", \"Asset\", \"DatasetAlias\", \"AssetAlias\", \"DatasetAll\", \"DatasetAny\", \"AssetAll\", \"AssetAny\"}\n\nMAX_DEPTH = 50\n_IN_LOOP = object()  # marks a module-level name assigned inside a loop  # resolving names through constants and nested expressions\n_STR = str\n\n\ndef dotted(node):\n    \"\"\"'a.b.c' for a Name/Attribute chain, else None.\"\"\"\n    parts = []\n    while isinstance(node, ast.Attribute):\n        parts.append(node.attr)\n        node = node.value\n    if isinstance(node, ast.Name):\n        parts.append(node.id)\n        return \".\".join(reversed(parts))\n    return None\n\n\ndef last_name(node):\n    if isinstance(node, ast.Attribute):\n        return node.attr\n    if isinstance(node, ast.Name):\n        return node.id\n    return None\n\n\ndef describe_callee(node):\n    \"\"\"Readable name of a call target: 'Variable.get', 'PostgresHook(...).get_records'.\"\"\"\n    d = dotted(node)\n    if d is not None:\n        return d\n    if isinstance(node, ast.Attribute):\n        inner = describe_callee(node.value)\n        return \"%s.%s\" % (inner, node.attr)\n    if isinstance(node, ast.Call):\n        return \"%s(...)\" % describe_callee(node.func)\n    return \"<expression>\"\n\n\ndef subscript_key(node):\n    sl = node.slice\n    index = getattr(ast, \"Index\", None)\n    if index is not None and isinstance(sl, index):  # Python 3.8\n        sl = sl.value\n    if isinstance(sl, ast.Constant) and isinstance(sl.value, _STR):\n        return sl.value\n    return None\n\n\ndef target_names(target, out):\n    stack = [target]\n    while stack:\n        t = stack.pop()\n        if isinstance(t, ast.Name):\n            out.add(t.id)\n        elif isinstance(t, (ast.Tuple, ast.List)):\n            stack.extend(t.elts)\n        elif isinstance(t, ast.Starred):\n            stack.append(t.value)\n    return out\n\n\ndef is_main_guard(test):\n    \"\"\"if __name__ == \"__main__\": never runs when Airflow imports the file.\"\"\"\n    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq):\n        sides = [test.left, test.comparators[0]]\n        names = [s for s in sides if isinstance(s, ast.Name) and s.id == \"__name__\"]\n        consts = [s for s in sides if isinstance(s, ast.Constant) and s.value == \"__main__\"]\n        return bool(names) and bool(consts)\n    return False\n\n\nclass Ctx(object):\n    \"\"\"Where a node sits. mode: 'import' (runs when the file is imported),\n    ('dagfn', name) (runs when the @dag function `name` is called), or None.\"\"\"\n\n    __slots__ = (\"mode\", \"loops\", \"func\")\n\n    def __init__(self, mode, loops, func):\n        self.mode = mode\n        self.loops = loops  # tuple of (what, line, frozenset of loop variable names)\n        self.func = func  # innermost enclosing FunctionDef/Lambda, or None\n\n    def with_loop(self, what, line, names):\n        return Ctx(self.mode, self.loops + ((what, line, frozenset(names)),), self.func)\n\n\nMODULE_CTX = Ctx(\"import\", (), None)\n\n\nclass FileScan(object):\n    def __init__(self, tree, source):\n        self.tree = tree\n        self.source = source\n        self._lines = None\n        self._ascii = _isascii(source)\n        self.consts = {}  # module-level name -> [value expressions]\n        self.mutations = {}  # module-level name -> [(key or None, value expression)] from NAME[k] = v / NAME.update(...)\n        self.module_loop_vars = set()\n        self.imported = {}  # local name -> \"module\" or \"module.name\"\n        self.dag_classes = {DAG_CLASS}\n        self.dag_decorators = {DAG_DECORATOR}\n        self.group_decorators = {TASK_GROUP_DECORATOR}\n        self.with_calls = set()\n        self.dags = []\n        self.dag_functions = []  # (FunctionDef, fact)\n        self.calls_by_name = {}  # name -> set of modes the call runs in\n        self.loads = {}  # @dag function name -> number of loads\n        self.dag_function_names = set()\n        self.hot = []  # sorted line numbers worth walking (see hot_lines)\n        self.top_level = []\n\n    # ------------------------------------------------------------ positions\n\n    def lines(self):\n        if self._lines is None:\n            self._lines = re.split(r\"\\r\\n|\\r|\\n\", self.source)\n        return self._lines\n\n    def column(self, node):\n        \"\"\"1-based column in characters (ast gives a 0-based UTF-8 byte offset).\"\"\"\n        col = node.col_offset\n        if self._ascii:\n            return col + 1\n        lines = self.lines()\n        if 0 < node.lineno <= len(lines):\n            line = lines[node.lineno - 1]\n            if not _isascii(line):\n                col = len(line.encode(\"utf-8\")[:col].decode(\"utf-8\", \"replace\"))\n        return col + 1\n\n    def pos(self, node):\n        return {\"line\": node.lineno, \"column\": self.column(node)}\n\n    # ------------------------------------------------------------ module pre-pass\n\n    def prepass(self):\n        \"\"\"Module-level bindings: constants, imports (and DAG/dag aliases), dict mutations, loop variables.\"\"\"\n        stack = [(st, False) for st in self.tree.body]\n        while stack:\n            st, looped = stack.pop()\n            if isinstance(st, ast.Assign):\n                for t in st.targets:\n                    if isinstance(t, ast.Name):\n                        self.consts.setdefault(t.id, []).append(_IN_LOOP if looped else st.value)\n                    elif isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name):\n                        self.mutations.setdefault(t.value.id, []).append((subscript_key(t), st.value))\n                    else:\n                        for n in target_names(t, set()):\n                            self.consts.setdefault(n, []).append(None)\n            elif isinstance(st, ast.AnnAssign) and isinstance(st.target, ast.Name) and st.value is not None:\n                self.consts.setdefault(st.target.id, []).append(_IN_LOOP if looped else st.value)\n            elif isinstance(st, ast.AugAssign) and isinstance(st.target, ast.Name):\n                self.consts.setdefault(st.target.id, []).append(None)\n            elif isinstance(st, ast.Expr) and isinstance(st.value, ast.Call):\n                f = st.value.func\n                if isinstance(f, ast.Attribute) and f.attr == \"update\" and isinstance(f.value, ast.Name):\n                    muts = self.mutations.setdefault(f.value.id, [])\n                    for a in st.value.args:\n                        muts.append((None, a))\n                    for k in st.value.keywords:\n                        muts.append((k.arg, k.value) if k.arg is not None else (None, k.value))\n            elif isinstance(st, ast.Import):\n                for a in st.names:\n                    if a.asname:\n                        self.imported[a.asname] = a.name\n                    else:\n                        self.imported[a.name.split(\".\")[0]] = a.name.split(\".\")[0]\n            elif isinstance(st, ast.ImportFrom):\n                mod = st.module or \"\"\n                for a in st.names:\n                    local = a.asname or a.name\n                    self.imported[local] = \"%s.%s\" % (mod, a.name) if mod else a.name\n                    if mod.split(\".\")[0] == \"airflow\" and a.asname:\n                        if a.name == DAG_CLASS:\n                            self.dag_classes.add(a.asname)\n                        elif a.name == DAG_DECORATOR:\n                            self.dag_decorators.add(a.asname)\n                        elif a.name == TASK_GROUP_DECORATOR:\n                            self.group_decorators.add(a.asname)\n            elif isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):\n                self.consts.setdefault(st.name, []).append(None)\n            elif isinstance(st, (ast.For, ast.AsyncFor)):\n                target_names(st.target, self.module_loop_vars)\n                stack.extend((x, True) for x in st.body)\n                stack.extend((x, looped) for x in st.orelse)\n            elif isinstance(st, ast.While):\n                stack.extend((x, True) for x in st.body)\n                stack.extend((x, looped) for x in st.orelse)\n            elif isinstance(st, ast.If):\n                if not is_main_guard(st.test):\n                    stack.extend((x, looped) for x in st.body)\n                stack.extend((x, looped) for x in st.orelse)\n            elif isinstance(st, (ast.With, ast.AsyncWith)):\n                for item in st.items:\n                    if item.optional_vars is not None:\n                        for n in target_names(item.optional_vars, set()):\n                            self.consts.setdefault(n, []).append(None)\n                stack.extend((x, looped) for x in st.body)\n            elif isinstance(st, ast.Try) or type(st).__name__ == \"TryStar\":\n                for block in [st.body, st.orelse, st.finalbody] + [h.body for h in st.handlers]:\n                    stack.extend((x, looped) for x in block)\n\n    def statement_prepass(self):\n        \"\"\"Names and `def` lines of @dag functions, wherever they are (statements only, cheap).\"\"\"\n        stack = [self.tree]\n        def_lines = []\n        while stack:\n            node = stack.pop()\n            for field in (\"body\", \"orelse\", \"finalbody\", \"handlers\", \"cases\"):\n                block = getattr(node, field, None)\n                if block:\n                    stack.extend(block)\n            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):\n                if any(self.is_decorator(d, self.dag_decorators, DAG_DECORATOR) for d in node.decorator_list):\n                    self.dag_function_names.add(node.name)\n                    def_lines.append(node.lineno)\n        return def_lines\n\n    def hot_lines(self, def_lines):\n        \"\"\"Lines that can hold something the walk looks for: a DAG call (the word DAG or an alias),\n        a reported call (its method or module name), a use of a @dag function (its name), a @dag\n        `def`. A node whose lines include none of them is skipped with everything below it, which\n        keeps the walk to a fraction of the tree: it never needs to look inside a task definition.\"\"\"\n        words = CALL_WORDS | self.dag_classes | self.dag_function_names\n        text = self.source\n        if \"\\r\" in text:  # ast counts \\r\\n, \\r and \\n as line ends\n            text = text.replace(\"\\r\\n\", \"\\n\").replace(\"\\r\", \"\\n\")\n        n = len(text)\n        hits = []\n        for w in words:  # str.find per word: much faster than one regex alternation\n            size = len(w)\n            i = text.find(w)\n            while i >= 0:\n                end = i + size\n                if not ((i and _ident(text[i - 1])) or (end < n and _ident(text[end]))):\n                    hits.append(i)\n                i = text.find(w, end)\n        hits.sort()\n        hot = set(def_lines)\n        line, pos = 1, 0\n        for i in hits:\n            line += text.count(\"\\n\", pos, i)\n            pos = i\n            hot.add(line)\n        self.hot = sorted(hot)\n\n    # ------------------------------------------------------------ static values\n\n    def const_value(self, name):\n        \"\"\"The one expression a module-level name is bound to, or (None, why not).\"\"\"\n        values = self.consts.get(name)\n        if name in self.module_loop_vars:\n            return None, \"loop variable '%s'\" % name\n        if values is None:\n            if name in self.imported:\n                return None, \"imported name '%s' (from %s)\" % (name, self.imported[name])\n            return None, \"name '%s' is not defined at module level\" % name\n        if len(values) > 1:\n            return None, \"variable '%s' is assigned more than once\" % name\n        if values[0] is _IN_LOOP:\n            return None, \"variable '%s' is assigned in a loop\" % name\n        if values[0] is None:\n            return None, \"variable '%s' is not a simple assignment\" % name\n        return values[0], None\n\n    def shadowed(self, name, ctx):\n        \"\"\"Why `name` means something local here (parameter, loop variable, local), or None.\"\"\"\n        for what, line, names in reversed(ctx.loops):\n            if name in names:\n                return \"loop variable '%s' (%s at line %d)\" % (name, what, line)\n        f = ctx.func\n        if f is not None:\n            a = f.args\n            params = [x.arg for x in getattr(a, \"posonlyargs\", []) + a.args + a.kwonlyargs]\n            if a.vararg is not None:\n                params.append(a.vararg.arg)\n            if a.kwarg is not None:\n                params.append(a.kwarg.arg)\n            fname = getattr(f, \"name\", \"<lambda>\")\n            if name in params:\n                return \"parameter '%s' of %s()\" % (name, fname)\n            if not isinstance(f, ast.Lambda):\n                for n in ast.walk(f):\n                    if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store):\n                        return \"local variable '%s' in %s()\" % (name, fname)\n        return None\n\n    def static_str(self, node, ctx, depth=0):\n        \"\"\"(value, None) when `node` is a string known without running the file, else (None, reason).\"\"\"\n        if depth > MAX_DEPTH:\n            return None, \"expression too deeply nested\"\n        if isinstance(node, ast.Constant):\n            if isinstance(node.value, _STR):\n                return node.value, None\n            return None, \"not a string (%r)\" % (node.value,)\n        if isinstance(node, ast.JoinedStr):\n            if all(isinstance(v, ast.Constant) for v in node.values):\n                return \"\".join(v.value for v in node.values), None\n            return None, \"f-string\"\n        if isinstance(node, ast.Name):\n            why = self.shadowed(node.id, ctx)\n            if why:\n                return None, why\n            value, why = self.const_value(node.id)\n            if value is None:\n                return None, why\n            v, why = self.static_str(value, MODULE_CTX, depth + 1)\n            if why:\n                return None, \"constant '%s' is not a plain string: %s\" % (node.id, why)\n            return v, None\n        if isinstance(node, ast.BinOp):\n            if isinstance(node.op, ast.Add):\n                left, why = self.static_str(node.left, ctx, depth + 1)\n                if why:\n                    return None, why\n                right, why = self.static_str(node.right, ctx, depth + 1)\n                if why:\n                    return None, why\n                return left + right, None\n            if isinstance(node.op, ast.Mod):\n                return None, \"%-formatted string\"\n            return None, \"computed expression\"\n        if isinstance(node, ast.Call):\n            if isinstance(node.func, ast.Attribute) and node.func.attr == \"format\":\n                return None, \"str.format() call\"\n            return None, \"result of calling %s()\" % describe_callee(node.func)\n        if isinstance(node, ast.Attribute):\n            return None, \"attribute %s\" % describe_callee(node)\n        if isinstance(node, ast.Subscript):\n            return None, \"subscript expression\"\n        return None, \"computed expression\"\n\n    def resolve_dict(self, node, ctx, depth=0):\n        \"\"\"(keys, complete): keys maps each string key known to be set to its value\n        expression; complete is False when some keys cannot be known statically.\"\"\"\n        keys = {}\n        if depth > MAX_DEPTH:\n            return keys, False\n        if isinstance(node, ast.Dict):\n            complete = True\n            for k, v in zip(node.keys, node.values):\n                if k is None:  # {**OTHER}\n                    sub, ok = self.resolve_dict(v, ctx, depth + 1)\n                    keys.update(sub)\n                    complete = complete and ok\n                elif isinstance(k, ast.Constant) and isinstance(k.value, _STR):\n                    keys[k.value] = v\n                else:\n                    complete = False\n            return keys, complete\n        if isinstance(node, ast.Call):\n            callee = dotted(node.func)\n            if callee == \"dict\":\n                complete = True\n                for a in node.args:\n                    sub, ok = self.resolve_dict(a, ctx, depth + 1)\n                    keys.update(sub)\n                    complete = complete and ok\n                for k in node.keywords:\n                    if k.arg is None:\n                        sub, ok = self.resolve_dict(k.value, ctx, depth + 1)\n                        keys.update(sub)\n                        complete = complete and ok\n                    else:\n                        keys[k.arg] = k.value\n                return keys, complete\n            if callee in (\"copy.copy\", \"copy.deepcopy\", \"deepcopy\") and len(node.args) == 1:\n                return self.resolve_dict(node.args[0], ctx, depth + 1)\n            if isinstance(node.func, ast.Attribute) and node.func.attr == \"copy\" and not node.args:\n                return self.resolve_dict(node.func.value, ctx, depth + 1)\n            return keys, False\n        if isinstance(node, ast.Name):\n            if self.shadowed(node.id, ctx):\n                return keys, False\n            value, _ = self.const_value(node.id)\n            if value is None:\n                return keys, False\n            keys, complete = self.resolve_dict(value, MODULE_CTX, depth + 1)\n            for k, v in self.mutations.get(node.id, ()):\n                if k is not None:\n                    keys[k] = v\n                else:\n                    sub, ok = self.resolve_dict(v, MODULE_CTX, depth + 1)\n                    keys.update(sub)\n                    complete = complete and ok\n            return keys, complete\n        return keys, False\n\n    def find_now(self, node, ctx):\n        \"\"\"The first call in `node` (or in the module constant it names, one level) that reads the clock.\"\"\"\n        names = []\n        for n in ast.walk(node):\n            t = type(n)\n            if t is ast.Call:\n                found = self._now_call(n)\n                if found:\n                    return found\n            elif t is ast.Name:\n                names.append(n)\n        for n in names:\n            if self.shadowed(n.id, ctx):\n                continue\n            value, _ = self.const_value(n.id)\n            if value is not None:\n                for c in ast.walk(value):\n                    found = self._now_call(c) if type(c) is ast.Call else None\n                    if found:\n                        found[\"via\"] = n.id\n                        return found\n        return None\n\n    def _now_call(self, call):\n        if last_name(call.func) in NOW_CALLS or dotted(call.func) in NOW_DOTTED:\n            fact = self.pos(call)\n            fact[\"call\"] = describe_callee(call.func)\n            return fact\n        return None\n\n    # ------------------------------------------------------------ DAG facts\n\n    def is_dag_class(self, func):\n        if isinstance(func, ast.Name):\n            return func.id in self.dag_classes\n        return isinstance(func, ast.Attribute) and func.attr == DAG_CLASS\n\n    @staticmethod\n    def is_decorator(node, names, attr):\n        \"\"\"@name, @name(...), @module.attr or @module.attr(...).\"\"\"\n        target = node.func if isinstance(node, ast.Call) else node\n        if isinstance(target, ast.Name):\n            return target.id in names\n        return isinstance(target, ast.Attribute) and target.attr == attr\n\n    def arguments(self, call, ctx):\n        \"\"\"Keyword arguments as (keys, complete), **spreads resolved where possible.\"\"\"\n        keys = {}\n        complete = True\n        for k in call.keywords:\n            if k.arg is None:\n                sub, ok = self.resolve_dict(k.value, ctx)\n                keys.update(sub)\n                complete = complete and ok\n            else:\n                keys[k.arg] = k.value\n        return keys, complete\n\n    def dag_fact(self, node, form, call, ctx, func_name=None):\n        \"\"\"Facts about one DAG: `node` is where it is declared (call or decorator),\n        `call` its argument list (None for a bare @dag).\"\"\"\n        fact = self.pos(node)\n        fact[\"form\"] = form\n        if ctx.func is not None and getattr(ctx.func, \"name\", None):\n            fact[\"in_function\"] = ctx.func.name\n        if ctx.loops:\n            fact[\"in_loop\"] = ctx.loops[-1][1]\n        if call is not None:\n            kw, complete = self.arguments(call, ctx)\n            args = call.args\n        else:\n            kw, complete, args = {}, True, []\n\n        # dag_id\n        id_node = kw.get(\"dag_id\")\n        reason = None\n        if id_node is None and args:\n            if isinstance(args[0], ast.Starred):\n                reason = \"passed with *args\"\n            else:\n                id_node = args[0]\n        if id_node is not None:\n            value, reason = self.static_str(id_node, ctx)\n        elif reason is None and not complete:\n            value, reason = None, \"may be passed with **kwargs\"\n        elif reason is None and func_name is not None:\n            value = func_name\n            fact[\"dag_id_from\"] = \"function name\"\n        elif reason is None:\n            value, reason = None, \"no dag_id given\"\n        if reason is not None:\n            if ctx.loops and \"loop\" not in reason:\n                what, line, _ = ctx.loops[-1]\n                reason = \"%s, in a %s at line %d\" % (reason, what, line)\n            fact[\"dag_id\"] = None\n            fact[\"dynamic\"] = reason\n        else:\n            fact[\"dag_id\"] = value\n\n        # policy facts: \"set\", \"missing\" or \"unknown\"\n        def present(*names):\n            if any(n in kw for n in names):\n                return \"set\"\n            return \"missing\" if complete else \"unknown\"\n\n        if \"default_args\" in kw:\n            dargs, dargs_complete = self.resolve_dict(kw[\"default_args\"], ctx)\n        else:\n            dargs, dargs_complete = {}, complete\n\n        def in_default_args(name):\n            if name in dargs:\n                return \"set\"\n            return \"missing\" if dargs_complete else \"unknown\"\n\n        fact[\"owner\"] = in_default_args(\"owner\")\n        fact[\"retries\"] = in_default_args(\"retries\")\n        fact[\"catchup\"] = present(\"catchup\")\n        fact[\"schedule\"] = present(*SCHEDULE_KEYS)\n\n        starts = [kw[k] for k in (\"start_date\",) if k in kw] + [dargs[k] for k in (\"start_date\",) if k in dargs]\n        fact[\"start_date\"] = \"set\" if starts else (\"missing\" if complete and dargs_complete else \"unknown\")\n        for s in starts:\n            now = self.find_now(s, ctx)\n            if now:\n                fact[\"start_date_now\"] = now\n                break\n\n        if \"tags\" in kw:\n            fact[\"tags\"] = self.tags_state(kw[\"tags\"], ctx)\n        else:\n            fact[\"tags\"] = \"missing\" if complete else \"unknown\"\n\n        # static values: null where the argument is missing or cannot be read without running the file\n        why = {}\n        sched = None\n        for k in SCHEDULE_KEYS:\n            if k in kw:\n                sched = k\n                break\n        if sched is None:\n            fact[\"schedule_value\"] = None\n        elif sched == \"timetable\":\n            fact[\"schedule_value\"] = None\n            why[\"schedule\"] = \"a timetable object (%s)\" % self.describe_value(kw[sched])\n        else:\n            fact[\"schedule_value\"], reason = self.schedule_value(kw[sched], ctx)\n            if reason:\n                why[\"schedule\"] = reason\n        fact[\"start_date_value\"] = None\n        if starts:\n            now = fact.get(\"start_date_now\")\n            if now:\n                why[\"start_date\"] = \"computed from the current time by %s()%s\" % (now[\"call\"], \" (through %s)\" % now[\"via\"] if now.get(\"via\") else \"\")\n            else:\n                value, naive, reason = self.datetime_value(starts[0], ctx)\n                fact[\"start_date_value\"] = value\n                if naive:\n                    fact[\"start_date_naive\"] = True\n                if reason:\n                    why[\"start_date\"] = reason\n        fact[\"catchup_value\"] = None\n        if \"catchup\" in kw:\n            fact[\"catchup_value\"], reason = self.bool_value(kw[\"catchup\"], ctx)\n            if reason:\n                why[\"catchup\"] = reason\n        if why:\n            fact[\"not_static\"] = why\n        return fact\n\n    # ------------------------------------------------------------ static values (schedule, start_date, catchup)\n\n    def canonical(self, node):\n        \"\"\"Dotted name of `node` with its first part replaced by what it was imported as.\"\"\"\n        d = dotted(node)\n        if d is None:\n            return None\n        head, dot, rest = d.partition(\".\")\n        base = self.imported.get(head)\n        if base is None:\n            return d\n        return base + dot + rest\n\n    def named_value(self, node, ctx, depth):\n        \"\"\"The module-level expression a name is bound to (one level only), or (None, why not).\"\"\"\n        if depth:\n            return None, \"constant refers to another name ('%s')\" % node.id\n        why = self.shadowed(node.id, ctx)\n        if why:\n            return None, why\n        return self.const_value(node.id)\n\n    @staticmethod\n    def describe_value(node):\n        if isinstance(node, ast.Call):\n            return \"%s(...)\" % describe_callee(node.func)\n        d = dotted(node)\n        return d if d is not None else type(node).__name__\n\n    @staticmethod\n    def integer(node):\n        if type(node) is ast.UnaryOp and isinstance(node.op, ast.USub):\n            v = FileScan.integer(node.operand)\n            return -v if v is not None else None\n        if type(node) is ast.Constant and type(node.value) is int:\n            return node.value\n        return None\n\n    def schedule_value(self, node, ctx, depth=0):\n        \"\"\"(value, None): \"@daily\", a cron string, \"None\", or an ISO 8601 duration for a timedelta;\n        (None, why) when the schedule cannot be read statically.\"\"\"\n        t = type(node)\n        if t is ast.Constant:\n            if node.value is None:\n                return \"None\", None\n            if isinstance(node.value, _STR):\n                return node.value, None\n            return None, \"not a string, None or timedelta (%r)\" % (node.value,)\n        if t is ast.Name:\n            if self.canonical(node) in DATA_AWARE:\n                return None, \"data-aware schedule (%s)\" % node.id\n            value, why = self.named_value(node, ctx, depth)\n            if value is None:\n                return None, why\n            v, why = self.schedule_value(value, MODULE_CTX, depth + 1)\n            return v, (\"constant '%s': %s\" % (node.id, why) if why else None)\n        if t is ast.Call:\n            callee = self.canonical(node.func)\n            if callee in TIMEDELTA_CALLS:\n                return self.duration(node)\n            name = last_name(node.func) or \"\"\n            if name in DATA_AWARE:\n                return None, \"data-aware schedule (%s(...))\" % name\n            if name.endswith(\"Timetable\"):\n                return None, \"a timetable object (%s(...))\" % name\n            if name in NOW_CALLS:\n                return None, \"computed from the current time by %s()\" % describe_callee(node.func)\n        if t in (ast.List, ast.Tuple, ast.Set):\n            return None, \"data-aware schedule (a list of datasets or assets)\"\n        if t is ast.BinOp and isinstance(node.op, (ast.BitOr, ast.BitAnd)):\n            return None, \"data-aware schedule (an expression of datasets or assets)\"\n        return self.static_str(node, ctx)\n\n    def duration(self, call):\n        \"\"\"ISO 8601 duration of a timedelta(...) of literal numbers, e.g. PT1H, P1DT12H.\"\"\"\n        values = {}\n        if len(call.args) > len(TIMEDELTA_ORDER):\n            return None, \"too many timedelta arguments\"\n        for name, a in zip(TIMEDELTA_ORDER, call.args):\n            values[name] = a\n        for k in call.keywords:\n            if k.arg is None:\n                return None, \"timedelta(**...)\"\n            if k.arg not in TIMEDELTA_US:\n                return None, \"timedelta argument '%s' has no fixed length\" % k.arg\n            values[k.arg] = k.value\n        total = 0\n        for name, a in values.items():\n            v = self.integer(a)\n            if v is None:\n                if type(a) is ast.Constant and type(a.value) is float:\n                    v = a.value\n                else:\n                    return None, \"timedelta argument '%s' is not a literal number\" % name\n            total += v * TIMEDELTA_US[name]\n        total = int(round(total))\n        if total <= 0:\n            return None, \"timedelta is not positive\"\n        days, rest = divmod(total, TIMEDELTA_US[\"days\"])\n        hours, rest = divmod(rest, TIMEDELTA_US[\"hours\"])\n        minutes, rest = divmod(rest, TIMEDELTA_US[\"minutes\"])\n        seconds, micros = divmod(rest, TIMEDELTA_US[\"seconds\"])\n        out = \"P%dD\" % days if days else \"P\"\n        if hours or minutes or seconds or micros:\n            out += \"T\"\n            if hours:\n                out += \"%dH\" % hours\n            if minutes:\n                out += \"%dM\" % minutes\n            if seconds or micros:\n                out += (\"%d.%06d\" % (seconds, micros)).rstrip(\"0\") + \"S\" if micros else \"%dS\" % seconds\n        return out, None\n\n    def datetime_value(self, node, ctx, depth=0):\n        \"\"\"(ISO 8601 text, naive, None) for a literal datetime: \"2024-01-01T00:00:00Z\",\n        \"...+05:30\" or \"...[Europe/Amsterdam]\" (a named zone: its offset is the reader's to find);\n        a naive datetime is given as UTC with naive=True (Airflow reads it in its default_timezone).\n        (None, False, why) when it cannot be read statically.\"\"\"\n        t = type(node)\n        if t is ast.Name:\n            value, why = self.named_value(node, ctx, depth)\n            if value is None:\n                return None, False, why\n            v, naive, why = self.datetime_value(value, MODULE_CTX, depth + 1)\n            return v, naive, (\"constant '%s': %s\" % (node.id, why) if why else None)\n        if t is not ast.Call:\n            return None, False, \"not a datetime(...) call (%s)\" % self.describe_value(node)\n        kind = DATETIME_CALLS.get(self.canonical(node.func))\n        if kind is None:\n            return None, False, \"result of calling %s()\" % describe_callee(node.func)\n        fields = {}\n        zone_node = None\n        args = node.args\n        if len(args) > 7 and kind == \"stdlib\":\n            zone_node = args[7]\n            args = args[:7]\n        if len(args) > 7 or any(isinstance(a, ast.Starred) for a in args):\n            return None, False, \"unusual datetime arguments\"\n        for name, a in zip(DATETIME_FIELDS, args):\n            fields[name] = a\n        for k in node.keywords:\n            if k.arg in DATETIME_FIELDS:\n                fields[k.arg] = k.value\n            elif k.arg in (\"tzinfo\", \"tz\"):\n                zone_node = k.value\n            elif k.arg != \"fold\":\n                return None, False, \"datetime argument %s\" % (\"**...\" if k.arg is None else \"'%s'\" % k.arg)\n        parts = []\n        for name in DATETIME_FIELDS:\n            a = fields.get(name)\n            if a is None:\n                if name in (\"year\", \"month\", \"day\"):\n                    return None, False, \"datetime without %s\" % name\n                parts.append(0)\n                continue\n            v = self.integer(a)\n            if v is None:\n                return None, False, \"datetime %s is not a literal integer\" % name\n            parts.append(v)\n        try:\n            datetime.datetime(*parts)\n        except (ValueError, OverflowError) as e:\n            return None, False, \"not a valid date: %s\" % e\n        text = \"%04d-%02d-%02dT%02d:%02d:%02d\" % tuple(parts[:6])\n        if parts[6]:\n            text += (\".%06d\" % parts[6]).rstrip(\"0\")\n        if zone_node is None or (type(zone_node) is ast.Constant and zone_node.value is None):\n            if kind == \"pendulum\" and zone_node is None:\n                return text + \"Z\", False, None  # pendulum.datetime defaults to UTC\n            return text + \"Z\", True, None\n        zone, why = self.zone_value(zone_node, ctx, kind)\n        if zone is None:\n            return None, False, why\n        if zone == \"UTC\":\n            return text + \"Z\", False, None\n        if zone[0] in \"+-\":\n            return text + zone, False, None\n        return \"%s[%s]\" % (text, zone), False, None\n\n    def zone_value(self, node, ctx, kind, depth=0):\n        \"\"\"'UTC', a fixed offset '+05:30', or a zone name, for a literal tz/tzinfo; else (None, why).\"\"\"\n        t = type(node)\n        if t is ast.Constant and isinstance(node.value, _STR):\n            if kind != \"pendulum\":\n                return None, \"tzinfo is a string\"\n            return (\"UTC\" if node.value in UTC_ZONES else node.value), None\n        if t is ast.Name or t is ast.Attribute:\n            if self.canonical(node) in UTC_NAMES:\n                return \"UTC\", None\n            if t is ast.Attribute:\n                return None, \"time zone %s is not a literal\" % describe_callee(node)\n            value, why = self.named_value(node, ctx, depth)\n            if value is None:\n                return None, \"time zone: %s\" % why\n            return self.zone_value(value, MODULE_CTX, kind, depth + 1)\n        if t is ast.Call:\n            callee = self.canonical(node.func)\n            if callee in ZONE_CALLS and len(node.args) == 1 and not node.keywords:\n                a = node.args[0]\n                if type(a) is ast.Constant and isinstance(a.value, _STR):\n                    if a.value in UTC_ZONES:\n                        return \"UTC\", None\n                    if callee.startswith(\"pytz.\") and kind != \"pendulum\":\n                        return None, \"a pytz zone passed as tzinfo= takes the zone's local mean time offset (pytz needs localize()); use pendulum or zoneinfo\"\n                    return a.value, None\n                return None, \"time zone name is not a literal string\"\n            if callee == \"dateutil.tz.tzutc\" and not node.args:\n                return \"UTC\", None\n            if callee == \"datetime.timezone\" and len(node.args) == 1:\n                d = node.args[0]\n                if type(d) is ast.Call and self.canonical(d.func) in TIMEDELTA_CALLS:\n                    minutes = self.offset_minutes(d)\n                    if minutes is None:\n                        return None, \"time zone offset is not a literal whole number of minutes\"\n                    if minutes == 0:\n                        return \"UTC\", None\n                    sign = \"-\" if minutes < 0 else \"+\"\n                    return \"%s%02d:%02d\" % ((sign,) + divmod(abs(minutes), 60)), None\n            return None, \"time zone from %s()\" % describe_callee(node.func)\n        return None, \"time zone is not a literal (%s)\" % self.describe_value(node)\n\n    def offset_minutes(self, call):\n        \"\"\"Whole minutes of a timedelta(...) of literal integers (may be negative), else None.\"\"\"\n        if call.keywords and any(k.arg is None or k.arg not in TIMEDELTA_US for k in call.keywords):\n            return None\n        total = 0\n        for name, a in list(zip(TIMEDELTA_ORDER, call.args)) + [(k.arg, k.value) for k in call.keywords]:\n            v = self.integer(a)\n            if v is None:\n                return None\n            total += v * TIMEDELTA_US[name]\n        if total % TIMEDELTA_US[\"minutes\"] or abs(total) >= TIMEDELTA_US[\"days\"]:\n            return None\n        return total // TIMEDELTA_US[\"minutes\"]\n\n    def bool_value(self, node, ctx, depth=0):\n        if type(node) is ast.Constant and type(node.value) is bool:\n            return node.value, None\n        if type(node) is ast.Name:\n            value, why = self.named_value(node, ctx, depth)\n            if value is None:\n                return None, why\n            v, why = self.bool_value(value, MODULE_CTX, depth + 1)\n            return v, (\"constant '%s': %s\" % (node.id, why) if why else None)\n        return None, \"not a literal True or False (%s)\" % self.describe_value(node)\n\n    def tags_state(self, node, ctx, depth=0):\n        if isinstance(node, (ast.List, ast.Tuple, ast.Set)):\n            return \"set\" if node.elts else \"empty\"\n        if isinstance(node, ast.Constant) and node.value is None:\n            return \"empty\"\n        if isinstance(node, ast.Name) and depth == 0 and not self.shadowed(node.id, ctx):\n            value, _ = self.const_value(node.id)\n            if value is not None:\n                return self.tags_state(value, MODULE_CTX, depth + 1)\n        return \"set\"\n\n    # ------------------------------------------------------------ top-level work\n\n    def is_hookish(self, node):\n        if isinstance(node, ast.Call):\n            name = last_name(node.func)\n            return bool(name) and name.lower().endswith(\"hook\")\n        if isinstance(node, ast.Name):\n            if node.id.lower().endswith(\"hook\"):\n                return True\n            value, _ = self.const_value(node.id)\n            return isinstance(value, ast.Call) and self.is_hookish(value)\n        if isinstance(node, ast.Attribute):\n            return node.attr.lower().endswith(\"hook\")\n        return False\n\n    def top_level_call(self, call):\n        \"\"\"(kind, what) when `call` reads a Variable, a connection or a database.\"\"\"\n        f = call.func\n        if isinstance(f, ast.Attribute):\n            recv = f.value\n            recv_name = last_name(recv)\n            if f.attr in VARIABLE_METHODS and recv_name == \"Variable\":\n                return \"variable\", \"Variable.\" + f.attr\n            if f.attr == \"get_connection\" and recv_name and recv_name.endswith(\"Hook\"):\n                return \"connection\", \"%s.get_connection\" % recv_name\n            if f.attr == \"get_connection_from_secrets\" and recv_name == \"Connection\":\n                return \"connection\", \"Connection.get_connection_from_secrets\"\n            if f.attr == \"connect\" and dotted(recv) in DBAPI_MODULES:\n                return \"database\", \"%s.connect\" % dotted(recv)\n            if f.attr in HOOK_METHODS and self.is_hookish(recv):\n                return \"database\", describe_callee(f)\n        name = last_name(f)\n        if name == \"create_engine\":\n            return \"database\", describe_callee(f)\n        return None\n\n    # ------------------------------------------------------------ the walk\n\n    def walk(self):\n        hot = self.hot\n        n_hot = len(hot)\n        if not n_hot:\n            return\n        dag_names = self.dag_function_names\n        stack = [(self.tree, MODULE_CTX)]\n        push = stack.append\n        pop = stack.pop\n        bisect_left = bisect.bisect_left\n        Call, Name, FunctionDef, AsyncFunctionDef, Lambda, ClassDef = ast.Call, ast.Name, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef\n        For, AsyncFor, While, If, With, AsyncWith = ast.For, ast.AsyncFor, ast.While, ast.If, ast.With, ast.AsyncWith\n        comps = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)\n        AST = ast.AST\n\n        def push_children(node, ctx):  # ast.iter_child_nodes without its two generators\n            for field in node._fields:\n                v = getattr(node, field, None)\n                if type(v) is list:\n                    for x in v:\n                        if isinstance(x, AST):\n                            push((x, ctx))\n                elif isinstance(v, AST):\n                    push((v, ctx))\n\n        while stack:\n            node, ctx = pop()\n            line = getattr(node, \"lineno\", None)\n            if line is not None:\n                i = bisect_left(hot, line)\n                if i == n_hot or hot[i] > node.end_lineno:\n                    continue  # nothing of interest on these lines\n            t = type(node)\n            if t is Call:\n                func = node.func\n                if self.is_dag_class(func):\n                    self.dags.append(self.dag_fact(node, \"with\" if id(node) in self.with_calls else \"call\", node, ctx))\n                if ctx.mode is not None:\n                    hit = self.top_level_call(node)\n                    if hit:\n                        fact = self.pos(node)\n                        fact[\"kind\"], fact[\"call\"] = hit\n                        if ctx.mode != \"import\":\n                            fact[\"in_dag_function\"] = ctx.mode[1]\n                        self.top_level.append(fact)\n                if type(func) is Name and func.id in dag_names:\n                    self.calls_by_name.setdefault(func.id, set()).add(ctx.mode)\n                push_children(node, ctx)\n            elif t is Name:\n                if node.id in dag_names and type(node.ctx) is ast.Load:\n                    self.loads[node.id] = self.loads.get(node.id, 0) + 1\n            elif t is FunctionDef or t is AsyncFunctionDef:\n                self.function(node, ctx, push)\n            elif t is Lambda:\n                for d in node.args.defaults + [d for d in node.args.kw_defaults if d is not None]:\n                    push((d, ctx))\n                push((node.body, Ctx(None, ctx.loops, node)))\n            elif t is ClassDef:\n                for child in node.decorator_list + node.bases + [k.value for k in node.keywords] + node.body:\n                    push((child, ctx))\n            elif t is For or t is AsyncFor:\n                push((node.iter, ctx))\n                inner = ctx.with_loop(\"for loop\", node.lineno, target_names(node.target, set()))\n                for child in node.body + node.orelse:\n                    push((child, inner))\n            elif t is While:\n                inner = ctx.with_loop(\"while loop\", node.lineno, ())\n                for child in [node.test] + node.body + node.orelse:\n                    push((child, inner))\n            elif t in comps:\n                names = set()\n                for g in node.generators:\n                    target_names(g.target, names)\n                inner = ctx.with_loop(\"comprehension\", node.lineno, names)\n                first = True\n                for g in node.generators:\n                    push((g.iter, ctx if first else inner))  # the first iterable is evaluated outside\n                    first = False\n                    for cond in g.ifs:\n                        push((cond, inner))\n                if t is ast.DictComp:\n                    push((node.key, inner))\n                    push((node.value, inner))\n                else:\n                    push((node.elt, inner))\n            elif t is If:\n                if not is_main_guard(node.test):\n                    push((node.test, ctx))\n                    for child in node.body:\n                        push((child, ctx))\n                for child in node.orelse:\n                    push((child, ctx))\n            elif t is With or t is AsyncWith:\n                for item in node.items:\n                    e = item.context_expr\n                    if type(e) is Call and self.is_dag_class(e.func):\n                        self.with_calls.add(id(e))\n                push_children(node, ctx)\n            else:\n                push_children(node, ctx)\n\n    def function(self, node, ctx, push):\n        a = node.args\n        for d in node.decorator_list + a.defaults + [d for d in a.kw_defaults if d is not None]:\n            push((d, ctx))\n        dag_deco = None\n        group = False\n        for d in node.decorator_list:\n            if self.is_decorator(d, self.dag_decorators, DAG_DECORATOR):\n                dag_deco = d\n            elif self.is_decorator(d, self.group_decorators, TASK_GROUP_DECORATOR):\n                group = True\n        if dag_deco is not None:\n            fact = self.dag_fact(dag_deco, \"decorator\", dag_deco if isinstance(dag_deco, ast.Call) else None, ctx, node.name)\n            fact[\"function\"] = node.name\n            self.dags.append(fact)\n            self.dag_functions.append((node, fact))\n            mode = (\"dagfn\", node.name)  # the body runs when the function is called\n        elif group and ctx.mode is not None:\n            mode = ctx.mode  # a task group's body runs while its DAG is built\n        else:\n            mode = None\n        inner = Ctx(mode, (), node)\n        for child in node.body:\n            push((child, inner))\n\n    def finish(self):\n        \"\"\"Resolve @dag calls, and keep @dag body work only for functions called at import.\"\"\"\n        called_at_import = set()\n        for node, fact in self.dag_functions:\n            modes = self.calls_by_name.get(node.name, set())\n            if \"import\" in modes:\n                fact[\"called\"] = \"module\"\n                called_at_import.add(node.name)\n            elif modes or self.loads.get(node.name, 0) > 0:\n                fact[\"called\"] = \"elsewhere\"\n            else:\n                fact[\"called\"] = \"never\"\n        kept = []\n        for call in self.top_level:\n            fn = call.get(\"in_dag_function\")\n            if fn is None or fn in called_at_import:\n                kept.append(call)\n        self.top_level = kept\n        self.dags.sort(key=lambda d: (d[\"line\"], d[\"column\"]))\n        self.top_level.sort(key=lambda d: (d[\"line\"], d[\"column\"]))\n\n\ndef _ident(c):\n    return c.isalnum() or c == \"_\"\n\n\ndef _isascii(s):\n    try:\n        return s.isascii()\n    except AttributeError:  # pragma: no cover (Python < 3.7)\n        return all(ord(c) < 128 for c in s)\n\n\ndef line_col_of_offset(data, offset):\n    \"\"\"1-based line and character column of byte `offset` in `data` (\\r\\n, \\r and \\n end lines, as for ast).\"\"\"\n    prefix = data[:offset].replace(b\"\\r\\n\", b\"\\n\").replace(b\"\\r\", b\"\\n\")\n    start = prefix.rfind(b\"\\n\") + 1\n    if start == 0 and prefix.startswith(b\"\\xef\\xbb\\xbf\"):\n        start = 3  # editors do not show the byte-order mark\n    return prefix.count(b\"\\n\") + 1, len(prefix[start:].decode(\"utf-8\", \"replace\")) + 1\n\n\ndef decode(data):\n    \"\"\"(text, None) or (None, syntax-error fact) for a file's bytes, as Python would read them.\"\"\"\n    nul = data.find(b\"\\x00\")\n    if nul >= 0:\n        line, column = line_col_of_offset(data, nul)\n        return None, {\"message\": \"source code cannot contain null bytes\", \"line\": line, \"column\": column, \"kind\": \"null-byte\"}\n    encoding = \"utf-8\"\n    head = data[:400]\n    if head.startswith(b\"\\xef\\xbb\\xbf\") or b\"coding\" in head:\n        try:\n            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)\n        except SyntaxError as e:\n            try:  # \"invalid or missing encoding declaration\" may just be bad UTF-8 in the first lines\n                data.decode(\"utf-8-sig\")\n            except UnicodeDecodeError:\n                encoding = \"utf-8-sig\"  # reported below, with the position of the bad byte\n            else:\n                return None, {\"message\": _STR(e.args[0]) if e.args else \"invalid encoding declaration\", \"line\": getattr(e, \"lineno\", None) or 1, \"column\": 1, \"kind\": \"encoding\"}\n    try:\n        return data.decode(encoding), None\n    except UnicodeDecodeError as e:\n        start = e.start + (3 if encoding == \"utf-8-sig\" and data.startswith(b\"\\xef\\xbb\\xbf\") else 0)\n        line, column = line_col_of_offset(data, start)\n        bad = data[start:start + 1]\n        return None, {\n            \"message\": \"file is not valid %s: byte 0x%s at line %d cannot be decoded (%s); save it as UTF-8 or declare its encoding (# -*- coding: ... -*-)\" % (\n                \"UTF-8\" if encoding.startswith(\"utf-8\") else encoding, bad.hex() if bad else \"??\", line, e.reason),\n            \"line\": line,\n            \"column\": column,\n            \"kind\": \"encoding\",\n        }\n    except LookupError:\n        return None, {\"message\": \"unknown encoding declared: %s\" % encoding, \"line\": 1, \"column\": 1, \"kind\": \"encoding\"}\n\n\ndef facts(path):\n    try:\n        with open(path, \"rb\") as fh:\n            data = fh.read()\n    except OSError as e:\n        return {\"file\": path, \"read_error\": \"%s: %s\" % (type(e).__name__, e.strerror or e)}\n    out = {\"file\": path, \"dags\": [], \"top_level_calls\": []}\n    text, err = decode(data)\n    if err is not None:\n        out[\"syntax_error\"] = err\n        return out\n    try:\n        tree = ast.parse(text, path)\n    except SyntaxError as e:\n        message = e.msg if isinstance(e.msg, _STR) else _STR(e)\n        line = e.lineno or 1\n        column = e.offset if e.offset and e.offset > 0 else 1\n        fact = {\"message\": message, \"line\": line, \"column\": column, \"kind\": type(e).__name__}\n        end_line, end_col = getattr(e, \"end_lineno\", None), getattr(e, \"end_offset\", None)\n        if end_line and end_col and end_col > 0 and (end_line, end_col) > (line, column):\n            fact[\"end_line\"], fact[\"end_column\"] = end_line, end_col\n        out[\"syntax_error\"] = fact\n        return out\n    except (RecursionError, MemoryError, ValueError) as e:\n        out[\"syntax_error\"] = {\"message\": \"Python cannot parse this file: %s\" % (e,), \"line\": 1, \"column\": 1, \"kind\": type(e).__name__}\n        return out\n    scan = FileScan(tree, text)\n    scan.prepass()\n    scan.hot_lines(scan.statement_prepass())\n    scan.walk()\n    scan.finish()\n    out[\"dags\"] = scan.dags\n    out[\"top_level_calls\"] = scan.top_level\n    return out\n\n\ndef main():\n    if sys.version_info < (3, 8):\n        sys.stdout.write(json.dumps({\"hello\": \"ferry-dag-facts\", \"protocol\": PROTOCOL, \"python\": \"%d.%d.%d\" % sys.version_info[:3], \"error\": \"Python 3.8 or newer is needed\"}) + \"\\n\")\n        return 3\n    warnings.simplefilter(\"ignore\")  # SyntaxWarning and DeprecationWarning from parsing user code\n    out = sys.stdout\n    out.write(json.dumps({\"hello\": \"ferry-dag-facts\", \"protocol\": PROTOCOL, \"python\": \"%d.%d.%d\" % sys.version_info[:3]}) + \"\\n\")\n    out.flush()\n    for raw in sys.stdin.buffer:\n        raw = raw.strip()\n        if not raw:\n            continue\n        try:\n            request = json.loads(raw.decode(\"utf-8\"))\n            paths = request[\"files\"] if \"files\" in request else [request[\"file\"]]\n            if not all(isinstance(p, _STR) for p in paths):\n                raise TypeError(\"file paths must be strings\")\n        except (ValueError, KeyError, TypeError) as e:\n            out.write(json.dumps({\"protocol_error\": \"bad request: %s\" % (e,)}) + \"\\n\")\n            out.flush()\n            continue\n        for n, path in enumerate(paths, 1):\n            try:\n                result = facts(path)\n            except Exception as e:  # a bug here must not lose the other files\n                import traceback\n\n                result = {\"file\": path, \"internal_error\": \"%s: %s\" % (type(e).__name__, e), \"traceback\": traceback.format_exc()}\n            out.write(json.dumps(result, separators=(\",\", \":\")) + \"\\n\")\n            if n % 256 == 0:\n                out.flush()  # a long batch still streams\n        out.flush()\n    return 0\n\n\nif __name__ == \"__main__\":\n    sys.exit(main())\n";
+
+;// CONCATENATED MODULE: ./packages/kinds/src/dags/facts/dag-facts.ts
+
+
+
+
+class PythonMissing extends Error {
+    python;
+    constructor(python) {
+        super(`${python} is not installed (not found on PATH)`);
+        this.python = python;
+    }
+}
+class PythonFailed extends Error {
+}
+/**
+ * Parses `files` (absolute paths) with one python3 process running the
+ * embedded dag_facts.py: one batch request goes in on stdin, one JSON line per
+ * file comes back on stdout, in order, parsed as it streams. No shell; the interpreter ignores PYTHON*
+ * variables (-E), the user site (-s) and site-packages (-S): the helper needs
+ * the standard library only. (Not -I: Python 2 rejects it before the helper
+ * can say which version it needs.)
+ */
+async function collectFacts(python, files, opts) {
+    const script = external_node_path_default().join(opts.tmpDir, 'ferry_dag_facts.py');
+    if (!external_node_fs_default().existsSync(script) || external_node_fs_default().readFileSync(script, 'utf8') !== DAG_FACTS_PY)
+        external_node_fs_default().writeFileSync(script, DAG_FACTS_PY);
+    const timeoutSeconds = opts.timeoutSeconds ?? 600;
+    return new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_.spawn)(python, ['-E', '-s', '-S', script], { cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
+        const facts = [];
+        let hello;
+        let pending = '';
+        let stderr = '';
+        let settled = false;
+        const done = (err) => {
+            if (settled)
+                return;
+            settled = true;
+            clearTimeout(timer);
+            if (err) {
+                if (child.exitCode === null)
+                    child.kill('SIGKILL');
+                reject(err);
+            }
+            else
+                resolve({ python: hello?.python ?? 'unknown', facts });
+        };
+        const timer = setTimeout(() => done(new PythonFailed(`${python} did not finish parsing ${files.length} DAG files within ${timeoutSeconds} s and was stopped`)), timeoutSeconds * 1000);
+        const onLine = (line) => {
+            if (!line.trim())
+                return;
+            let msg;
+            try {
+                msg = JSON.parse(line);
+            }
+            catch {
+                return done(new PythonFailed(`unexpected output from the DAG parser: ${line.slice(0, 200)}`));
+            }
+            if (!hello) {
+                const h = msg;
+                hello = h;
+                if (h.error)
+                    done(new PythonFailed(`${python} is Python ${h.python}: ${h.error}`));
+                return;
+            }
+            if (typeof msg.protocol_error === 'string')
+                return done(new PythonFailed(`DAG parser: ${msg.protocol_error}`));
+            facts.push(msg);
+        };
+        child.stdout.setEncoding('utf8');
+        child.stdout.on('data', (chunk) => {
+            pending += chunk;
+            let nl;
+            while ((nl = pending.indexOf('\n')) >= 0) {
+                const line = pending.slice(0, nl);
+                pending = pending.slice(nl + 1);
+                onLine(line);
+            }
+        });
+        child.stderr.setEncoding('utf8');
+        child.stderr.on('data', (chunk) => {
+            if (stderr.length < 64 << 10)
+                stderr += chunk;
+        });
+        child.on('error', (e) => done(e.code === 'ENOENT' ? new PythonMissing(python) : e));
+        child.on('close', (code, signal) => {
+            if (pending)
+                onLine(pending);
+            if (facts.length === files.length && code === 0)
+                return done(undefined);
+            const why = signal ? `was stopped by ${signal}` : `exited with code ${code}`;
+            const tail = stderr.trim().split('\n').slice(-5).join('\n');
+            done(new PythonFailed(`${python} ${why} after ${facts.length} of ${files.length} DAG files${tail ? `: ${tail}` : ''}`));
+        });
+        // The stream may break when python exits early; 'close' reports why.
+        child.stdin.on('error', () => undefined);
+        child.stdin.end(files.length ? JSON.stringify({ files }) + '\n' : '');
+    });
+}
+
+;// CONCATENATED MODULE: ./packages/kinds/src/dags/facts/plan-backfills.ts
+
+
+
+
+
+
+const plan_backfills_escape = (s) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+/**
+ * Adds DAG backfills to a DAG plan: the changed .py files of both releases
+ * are read from their bundles into a temporary folder and parsed by the facts
+ * helper (one python3 process, nothing imported or run); `dagBackfills`
+ * compares them. Each DAG file change with a backfill (or one that cannot be
+ * told) gets `backfill`, and every finding becomes a note. Never fails the
+ * plan: without python3, or with an unreadable bundle, a note says the
+ * ranges were not computed.
+ *
+ * `now` bounds the ranges that run up to the present; the DAG kind passes
+ * the start of the current UTC hour, so re-planning within the hour gives
+ * the same plan (and plan digest).
+ */
+async function addDagBackfills(ctx, kp, input, now) {
+    const changed = kp.changes.filter((c) => c.path.endsWith('.py') && c.action !== 'noop');
+    if (changed.length === 0)
+        return;
+    const nextPaths = changed.filter((c) => c.action !== 'delete').map((c) => c.path);
+    const prevPaths = changed.filter((c) => c.action !== 'create').map((c) => c.path);
+    const python = ctx.config.checks.dags.python;
+    const nextBundle = external_node_path_default().join(input.release.dir, input.bundle);
+    const prevBundle = external_node_path_default().join(input.previousRelease.dir, input.bundle);
+    const tmp = external_node_fs_default().mkdtempSync(external_node_path_default().join(external_node_os_default().tmpdir(), 'ferry-dag-backfill-'));
+    try {
+        const prevDir = external_node_path_default().join(tmp, 'previous');
+        const nextDir = external_node_path_default().join(tmp, 'next');
+        if (prevPaths.length) {
+            if (!external_node_fs_default().existsSync(prevBundle))
+                throw new Error(`the previous release ${input.previousRelease.manifest.id.slice(0, 12)} has no ${input.bundle}`);
+            await bundleSource(prevBundle, input.previous.files).extract(prevPaths, prevDir);
+        }
+        if (nextPaths.length)
+            await bundleSource(nextBundle, input.artifact.files).extract(nextPaths, nextDir);
+        const prevAbs = prevPaths.map((p) => external_node_path_default().join(prevDir, p));
+        const nextAbs = nextPaths.map((p) => external_node_path_default().join(nextDir, p));
+        const t0 = Date.now();
+        const { facts, python: version } = await collectFacts(python, [...prevAbs, ...nextAbs], { tmpDir: tmp, cwd: tmp, timeoutSeconds: 300 });
+        ctx.runner.debug(`dags: read schedules of ${changed.length} changed DAG files from both releases with ${python} (Python ${version}) in ${Date.now() - t0} ms`);
+        // Findings name files as the plan does: relative to the DAG folder.
+        const abs = [...prevAbs, ...nextAbs];
+        const relative = [...prevPaths, ...nextPaths];
+        const named = facts.map((f, i) => {
+            if (f.file !== abs[i])
+                throw new Error(`the DAG parser answered for ${f.file} instead of ${abs[i]}`);
+            return { ...f, file: relative[i] };
+        });
+        const found = dagBackfills(named.slice(0, prevPaths.length), named.slice(prevPaths.length), now);
+        const byFile = new Map();
+        for (const b of found)
+            byFile.set(b.file, [...(byFile.get(b.file) ?? []), b]);
+        for (const c of changed) {
+            const dags = byFile.get(c.path)?.filter((b) => b.rule !== 'no-backfill');
+            if (dags?.length)
+                c.backfill = { ...dags[0], dags };
+        }
+        for (const b of found)
+            kp.notes.push(`backfill: ${describeBackfill(b)}`);
+    }
+    catch (e) {
+        const why = e instanceof PythonMissing ? `${python} not found` : e.message;
+        kp.notes.push(`backfill ranges not computed: ${why}`);
+    }
+    finally {
+        external_node_fs_default().rmSync(tmp, { recursive: true, force: true });
+    }
+}
+/** The DAG backfills of a plan, as a Markdown section ([] when there are none). */
+function dagBackfillMarkdown(kp) {
+    const all = kp.changes.flatMap((c) => c.backfill?.dags ?? []);
+    if (all.length === 0)
+        return [];
+    const out = ['#### DAG backfills', '', '| DAG | file | runs | range (UTC) | reason |', '|---|---|---:|---|---|'];
+    for (const b of all) {
+        const runs = b.rule === 'unknown' ? '?' : b.runs === null ? '0' : `${b.runsCapped ? '> ' : ''}${b.runs.toLocaleString('en-US')}`;
+        const range = b.from && b.to ? `${b.from} → ${b.to}${b.timezone ? ` (schedule in ${b.timezone})` : ''}` : b.rule === 'unknown' ? 'cannot be told statically' : '';
+        out.push(`| ${b.dagId !== null ? `\`${plan_backfills_escape(b.dagId)}\`` : `(line ${b.line ?? '?'})`} | \`${plan_backfills_escape(b.file)}\` | ${runs} | ${range} | ${plan_backfills_escape(b.reason)} |`);
+    }
+    out.push('', `Counted up to ${all[0].asOf}: a run per interval of the DAG's schedule that has ended by then.`);
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./packages/kinds/src/dags/dags-kind.ts
+
 
 
 
@@ -49585,11 +50214,21 @@ const dagsKind = {
         const { files: hashed, bundle } = await writeBundle(dags.dir, files, external_node_path_default().join(releaseDir, dags_kind_BUNDLE), (done, total) => ctx.runner.progress('bundle dags', done, total));
         return { kind: 'dags', files: hashed, bundle };
     },
-    async plan(ctx, { env, artifact, previous }) {
+    async plan(ctx, { env, release, artifact, previous, previousRelease }) {
         const target = createTarget(targetFor(env, 'dags'));
         const state = await target.state();
         const before = previous ? new Map(previous.files.map((f) => [f.path, f.sha256])) : state.releaseId ? state.files : undefined;
-        return planFiles('dags', artifact.files, before, target, state.notes);
+        const kp = planFiles('dags', artifact.files, before, target, state.notes);
+        // DAGs whose schedule, start_date or catchup changed: the backfill each would need.
+        if (previous && previousRelease) {
+            const hour = new Date();
+            hour.setUTCMinutes(0, 0, 0);
+            await addDagBackfills(ctx, kp, { bundle: dags_kind_BUNDLE, release, artifact, previousRelease, previous }, hour);
+        }
+        return kp;
+    },
+    describePlan(kp) {
+        return { markdown: dagBackfillMarkdown(kp), text: [] };
     },
     async stage(ctx, { env, release, artifact }) {
         const target = createTarget(targetFor(env, 'dags'));
@@ -49605,7 +50244,1606 @@ function dags_kind_select(config) {
     return selectFiles(dags.dir, config.root, dags.include, dags.exclude);
 }
 
+;// CONCATENATED MODULE: ./packages/dbt/src/graph.ts
+const graphs = new WeakMap();
+function graphOf(manifest) {
+    let g = graphs.get(manifest);
+    if (!g) {
+        g = build(manifest);
+        graphs.set(manifest, g);
+    }
+    return g;
+}
+function build(manifest) {
+    // Ids are numbered in sorted order, so the smallest number is the smallest id (deterministic ties).
+    const sorted = [...manifest.nodes.keys()].sort();
+    const index = new Map();
+    for (let i = 0; i < sorted.length; i++)
+        index.set(sorted[i], i);
+    const kids = new Array(sorted.length);
+    const indegree = new Int32Array(sorted.length);
+    for (let c = 0; c < sorted.length; c++) {
+        const deps = manifest.nodes.get(sorted[c]).dependsOnNodes;
+        for (let k = 0; k < deps.length; k++) {
+            const p = index.get(deps[k]);
+            if (p === undefined || p === c || deps.indexOf(deps[k]) !== k)
+                continue; // missing/disabled, self, duplicate
+            (kids[p] ??= []).push(c);
+            indegree[c]++;
+        }
+    }
+    const order = new Map();
+    const ids = [];
+    const heap = new IntHeap(sorted.length);
+    for (let i = 0; i < sorted.length; i++)
+        if (indegree[i] === 0)
+            heap.push(i);
+    while (heap.size) {
+        const i = heap.pop();
+        const id = sorted[i];
+        order.set(id, ids.length);
+        ids.push(id);
+        for (const c of kids[i] ?? [])
+            if (--indegree[c] === 0)
+                heap.push(c);
+    }
+    // A cycle (dbt refuses to parse one, so only a hand-made manifest has it): order the rest by id.
+    if (ids.length < sorted.length) {
+        for (const id of sorted) {
+            if (order.has(id))
+                continue;
+            order.set(id, ids.length);
+            ids.push(id);
+        }
+    }
+    const children = new Map();
+    for (let p = 0; p < sorted.length; p++) {
+        const list = kids[p];
+        if (list)
+            children.set(sorted[p], list.map((c) => sorted[c]));
+    }
+    return { manifest, children, order, ids };
+}
+/** A binary min-heap of small non-negative integers. */
+class IntHeap {
+    a;
+    size = 0;
+    constructor(capacity) {
+        this.a = new Int32Array(Math.max(1, capacity));
+    }
+    push(v) {
+        const a = this.a;
+        let i = this.size++;
+        while (i > 0) {
+            const p = (i - 1) >> 1;
+            if (a[p] <= v)
+                break;
+            a[i] = a[p];
+            i = p;
+        }
+        a[i] = v;
+    }
+    peek() {
+        return this.a[0];
+    }
+    pop() {
+        const a = this.a;
+        const top = a[0];
+        const last = a[--this.size];
+        let i = 0;
+        for (;;) {
+            const l = 2 * i + 1;
+            if (l >= this.size)
+                break;
+            const r = l + 1;
+            const c = r < this.size && a[r] < a[l] ? r : l;
+            if (a[c] >= last)
+                break;
+            a[i] = a[c];
+            i = c;
+        }
+        if (this.size > 0)
+            a[i] = last;
+        return top;
+    }
+}
+/**
+ * Unique ids reachable from `from` (a start is included only when another start reaches it), in topological order.
+ * `through(id)` false stops the walk at that node (it is still returned).
+ */
+function descendants(g, from, through = () => true) {
+    const seen = new Set();
+    const start = [...from];
+    const stack = [...start];
+    while (stack.length) {
+        const id = stack.pop();
+        for (const c of g.children.get(id) ?? []) {
+            if (seen.has(c))
+                continue;
+            seen.add(c);
+            if (through(c))
+                stack.push(c);
+        }
+    }
+    return byOrder(g, seen);
+}
+/** Unique ids in the graph's topological order (ids not in the graph last, by id). */
+function byOrder(g, ids) {
+    const known = [];
+    const unknown = [];
+    for (const id of ids) {
+        const i = g.order.get(id);
+        if (i === undefined)
+            unknown.push(id);
+        else
+            known.push(i);
+    }
+    const sorted = Int32Array.from(known).sort();
+    const out = new Array(sorted.length);
+    for (let k = 0; k < sorted.length; k++)
+        out[k] = g.ids[sorted[k]];
+    return unknown.length ? out.concat(unknown.sort()) : out;
+}
+
+;// CONCATENATED MODULE: ./packages/dbt/src/util.ts
+
+const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+const sha256 = (s) => (0,external_node_crypto_.createHash)('sha256').update(s).digest('hex');
+/** JSON with object keys sorted, so equal values give equal text whatever the key order. */
+function stableJson(v) {
+    if (v === undefined)
+        return 'undefined';
+    if (Array.isArray(v))
+        return `[${v.map(stableJson).join(',')}]`;
+    if (isObject(v)) {
+        const keys = Object.keys(v).sort();
+        return `{${keys.filter((k) => v[k] !== undefined).map((k) => `${JSON.stringify(k)}:${stableJson(v[k])}`).join(',')}}`;
+    }
+    return JSON.stringify(v);
+}
+function deepEqual(a, b) {
+    if (a === b)
+        return true;
+    if (Array.isArray(a)) {
+        if (!Array.isArray(b) || a.length !== b.length)
+            return false;
+        for (let i = 0; i < a.length; i++)
+            if (!deepEqual(a[i], b[i]))
+                return false;
+        return true;
+    }
+    if (isObject(a)) {
+        if (!isObject(b))
+            return false;
+        const ka = Object.keys(a).filter((k) => a[k] !== undefined);
+        const kb = Object.keys(b).filter((k) => b[k] !== undefined);
+        if (ka.length !== kb.length)
+            return false;
+        for (const k of ka)
+            if (!deepEqual(a[k], b[k]))
+                return false;
+        return true;
+    }
+    return false;
+}
+/** A value as shown in a reason: JSON, or "(unset)". */
+const show = (v) => (v === undefined || v === null ? '(unset)' : stableJson(v));
+/** The first 8 hex digits of a checksum, for humans. */
+const util_short = (checksum) => (checksum ? checksum.slice(0, 8) : '(none)');
+/** The one empty array of a read manifest's nodes (frozen: pushing to it throws), so 25,000 nodes do not hold 75,000 empty arrays. */
+const NONE = Object.freeze([]);
+/** Names read through `var('name')` / `var("name", default)` in Jinja. */
+function varsIn(code) {
+    if (typeof code !== 'string' || !code.includes('var('))
+        return NONE;
+    const out = new Set();
+    for (const m of code.matchAll(/\bvar\(\s*(['"])([^'"]+)\1/g))
+        out.add(m[2]);
+    return out.size ? [...out].sort() : NONE;
+}
+const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+;// CONCATENATED MODULE: ./packages/dbt/src/diff.ts
+
+
+/** Resource types the state diff reports. Analyses, operations and exposures are never built by a deploy. */
+const DIFFED_TYPES = new Set(['model', 'seed', 'snapshot', 'test', 'unit_test', 'source']);
+/** Resource types whose relation can be renamed (a removed + an added node with the same body). */
+const RENAMEABLE = new Set(['model', 'seed', 'snapshot']);
+const TEST_TYPES = new Set(['test', 'unit_test']);
+/**
+ * The state diff between the manifest deployed in an environment and a new one:
+ * nodes added, removed and modified, each with reasons, a change category and
+ * the nodes downstream. Vars come from the two releases' dbt_project.yml; var
+ * changes are only looked for when both are given.
+ */
+function diffManifests(prev, next, opts = {}) {
+    return diffState(prev, next, opts).changes;
+}
+function diffState(prev, next, opts = {}) {
+    const nextGraph = graphOf(next);
+    const notes = [];
+    const macroReach = macroChanges(prev, next);
+    const vars = opts.prevVars && opts.nextVars ? { prev: opts.prevVars, next: opts.nextVars, read: macroVars(next) } : undefined;
+    if (!vars && (opts.prevVars || opts.nextVars))
+        notes.push(`vars are only compared when both releases' vars are known; the ${opts.prevVars ? 'new' : 'deployed'} release's are missing, so var changes are not detected`);
+    const added = [];
+    const removed = [];
+    const facts = new Map();
+    for (const [id, n] of next.nodes) {
+        if (!DIFFED_TYPES.has(n.resourceType))
+            continue;
+        const p = prev.nodes.get(id);
+        if (!p || p.resourceType !== n.resourceType) {
+            added.push(n);
+            continue;
+        }
+        const f = compare(p, n, macroReach, vars);
+        if (f)
+            facts.set(id, f);
+    }
+    for (const [id, p] of prev.nodes) {
+        if (!DIFFED_TYPES.has(p.resourceType))
+            continue;
+        const n = next.nodes.get(id);
+        if (!n || n.resourceType !== p.resourceType)
+            removed.push(p);
+    }
+    // A removed and an added node of the same type with the same body, one to one: a rename.
+    const key = (n) => (RENAMEABLE.has(n.resourceType) && n.checksum ? `${n.resourceType}\0${n.checksum}` : undefined);
+    const count = (list) => {
+        const m = new Map();
+        for (const n of list) {
+            const k = key(n);
+            if (!k)
+                continue;
+            const list = m.get(k);
+            if (list)
+                list.push(n);
+            else
+                m.set(k, [n]);
+        }
+        return m;
+    };
+    const addedBy = count(added);
+    const removedBy = count(removed);
+    const renamedOld = new Set();
+    const renamedNew = new Set();
+    for (const [k, olds] of removedBy) {
+        const news = addedBy.get(k);
+        if (olds.length !== 1 || news?.length !== 1)
+            continue;
+        const [o, n] = [olds[0], news[0]];
+        const f = compare(o, n, macroReach, vars, true);
+        f.renamedFrom = o.uniqueId;
+        facts.set(n.uniqueId, f);
+        renamedOld.add(o.uniqueId);
+        renamedNew.add(n.uniqueId);
+    }
+    const changes = [];
+    for (const n of added) {
+        if (renamedNew.has(n.uniqueId))
+            continue;
+        changes.push({ uniqueId: n.uniqueId, name: n.name, resourceType: n.resourceType, change: 'added', reasons: [], category: 'new', categoryReason: newReason(n), downstream: [] });
+    }
+    for (const [id, f] of facts) {
+        const { category, categoryReason } = categorize(f);
+        const change = {
+            uniqueId: id,
+            name: f.next.name,
+            resourceType: f.next.resourceType,
+            change: 'modified',
+            reasons: reasonsOf(f),
+            category,
+            categoryReason,
+            downstream: descendants(nextGraph, [id]),
+        };
+        if (f.renamedFrom)
+            change.renamedFrom = f.renamedFrom;
+        changes.push(change);
+    }
+    const order = (c) => nextGraph.order.get(c.uniqueId) ?? Infinity;
+    changes.sort((a, b) => order(a) - order(b) || (a.uniqueId < b.uniqueId ? -1 : 1));
+    for (const p of removed.sort((a, b) => (a.uniqueId < b.uniqueId ? -1 : 1))) {
+        if (renamedOld.has(p.uniqueId))
+            continue;
+        const downstream = descendants(graphOf(prev), [p.uniqueId]).filter((d) => next.nodes.has(d));
+        changes.push({ uniqueId: p.uniqueId, name: p.name, resourceType: p.resourceType, change: 'removed', reasons: [], category: 'removed', categoryReason: removedReason(p, downstream), downstream: byOrder(nextGraph, downstream) });
+    }
+    if (prev.dbtVersion !== next.dbtVersion) {
+        const viaBuiltIns = changes.filter((c) => c.reasons.length > 0 && c.reasons.every((r) => r.kind === 'macro' && DBT_OWN_MACRO.test(r.detail))).length;
+        notes.push(`dbt ${prev.dbtVersion} → ${next.dbtVersion}${viaBuiltIns ? `: ${viaBuiltIns} node(s) count as modified only because dbt's own macros changed with the upgrade` : ''}`);
+    }
+    return { changes, facts, nextGraph, notes };
+}
+/** Macros of dbt-core and of its adapters: they change with a dbt upgrade. */
+const DBT_OWN_MACRO = /^macro macro\.dbt(_(postgres|redshift|snowflake|bigquery|databricks|spark|duckdb|trino|athena|fabric|synapse|sqlserver|clickhouse))?\./;
+/** For a node of `next`: the macros it uses, directly or through other macros, that are new or changed since `prev`. */
+function macroChanges(prev, next) {
+    const changed = new Map(); // id → is new
+    for (const [id, m] of next.macros) {
+        const p = prev.macros.get(id);
+        if (!p)
+            changed.set(id, true);
+        else if (p.checksum !== m.checksum)
+            changed.set(id, false);
+    }
+    if (changed.size === 0)
+        return () => [];
+    const memo = new Map();
+    const reach = (id) => {
+        const known = memo.get(id);
+        if (known)
+            return known;
+        const out = new Set();
+        memo.set(id, out); // a macro cycle ends here
+        if (changed.has(id))
+            out.add(id);
+        for (const d of next.macros.get(id)?.dependsOnMacros ?? [])
+            for (const c of reach(d))
+                out.add(c);
+        return out;
+    };
+    return (node) => {
+        if (!node.dependsOnMacros.some((d) => reach(d).size > 0))
+            return [];
+        const found = new Map();
+        for (const direct of node.dependsOnMacros) {
+            for (const c of reach(direct))
+                if (!found.has(c) || (c === direct && found.get(c) !== undefined))
+                    found.set(c, c === direct ? undefined : direct);
+        }
+        // Only macros ferry can see changed: a node cannot depend on a macro of `next` that is not in `next`.
+        return [...found].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, via]) => ({ id, ...(via ? { via } : {}), isNew: changed.get(id) }));
+    };
+}
+/** Vars read by each macro, directly or through the macros it calls (var → the first macro that reads it). */
+function macroVars(next) {
+    const memo = new Map();
+    const of = (id) => {
+        const known = memo.get(id);
+        if (known)
+            return known;
+        const out = new Map();
+        memo.set(id, out);
+        const m = next.macros.get(id);
+        for (const v of m?.varsRead ?? [])
+            out.set(v, id);
+        for (const d of m?.dependsOnMacros ?? [])
+            for (const [v, by] of of(d))
+                if (!out.has(v))
+                    out.set(v, by);
+        return out;
+    };
+    return (node) => {
+        const out = new Map();
+        for (const d of node.dependsOnMacros)
+            for (const [v, by] of of(d))
+                if (!out.has(v))
+                    out.set(v, by);
+        return out;
+    };
+}
+function varValue(vars, pkg, name) {
+    const scoped = vars[pkg];
+    if (isObject(scoped) && name in scoped)
+        return scoped[name];
+    return vars[name];
+}
+const normType = (t) => t.trim().toLowerCase().replace(/\s+/g, ' ');
+const sameKey = (a, b) => deepEqual(Array.isArray(a) && a.length === 1 ? a[0] : a, Array.isArray(b) && b.length === 1 ? b[0] : b);
+function compare(p, n, macroReach, vars, rename = false) {
+    // The common case first, without allocating: nothing changed.
+    if (!rename &&
+        p.checksum === n.checksum &&
+        p.contractEnforced === n.contractEnforced &&
+        p.contractChecksum === n.contractChecksum &&
+        sameColumns(p, n) &&
+        deepEqual(p.configForDiff, n.configForDiff) &&
+        (n.dependsOnMacros.length === 0 || macroReach(n).length === 0) &&
+        (!vars || (n.varsRead.length === 0 && n.dependsOnMacros.length === 0))) {
+        return undefined;
+    }
+    const f = { prev: p, next: n, body: !rename && p.checksum !== n.checksum, config: [], contract: [], columnsAdded: [], columnsRemoved: [], columnsRetyped: [], columnsTypeDeclared: [], macros: [], vars: [] };
+    const pc = (isObject(p.configForDiff) ? p.configForDiff : {});
+    const nc = (isObject(n.configForDiff) ? n.configForDiff : {});
+    if (!deepEqual(pc, nc)) {
+        for (const key of [...new Set([...Object.keys(pc), ...Object.keys(nc)])].sort()) {
+            if (!deepEqual(pc[key], nc[key]))
+                f.config.push({ key, prev: pc[key], next: nc[key] });
+        }
+    }
+    if (p.contractEnforced !== n.contractEnforced)
+        f.contract.push(`contract enforced: ${p.contractEnforced} → ${n.contractEnforced}`);
+    else if (n.contractEnforced && p.contractChecksum !== n.contractChecksum)
+        f.contract.push(`contract checksum ${util_short(p.contractChecksum)} → ${util_short(n.contractChecksum)}`);
+    if (!sameColumns(p, n))
+        diffColumns(p, n, f);
+    f.macros = n.dependsOnMacros.length ? macroReach(n) : [];
+    if (vars) {
+        const read = new Map(n.varsRead.map((v) => [v, undefined]));
+        if (n.dependsOnMacros.length)
+            for (const [v, by] of vars.read(n))
+                if (!read.has(v))
+                    read.set(v, by);
+        for (const [name, via] of [...read].sort(([a], [b]) => (a < b ? -1 : 1))) {
+            const before = varValue(vars.prev, p.packageName, name);
+            const now = varValue(vars.next, n.packageName, name);
+            if (!deepEqual(before, now))
+                f.vars.push({ name, prev: before, next: now, ...(via ? { via } : {}) });
+        }
+    }
+    const touched = f.body || f.config.length > 0 || rename;
+    if (touched && p.materialized !== n.materialized)
+        f.materialized = [p.materialized, n.materialized];
+    if (touched && !sameKey(p.uniqueKey, n.uniqueKey))
+        f.uniqueKey = [p.uniqueKey, n.uniqueKey];
+    if (n.resourceType === 'source' && !deepEqual(pc.identifier, nc.identifier))
+        f.identifier = [pc.identifier, nc.identifier];
+    const changed = rename || f.body || f.config.length || f.contract.length || f.columnsAdded.length || f.columnsRemoved.length || f.columnsRetyped.length || f.columnsTypeDeclared.length || f.macros.length || f.vars.length;
+    return changed ? f : undefined;
+}
+/** Same declared columns, in the same order, with the same types (the common case: no map needed). */
+function sameColumns(p, n) {
+    if (p.columns.size !== n.columns.size)
+        return false;
+    const it = n.columns.entries();
+    for (const [name, c] of p.columns) {
+        const [name2, c2] = it.next().value;
+        if (name !== name2 || c.dataType !== c2.dataType)
+            return false;
+    }
+    return true;
+}
+function diffColumns(p, n, f) {
+    const before = new Map([...p.columns].map(([name, c]) => [name.toLowerCase(), { name, type: c.dataType }]));
+    const after = new Map([...n.columns].map(([name, c]) => [name.toLowerCase(), { name, type: c.dataType }]));
+    for (const [k, b] of before) {
+        const a = after.get(k);
+        if (!a)
+            f.columnsRemoved.push({ name: b.name, ...(b.type ? { type: b.type } : {}) });
+        else if (b.type && a.type && normType(b.type) !== normType(a.type))
+            f.columnsRetyped.push({ name: a.name, prev: b.type, next: a.type });
+        else if (!b.type !== !a.type)
+            f.columnsTypeDeclared.push({ name: a.name, ...(b.type ? { prev: b.type } : {}), ...(a.type ? { next: a.type } : {}) });
+    }
+    for (const [k, a] of after)
+        if (!before.has(k))
+            f.columnsAdded.push({ name: a.name, ...(a.type ? { type: a.type } : {}) });
+}
+function bodyWord(n) {
+    if (n.resourceType === 'seed')
+        return 'seed file';
+    if (n.resourceType === 'unit_test')
+        return 'unit test definition';
+    if (n.checksum?.startsWith('generic:'))
+        return 'test definition';
+    return 'SQL body';
+}
+const clip = (s) => (s.length > 120 ? `${s.slice(0, 117)}…` : s);
+function reasonsOf(f) {
+    const r = [];
+    if (f.renamedFrom)
+        r.push({ kind: 'renamed', detail: `renamed ${f.renamedFrom} → ${f.next.uniqueId} (same ${bodyWord(f.next)})` });
+    if (f.body) {
+        const generic = f.next.checksum?.startsWith('generic:') || f.prev.checksum?.startsWith('generic:');
+        r.push({ kind: 'body', detail: generic ? `${bodyWord(f.next)} changed (test_metadata / column_name)` : `${bodyWord(f.next)} changed (sha256 ${util_short(f.prev.checksum)} → ${util_short(f.next.checksum)})` });
+    }
+    for (const c of f.config)
+        r.push({ kind: 'config', detail: clip(`${c.key}: ${show(c.prev)} → ${show(c.next)}`) });
+    for (const c of f.contract)
+        r.push({ kind: 'contract', detail: c });
+    for (const c of f.columnsRemoved)
+        r.push({ kind: 'columns', detail: `column ${c.name} removed` });
+    for (const c of f.columnsAdded)
+        r.push({ kind: 'columns', detail: `column ${c.name} added${c.type ? ` (${c.type})` : ''}` });
+    for (const c of f.columnsRetyped)
+        r.push({ kind: 'columns', detail: `column ${c.name} type ${c.prev} → ${c.next}` });
+    for (const c of f.columnsTypeDeclared)
+        r.push({ kind: 'columns', detail: c.next ? `column ${c.name} type now declared (${c.next})` : `column ${c.name} type no longer declared (was ${c.prev})` });
+    for (const m of f.macros)
+        r.push({ kind: 'macro', detail: `macro ${m.id} ${m.isNew ? 'is new' : 'changed'}${m.via ? ` (used via ${m.via})` : ''}` });
+    for (const v of f.vars)
+        r.push({ kind: 'var', detail: `var ${v.name}: ${clip(show(v.prev))} → ${clip(show(v.next))}${v.via ? ` (read by ${v.via})` : ''}` });
+    return r;
+}
+const names = (xs) => xs.map((x) => x.name).join(', ');
+const colWord = (n) => (n === 1 ? 'column' : 'columns');
+/** The change category of a modified node, and why, in words. */
+function categorize(f) {
+    const n = f.next;
+    const type = n.resourceType;
+    const logic = [...(f.body ? [bodyWord(n)] : []), ...f.macros.map((m) => `macro ${m.id}`), ...f.vars.map((v) => `var ${v.name}`)];
+    if (TEST_TYPES.has(type))
+        return { category: 'non-breaking', categoryReason: `non-breaking: the ${type === 'unit_test' ? 'unit test' : 'test'} changed; it runs again (tests build nothing)` };
+    const breaking = [];
+    if (f.renamedFrom)
+        breaking.push(`renamed from ${f.prev.name}: whatever reads the old relation breaks`);
+    if (f.columnsRemoved.length)
+        breaking.push(`${colWord(f.columnsRemoved.length)} ${names(f.columnsRemoved)} removed (or renamed)`);
+    if (f.columnsRetyped.length)
+        breaking.push(`${colWord(f.columnsRetyped.length)} type changed: ${f.columnsRetyped.map((c) => `${c.name} ${c.prev} → ${c.next}`).join(', ')}`);
+    if (f.uniqueKey)
+        breaking.push(`unique_key changed: ${show(f.uniqueKey[0])} → ${show(f.uniqueKey[1])} (the grain changed)`);
+    if (f.materialized)
+        breaking.push(`materialization changed: ${f.materialized[0] ?? '(unset)'} → ${f.materialized[1] ?? '(unset)'}`);
+    if (f.identifier)
+        breaking.push(`the source reads another table: identifier ${show(f.identifier[0])} → ${show(f.identifier[1])}`);
+    if (type === 'seed' && f.config.some((c) => c.key === 'column_types'))
+        breaking.push('the seed column_types changed');
+    if (n.forwardOnly && type === 'model' && !f.renamedFrom) {
+        const warn = n.materialized === 'incremental' && (f.columnsAdded.length || f.columnsRemoved.length || f.columnsRetyped.length) && !['append_new_columns', 'sync_all_columns'].includes(n.onSchemaChange ?? 'ignore')
+            ? `; its declared columns changed but on_schema_change is ${n.onSchemaChange ?? 'ignore'}, so incremental runs will not change the table's columns (use append_new_columns or sync_all_columns)`
+            : '';
+        return {
+            category: 'forward-only',
+            categoryReason: `forward-only (config.meta.ferry.forward_only: true): not rebuilt; the rows already built are kept and the new logic applies to new data from its next run${breaking.length ? ` (otherwise breaking: ${breaking.join('; ')})` : ''}${warn}`,
+        };
+    }
+    if (breaking.length)
+        return { category: 'breaking', categoryReason: `breaking: ${breaking.join('; ')}: rebuild it and everything downstream` };
+    const known = f.prev.columns.size > 0 && n.columns.size > 0;
+    const evidence = n.contractEnforced ? 'the contract is enforced, so dbt checks them at build' : 'declared in YAML, not enforced: dbt does not check them';
+    if (logic.length) {
+        const shown = logic.length > 3 ? `${logic.slice(0, 3).join(', ')} and ${logic.length - 3} more` : logic.join(', ');
+        const what = type === 'seed' && f.body && logic.length === 1 ? 'the seed data changed' : `the logic changed (${shown})`;
+        if (!known) {
+            const none = f.prev.columns.size === 0 && n.columns.size === 0 ? 'no declared columns' : f.prev.columns.size === 0 ? 'no declared columns before' : 'no declared columns now';
+            return { category: 'unknown', categoryReason: `unknown, treated as breaking: ${what} and the output columns cannot be told (${none})` };
+        }
+        if (f.columnsAdded.length)
+            return { category: 'non-breaking', categoryReason: `non-breaking: ${what}; ${colWord(f.columnsAdded.length)} ${names(f.columnsAdded)} only added, the other columns are unchanged (${evidence})` };
+        return { category: 'non-breaking', categoryReason: `non-breaking: ${what} but the output columns are unchanged (${evidence})` };
+    }
+    if (f.columnsAdded.length)
+        return { category: 'non-breaking', categoryReason: `non-breaking: ${colWord(f.columnsAdded.length)} ${names(f.columnsAdded)} only added` };
+    const parts = [...(f.config.length ? [`config ${f.config.map((c) => c.key).join(', ')}`] : []), ...(f.contract.length ? ['the contract'] : []), ...(f.columnsTypeDeclared.length ? ['declared column types'] : [])];
+    return { category: 'non-breaking', categoryReason: `non-breaking: only ${parts.join(', ')} changed; the output columns do not change` };
+}
+function newReason(n) {
+    if (TEST_TYPES.has(n.resourceType))
+        return `new ${n.resourceType === 'unit_test' ? 'unit test' : 'test'}: runs from now on`;
+    if (n.resourceType === 'source')
+        return 'new source: nothing to build';
+    if (n.resourceType === 'model' && n.materialized === 'ephemeral')
+        return 'new ephemeral model: inlined into the models that use it, never built';
+    return `new ${n.resourceType}: built for the first time`;
+}
+function removedReason(p, downstream) {
+    if (TEST_TYPES.has(p.resourceType))
+        return `removed ${p.resourceType === 'unit_test' ? 'unit test' : 'test'}: no longer runs`;
+    if (p.resourceType === 'source')
+        return 'removed source';
+    if (p.resourceType === 'model' && p.materialized === 'ephemeral')
+        return 'removed ephemeral model: nothing to drop';
+    const still = downstream.length ? `; ${downstream.length} node(s) that depended on it are still there` : '';
+    return `removed: dbt does not drop its relation; drop it by hand once nothing reads it${still}`;
+}
+
+;// CONCATENATED MODULE: ./packages/dbt/src/plan.ts
+
+
+const plan_TEST_TYPES = new Set(['test', 'unit_test']);
+/** Materializations on which --full-refresh changes nothing: they can share an invocation with either flag. */
+const NEUTRAL_MATERIALIZATIONS = new Set(['view', 'table', 'ephemeral']);
+/** Adapters whose table/view materializations drop the old relation with `cascade`, taking the views on it along. */
+const CASCADE_ADAPTERS = new Set(['postgres', 'redshift']);
+/**
+ * Config keys whose change takes effect on a normal incremental run: they do not
+ * change the rows already built, so they never call for a full refresh.
+ */
+const CONFIG_SAFE_FOR_INCREMENTAL = new Set([
+    'access',
+    'concurrent_batches',
+    'full_refresh',
+    'grants',
+    'incremental_predicates',
+    'incremental_strategy',
+    'labels',
+    'merge_exclude_columns',
+    'merge_update_columns',
+    'meta',
+    'on_schema_change',
+    'persist_docs',
+    'post-hook',
+    'post_hook',
+    'pre-hook',
+    'pre_hook',
+    'query_tag',
+    'snowflake_warehouse',
+]);
+const ADDITIVE_SCHEMA_CHANGE = new Set(['append_new_columns', 'sync_all_columns']);
+const isBuildable = (n) => !!n && (n.resourceType === 'seed' || n.resourceType === 'snapshot' || plan_TEST_TYPES.has(n.resourceType) || (n.resourceType === 'model' && n.materialized !== 'ephemeral'));
+const isEphemeral = (n) => n?.resourceType === 'model' && n.materialized === 'ephemeral';
+const isForwardOnly = (n) => n?.resourceType === 'model' && n.forwardOnly;
+const isIncremental = (n) => n.resourceType === 'model' && n.materialized === 'incremental';
+/** A node whose build depends on --full-refresh (incremental models, seeds, materialized views, custom materializations). */
+const isSensitive = (n) => n.resourceType === 'seed' || (n.resourceType === 'model' && !NEUTRAL_MATERIALIZATIONS.has(n.materialized ?? 'view'));
+/**
+ * The dbt part of a deploy plan: the state diff, what rebuilds (with
+ * --full-refresh where existing rows must be replaced), the dbt invocations
+ * that do it, and the selection for slim CI. `prev` undefined is a first
+ * deploy: everything builds, without --full-refresh.
+ */
+function planDbt(prev, next, opts = {}) {
+    if (!prev)
+        return firstDeploy(next);
+    const state = diffState(prev, next, opts);
+    const g = state.nextGraph;
+    const nodes = next.nodes;
+    const notes = [...state.notes];
+    /** id → why it rebuilds, by cause. */
+    const own = new Map();
+    const upstream = new Map(); // downstream of a breaking/unknown change: the changed node(s)
+    const viaEphemeral = new Map();
+    const viaView = new Map();
+    const testing = new Map();
+    const rebuild = new Set();
+    const add = (m, id, v) => {
+        const s = m.get(id);
+        if (s)
+            s.add(v);
+        else
+            m.set(id, new Set([v]));
+    };
+    const testOnly = new Set(); // changed sources and ephemeral models: nothing to build, their tests run
+    const forwardOnly = [];
+    const skippedForwardOnly = new Map();
+    for (const c of state.changes) {
+        const n = nodes.get(c.uniqueId);
+        if (c.change === 'removed' || !n)
+            continue;
+        if (c.category === 'forward-only') {
+            forwardOnly.push(c.uniqueId);
+            continue;
+        }
+        if (c.category === 'new') {
+            if (isBuildable(n)) {
+                own.set(c.uniqueId, c);
+                rebuild.add(c.uniqueId);
+            }
+            continue;
+        }
+        if (isBuildable(n)) {
+            own.set(c.uniqueId, c);
+            rebuild.add(c.uniqueId);
+        }
+        if (n.resourceType === 'source' || isEphemeral(n))
+            testOnly.add(c.uniqueId);
+        if (c.category === 'breaking' || c.category === 'unknown') {
+            for (const d of descendants(g, [c.uniqueId], (id) => !isForwardOnly(nodes.get(id)))) {
+                const dn = nodes.get(d);
+                if (isForwardOnly(dn))
+                    add(skippedForwardOnly, d, c.uniqueId);
+                else if (isBuildable(dn) && !plan_TEST_TYPES.has(dn.resourceType)) {
+                    add(upstream, d, c.uniqueId);
+                    rebuild.add(d);
+                }
+            }
+        }
+        else if (isEphemeral(n)) {
+            // An ephemeral model is inlined into the models that select from it: they are what rebuilds.
+            for (const d of descendants(g, [c.uniqueId], (id) => isEphemeral(nodes.get(id)))) {
+                const dn = nodes.get(d);
+                if (isBuildable(dn) && !plan_TEST_TYPES.has(dn.resourceType) && !isForwardOnly(dn)) {
+                    add(viaEphemeral, d, c.uniqueId);
+                    rebuild.add(d);
+                }
+            }
+        }
+    }
+    // --full-refresh, per node.
+    const full = new Map();
+    const blocked = [];
+    for (const id of rebuild)
+        full.set(id, fullRefreshOf(nodes.get(id), own.get(id), state.facts.get(id), upstream.has(id), blocked));
+    // On Postgres/Redshift, rebuilding a table or view drops the views on it (drop … cascade): recreate them.
+    if (next.adapterType && CASCADE_ADAPTERS.has(next.adapterType)) {
+        const work = byOrder(g, rebuild).reverse();
+        while (work.length) {
+            const id = work.pop();
+            const n = nodes.get(id);
+            const drops = n.resourceType === 'model' ? n.materialized !== 'incremental' || full.get(id)?.fullRefresh : n.resourceType === 'seed' && full.get(id)?.fullRefresh;
+            if (!drops)
+                continue;
+            const views = descendants(g, [id], (d) => isEphemeral(nodes.get(d))).filter((d) => {
+                const dn = nodes.get(d);
+                return dn?.resourceType === 'model' && dn.materialized === 'view';
+            });
+            for (const v of views) {
+                // Only said of the views that rebuild for this reason alone.
+                if (!rebuild.has(v)) {
+                    add(viaView, v, id);
+                    rebuild.add(v);
+                    full.set(v, { fullRefresh: false });
+                    work.push(v);
+                }
+                else if (viaView.has(v))
+                    add(viaView, v, id);
+            }
+        }
+    }
+    // Tests of everything rebuilt, and of changed sources, run (dbt build runs them after their parents).
+    for (const id of [...rebuild, ...testOnly]) {
+        if (plan_TEST_TYPES.has(nodes.get(id).resourceType))
+            continue;
+        for (const t of g.children.get(id) ?? []) {
+            const tn = nodes.get(t);
+            if (tn && plan_TEST_TYPES.has(tn.resourceType)) {
+                add(testing, t, id);
+                if (!rebuild.has(t)) {
+                    rebuild.add(t);
+                    full.set(t, { fullRefresh: false });
+                }
+            }
+        }
+    }
+    const name = (id) => nodes.get(id)?.name ?? id;
+    const list = (ids) => upTo(5, byOrder(g, ids).map(name));
+    const changeOf = new Map(state.changes.map((c) => [c.uniqueId, c]));
+    const rebuildList = byOrder(g, rebuild).map((id) => {
+        const n = nodes.get(id);
+        const why = [];
+        const c = own.get(id);
+        if (c)
+            why.push(c.categoryReason);
+        const ups = upstream.get(id);
+        // Changes are visited in topological order, so each set already is in that order.
+        if (ups)
+            why.push(`downstream of ${[...take(ups, 5)].map((u) => `${name(u)} (${changeOf.get(u)?.category})`).join(', ')}${ups.size > 5 ? ` and ${ups.size - 5} more` : ''}`);
+        const eph = viaEphemeral.get(id);
+        if (eph)
+            why.push(`selects from ephemeral model ${list(eph)}, whose logic changed (ephemeral models are inlined, never built)`);
+        const vv = viaView.get(id);
+        if (vv)
+            why.push(`a view on ${list(vv)}, which is rebuilt: on ${next.adapterType} that drops the views on it (drop … cascade), so it is recreated`);
+        const tt = testing.get(id);
+        if (tt) {
+            const built = [...tt].filter((t) => !testOnly.has(t));
+            const sources = [...tt].filter((t) => testOnly.has(t));
+            if (built.length)
+                why.push(`tests ${list(built)}, which ${built.length === 1 ? 'is' : 'are'} rebuilt`);
+            if (sources.length)
+                why.push(`tests ${list(sources)}, which changed`);
+        }
+        const f = full.get(id);
+        if (f.why)
+            why.push(f.why);
+        return { uniqueId: id, name: n.name, resourceType: n.resourceType, fullRefresh: f.fullRefresh, why: why.join('; ') };
+    });
+    const select = selectorsFor(next);
+    const invocations = invoke(g, new Map(rebuildList.map((r) => [r.uniqueId, r.fullRefresh])), select);
+    const ci = new Set(rebuild);
+    for (const id of forwardOnly) {
+        ci.add(id);
+        for (const t of g.children.get(id) ?? [])
+            if (plan_TEST_TYPES.has(nodes.get(t)?.resourceType ?? ''))
+                ci.add(t);
+    }
+    const ciSelect = byOrder(g, ci).map((id) => select(id));
+    // Notes: what the plan deliberately does not do.
+    for (const id of forwardOnly) {
+        notes.push(`${name(id)} is forward-only (config.meta.ferry.forward_only: true): not rebuilt now; the rows already built are kept, and its next run applies the new logic to new data`);
+    }
+    for (const [id, from] of skippedForwardOnly) {
+        if (rebuild.has(id))
+            continue;
+        notes.push(`${name(id)} is forward-only: not rebuilt although ${list(from)} upstream changed; its next run uses the new upstream for new data only, and what is downstream of it alone is not rebuilt either`);
+    }
+    const removedRelations = state.changes.filter((c) => c.change === 'removed' && !plan_TEST_TYPES.has(c.resourceType) && c.resourceType !== 'source' && !isEphemeral(prev.nodes.get(c.uniqueId)));
+    if (removedRelations.length)
+        notes.push(`removed: ${upTo(10, removedRelations.map((c) => c.name))}; dbt does not drop their relations: drop them by hand once nothing reads them`);
+    const renamed = state.changes.filter((c) => c.renamedFrom);
+    if (renamed.length)
+        notes.push(`renamed: ${upTo(10, renamed.map((c) => `${prev.nodes.get(c.renamedFrom)?.name ?? c.renamedFrom} → ${c.name}`))}; the relation under the old name stays in the warehouse until dropped by hand`);
+    const snapshots = rebuildList.filter((r) => r.resourceType === 'snapshot');
+    if (snapshots.length)
+        notes.push(`snapshots are never full-refreshed (their history would be lost): ${upTo(10, snapshots.map((s) => s.name))} run normally and capture rows with the new logic from now on`);
+    for (const b of blocked)
+        notes.push(b);
+    const refreshed = rebuildList.filter((r) => r.fullRefresh);
+    if (refreshed.length)
+        notes.push(`--full-refresh (rebuilt from scratch): ${upTo(10, refreshed.map((r) => r.name))}`);
+    if (invocations.length > 1)
+        notes.push(`${invocations.length} dbt invocations (--full-refresh only where planned), in order: stop at the first that fails`);
+    if (rebuildList.length === 0)
+        notes.push(state.changes.length ? 'nothing to rebuild' : 'no dbt changes: nothing to rebuild');
+    return { changes: state.changes, rebuild: rebuildList, invocations, ciSelect, notes };
+}
+/** "a, b, c" or "a, b, c and 7 more". */
+const upTo = (n, names) => (names.length > n ? `${names.slice(0, n).join(', ')} and ${names.length - n} more` : names.join(', '));
+function* take(xs, n) {
+    if (n <= 0)
+        return;
+    for (const x of xs) {
+        yield x;
+        if (--n === 0)
+            return;
+    }
+}
+function fullRefreshOf(n, own, facts, downstreamOfBreaking, blocked) {
+    if (n.resourceType === 'snapshot')
+        return { fullRefresh: false, why: 'snapshots are never full-refreshed (their history would be lost): it runs normally' };
+    if (n.resourceType === 'seed') {
+        const columns = facts && (facts.columnsAdded.length || facts.columnsRemoved.length || facts.columnsRetyped.length || facts.config.some((c) => c.key === 'column_types'));
+        if (columns)
+            return { fullRefresh: true, why: "--full-refresh: the seed's columns changed, so its table is recreated" };
+        if (own?.change === 'added')
+            return { fullRefresh: false };
+        return { fullRefresh: false, why: "reloaded (truncate and insert); if the CSV's header changed it needs --full-refresh: declare the seed's columns so ferry can tell" };
+    }
+    if (!isIncremental(n))
+        return { fullRefresh: false };
+    if (own && (own.change === 'added' || own.renamedFrom))
+        return { fullRefresh: false, why: 'a new relation: built from scratch, no --full-refresh needed' };
+    let need;
+    if (downstreamOfBreaking)
+        need = '--full-refresh: incremental, and the rows already built were computed from the old upstream';
+    else if (facts) {
+        const onSchemaChange = n.onSchemaChange ?? 'ignore';
+        const onlyAdded = own?.category === 'non-breaking' && facts.columnsAdded.length > 0 && !facts.columnsRemoved.length && !facts.columnsRetyped.length;
+        const configOnly = !facts.body && !facts.macros.length && !facts.vars.length && !facts.columnsAdded.length && !facts.columnsRemoved.length && !facts.columnsRetyped.length;
+        const unsafe = facts.config.filter((c) => !CONFIG_SAFE_FOR_INCREMENTAL.has(c.key)).map((c) => c.key);
+        if (onlyAdded && ADDITIVE_SCHEMA_CHANGE.has(onSchemaChange) && unsafe.length === 0) {
+            return { fullRefresh: false, why: `no --full-refresh: ${facts.columnsAdded.length === 1 ? 'column' : 'columns'} ${facts.columnsAdded.map((c) => c.name).join(', ')} only added and on_schema_change is ${onSchemaChange}, so the incremental run adds ${facts.columnsAdded.length === 1 ? 'it' : 'them'} (rows already built hold NULL there)` };
+        }
+        if (configOnly && unsafe.length === 0)
+            return { fullRefresh: false, why: `no --full-refresh: only ${facts.config.length ? `config ${facts.config.map((c) => c.key).join(', ')}` : 'the contract or declared column types'} changed, which a normal incremental run applies` };
+        if (onlyAdded)
+            need = `--full-refresh: ${facts.columnsAdded.length === 1 ? 'column' : 'columns'} ${facts.columnsAdded.map((c) => c.name).join(', ')} added, but on_schema_change is ${onSchemaChange}: only a full refresh adds ${facts.columnsAdded.length === 1 ? 'it' : 'them'}`;
+        else if (configOnly)
+            need = `--full-refresh: config ${unsafe.join(', ')} changed, which only a full refresh applies to the rows already built`;
+        else
+            need = '--full-refresh: incremental, and the rows already built came from the old logic';
+    }
+    else
+        need = '--full-refresh: incremental, and the rows already built came from the old logic';
+    if (n.fullRefreshConfig === false) {
+        blocked.push(`${n.name} needs a full refresh but has config full_refresh: false, so dbt ignores --full-refresh for it: the rows already built keep the old logic; rebuild it by hand or lift the setting for this deploy`);
+        return { fullRefresh: false, why: `${need.replace(/^--full-refresh: /, 'would need --full-refresh (')}) but config full_refresh: false stops it: runs incrementally` };
+    }
+    return { fullRefresh: true, why: need };
+}
+/** `select(id)`: the node's name, or `fqn:…` where another node has the same name. */
+function selectorsFor(m) {
+    const count = new Map();
+    for (const n of m.nodes.values()) {
+        const leaf = n.fqn[n.fqn.length - 1] ?? n.name;
+        count.set(leaf, (count.get(leaf) ?? 0) + 1);
+        if (leaf !== n.name)
+            count.set(n.name, (count.get(n.name) ?? 0) + 1);
+    }
+    return (id) => {
+        const n = m.nodes.get(id);
+        const leaf = n.fqn[n.fqn.length - 1];
+        return leaf === n.name && count.get(n.name) === 1 ? n.name : `fqn:${n.fqn.join('.')}`;
+    };
+}
+/**
+ * Cuts the rebuild set into `dbt build` invocations: a topological order of the
+ * whole graph (nodes not selected pass freely), greedily keeping nodes of the
+ * same --full-refresh flag together. Nodes on which the flag changes nothing
+ * (views, tables, tests, snapshots) join whichever invocation is open.
+ */
+function invoke(g, selected, select) {
+    const nodes = g.manifest.nodes;
+    const n = g.ids.length;
+    const indegree = new Int32Array(n);
+    const kids = new Array(n);
+    for (let i = 0; i < n; i++) {
+        kids[i] = (g.children.get(g.ids[i]) ?? []).map((c) => g.order.get(c));
+        for (const c of kids[i])
+            indegree[c]++;
+    }
+    // Heaps of topological positions: the lowest position first, so the order is deterministic.
+    const free = new IntHeap(n);
+    const neutral = new IntHeap(n);
+    const flagged = { true: new IntHeap(n), false: new IntHeap(n) };
+    const ready = (i) => {
+        const id = g.ids[i];
+        const fr = selected.get(id);
+        if (fr === undefined)
+            free.push(i);
+        else if (!isSensitive(nodes.get(id)))
+            neutral.push(i);
+        else
+            flagged[`${fr}`].push(i);
+    };
+    for (let i = 0; i < n; i++)
+        if (indegree[i] === 0)
+            ready(i);
+    const runs = [];
+    let run;
+    const emit = (i) => {
+        for (const c of kids[i])
+            if (--indegree[c] === 0)
+                ready(c);
+    };
+    const join = (i) => {
+        if (!run)
+            runs.push((run = { nodes: [] }));
+        run.nodes.push(g.ids[i]);
+        emit(i);
+    };
+    for (;;) {
+        if (free.size)
+            emit(free.pop());
+        else if (neutral.size)
+            join(neutral.pop());
+        else if (flagged.true.size || flagged.false.size) {
+            if (run?.flag === undefined) {
+                const pick = !flagged.false.size ? true : !flagged.true.size ? false : flagged.true.peek() < flagged.false.peek();
+                if (!run)
+                    runs.push((run = { nodes: [] }));
+                run.flag = pick;
+            }
+            const heap = flagged[`${run.flag}`];
+            if (heap.size)
+                join(heap.pop());
+            else
+                run = undefined; // only the other flag is ready: close this invocation
+        }
+        else
+            break;
+    }
+    return runs
+        .filter((r) => r.nodes.length)
+        .map((r) => {
+        const fullRefresh = r.flag === true;
+        return { args: ['build', '--select', ...r.nodes.map(select), ...(fullRefresh ? ['--full-refresh'] : [])], fullRefresh, nodes: r.nodes };
+    });
+}
+function firstDeploy(next) {
+    const g = graphOf(next);
+    const select = selectorsFor(next);
+    const all = byOrder(g, next.nodes.keys());
+    const changes = [];
+    for (const id of all) {
+        const n = next.nodes.get(id);
+        if (!DIFFED_TYPES.has(n.resourceType))
+            continue;
+        changes.push({ uniqueId: id, name: n.name, resourceType: n.resourceType, change: 'added', reasons: [], category: 'new', categoryReason: 'first deploy: nothing of this project was deployed to this environment before', downstream: [] });
+    }
+    const built = all.filter((id) => isBuildable(next.nodes.get(id)));
+    const rebuild = built.map((id) => {
+        const n = next.nodes.get(id);
+        return { uniqueId: id, name: n.name, resourceType: n.resourceType, fullRefresh: false, why: 'first deploy: everything builds' };
+    });
+    return {
+        changes,
+        rebuild,
+        invocations: built.length ? [{ args: ['build'], fullRefresh: false, nodes: built }] : [],
+        ciSelect: built.map(select),
+        notes: [
+            `first deploy of ${next.projectName || 'this project'} to this environment (no deployed manifest to compare with): every model, seed, snapshot and test builds, without --full-refresh (relations that already exist are built the way dbt finds them: incremental models run incrementally)`,
+        ],
+    };
+}
+
+;// CONCATENATED MODULE: ./packages/dbt/src/manifest.ts
+
+
+/** Manifest schema versions ferry reads, with the dbt releases that write them. */
+const SUPPORTED_MANIFEST_VERSIONS = { v10: 'dbt 1.6', v11: 'dbt 1.7', v12: 'dbt 1.8 and later' };
+/** Older schema versions and the dbt release that wrote them (for the error message). */
+const OLDER = {
+    v1: '0.19',
+    v2: '0.20',
+    v3: '0.21',
+    v4: '1.0',
+    v5: '1.1',
+    v6: '1.2',
+    v7: '1.3',
+    v8: '1.4',
+    v9: '1.5',
+};
+const SUPPORTED_TEXT = 'v10 (dbt 1.6), v11 (dbt 1.7) and v12 (dbt 1.8 and later)';
+/**
+ * Keys of `unrendered_config` that cannot change what a node builds, so never
+ * count as a modification: `tags` and `group` (dbt itself excludes them),
+ * `docs` (catalog display), `contract` (diffed as its own reason).
+ */
+const NOT_DIFFED_CONFIG = new Set(['tags', 'group', 'docs', 'contract']);
+/** Source properties that say which relation a source is and how dbt reads it (schema/database are per target, so not here). */
+const SOURCE_PROPS = ['identifier', 'loaded_at_field', 'freshness', 'external', 'quoting'];
+/** Collections of the manifest that ferry keeps, besides `nodes`. */
+const EXTRA_COLLECTIONS = ['sources', 'exposures', 'unit_tests'];
+/** The schema version in `metadata.dbt_schema_version` ("https://schemas.getdbt.com/dbt/manifest/v11.json" → "v11"). */
+function manifestVersionOf(data) {
+    const v = isObject(data) && isObject(data.metadata) ? data.metadata.dbt_schema_version : undefined;
+    if (typeof v !== 'string')
+        return undefined;
+    return /\/manifest\/(v\d+)(?:\.\d+)*\.json$/.exec(v)?.[1] ?? v;
+}
+/**
+ * Reads a dbt `manifest.json` (schema v10, v11 or v12) and keeps only what the
+ * state diff needs. Unknown fields are ignored. Throws a FerryError
+ * (FERRY_DBT_MANIFEST_INVALID: not JSON or not a manifest's shape;
+ * FERRY_DBT_MANIFEST_VERSION: another schema version), naming the file.
+ *
+ * Pass the text as a string when you have it: a Buffer is decoded to a string
+ * first. The parsed document is dropped when this returns (only the extracted
+ * nodes stay referenced), so a tens-of-MB manifest is not held twice.
+ */
+function readManifest(input, where = {}) {
+    const file = where.file;
+    const label = file ?? 'the dbt manifest';
+    let text = typeof input === 'string' ? input : input.toString('utf8');
+    if (text.charCodeAt(0) === 0xfeff)
+        text = text.slice(1);
+    let data;
+    try {
+        data = JSON.parse(text);
+    }
+    catch (e) {
+        const message = e.message;
+        const at = /at position (\d+)/.exec(message);
+        const pos = at ? Number(at[1]) : /end of JSON input/.test(message) ? text.length : undefined;
+        const loc = { ...(file ? { file } : {}), ...(pos !== undefined ? lineColumn(text, pos) : {}) };
+        (0,ferry_error/* fail */.fJ)('FERRY_DBT_MANIFEST_INVALID', `${label} is not valid JSON: ${message.replace(/\s*\(line \d+ column \d+\)$/, '')}${text.trim() === '' ? ' (the file is empty)' : ''}`, {
+            location: loc,
+            hint: 'The file is truncated or corrupt: regenerate it with `dbt parse` (or rebuild the release that holds it).',
+        });
+    }
+    text = '';
+    return extract(data, file);
+}
+function lineColumn(text, pos) {
+    let line = 1;
+    let lineStart = 0;
+    for (let i = text.indexOf('\n'); i !== -1 && i < pos; i = text.indexOf('\n', i + 1)) {
+        line++;
+        lineStart = i + 1;
+    }
+    return { line, column: pos - lineStart + 1 };
+}
+function extract(data, file) {
+    const label = file ?? 'the dbt manifest';
+    const at = (key) => (file || key ? { location: { ...(file ? { file } : {}), ...(key ? { key } : {}) } } : {});
+    if (!isObject(data))
+        (0,ferry_error/* fail */.fJ)('FERRY_DBT_MANIFEST_INVALID', `${label} is not a dbt manifest: it holds ${Array.isArray(data) ? 'an array' : `a ${data === null ? 'null' : typeof data}`}, not an object`, at());
+    const metadata = data.metadata;
+    const version = manifestVersionOf(data);
+    if (!isObject(metadata) || version === undefined) {
+        (0,ferry_error/* fail */.fJ)('FERRY_DBT_MANIFEST_INVALID', `${label} is not a dbt manifest.json: it has no metadata.dbt_schema_version`, {
+            ...at('metadata.dbt_schema_version'),
+            hint: 'Point ferry at the manifest.json that `dbt parse` / `dbt compile` writes into the target folder.',
+        });
+    }
+    const dbtVersion = typeof metadata.dbt_version === 'string' ? metadata.dbt_version : 'unknown';
+    if (!(version in SUPPORTED_MANIFEST_VERSIONS)) {
+        if (!/^v\d+$/.test(version) || !/\/manifest\//.test(String(metadata.dbt_schema_version))) {
+            (0,ferry_error/* fail */.fJ)('FERRY_DBT_MANIFEST_INVALID', `${label} is not a dbt manifest.json: metadata.dbt_schema_version is ${JSON.stringify(metadata.dbt_schema_version)}`, at('metadata.dbt_schema_version'));
+        }
+        const n = Number(version.slice(1));
+        const written = OLDER[version] ? `dbt ${OLDER[version]}` : dbtVersion !== 'unknown' ? `dbt ${dbtVersion}` : 'a dbt release ferry does not know';
+        (0,ferry_error/* fail */.fJ)('FERRY_DBT_MANIFEST_VERSION', `${label} is manifest schema ${version} (written by ${written}${OLDER[version] && dbtVersion !== 'unknown' ? `; this one says dbt ${dbtVersion}` : ''}); ferry reads ${SUPPORTED_TEXT}`, {
+            ...at('metadata.dbt_schema_version'),
+            hint: n < 10
+                ? 'Upgrade dbt-core to 1.6 or later in the workflow that builds the release, then rebuild it (`dbt parse` writes the manifest).'
+                : `Schema ${version} is newer than this ferry knows: upgrade ferry, or build the manifest with a dbt-core release that writes ${SUPPORTED_TEXT}.`,
+        });
+    }
+    pool = new Map();
+    typed = new Map();
+    try {
+        return collect(data, file, label, at, version, dbtVersion, metadata);
+    }
+    finally {
+        pool = new Map();
+        typed = new Map();
+    }
+}
+function collect(data, file, label, at, version, dbtVersion, metadata) {
+    const problems = [];
+    const bad = (key, message) => {
+        if (problems.length < 20)
+            problems.push((0,ferry_error/* problem */.CC)('FERRY_DBT_MANIFEST_INVALID', `${label}: ${message}`, at(key)));
+    };
+    const nodes = new Map();
+    const groups = [['nodes', data.nodes], ...EXTRA_COLLECTIONS.map((k) => [k, data[k]])];
+    for (const [group, value] of groups) {
+        if (value === undefined || value === null) {
+            if (group === 'nodes' || group === 'sources')
+                bad(group, `\`${group}\` is missing`);
+            continue;
+        }
+        if (!isObject(value)) {
+            bad(group, `\`${group}\` is not an object`);
+            continue;
+        }
+        for (const id in value) {
+            const raw = value[id];
+            const key = `${group}[${JSON.stringify(id)}]`;
+            if (!isObject(raw)) {
+                bad(key, `${key} is not an object`);
+                continue;
+            }
+            const resourceType = raw.resource_type;
+            if (typeof resourceType !== 'string') {
+                bad(`${key}.resource_type`, `${key} has no resource_type`);
+                continue;
+            }
+            if (typeof raw.name !== 'string') {
+                bad(`${key}.name`, `${key} has no name`);
+                continue;
+            }
+            const dependsOn = raw.depends_on;
+            if (dependsOn !== undefined && !isObject(dependsOn)) {
+                bad(`${key}.depends_on`, `${key}.depends_on is not an object`);
+                continue;
+            }
+            nodes.set(id, toNode(intern(id), raw, group));
+        }
+    }
+    const macros = new Map();
+    if (!isObject(data.macros))
+        bad('macros', '`macros` is missing or not an object');
+    else {
+        for (const id in data.macros) {
+            const raw = data.macros[id];
+            if (!isObject(raw) || typeof raw.macro_sql !== 'string') {
+                bad(`macros[${JSON.stringify(id)}].macro_sql`, `macros[${JSON.stringify(id)}] has no macro_sql`);
+                continue;
+            }
+            const deps = isObject(raw.depends_on) && Array.isArray(raw.depends_on.macros) ? strings(raw.depends_on.macros) : [];
+            macros.set(intern(id), { checksum: sha256(raw.macro_sql), dependsOnMacros: deps, varsRead: varsIn(raw.macro_sql) });
+        }
+    }
+    if (problems.length)
+        throw new ferry_error/* FerryError */.lT(problems);
+    const adapterType = typeof metadata.adapter_type === 'string' ? metadata.adapter_type : undefined;
+    return {
+        version,
+        dbtVersion,
+        projectName: typeof metadata.project_name === 'string' ? metadata.project_name : '',
+        ...(adapterType ? { adapterType } : {}),
+        nodes,
+        macros,
+    };
+}
+/**
+ * One copy of each repeated string (unique ids in depends_on, package and
+ * folder names, data types): JSON.parse makes a new string for every value.
+ * Set for the duration of one readManifest call.
+ */
+let pool = new Map();
+const intern = (s) => {
+    const known = pool.get(s);
+    if (known !== undefined)
+        return known;
+    pool.set(s, s);
+    return s;
+};
+/** The strings of a JSON array, interned, in an array of exactly their number (a pushed-to array keeps spare room). */
+const strings = (v) => {
+    if (!Array.isArray(v) || v.length === 0)
+        return NONE;
+    return (v.every((x) => typeof x === 'string') ? v : v.filter((x) => typeof x === 'string')).map(intern);
+};
+const str = (v) => (typeof v === 'string' ? intern(v) : undefined);
+function toNode(id, raw, group) {
+    const config = isObject(raw.config) ? raw.config : {};
+    const resourceType = group === 'unit_tests' ? 'unit_test' : raw.resource_type;
+    const dependsOn = isObject(raw.depends_on) ? raw.depends_on : {};
+    const node = {
+        uniqueId: id,
+        name: raw.name,
+        resourceType,
+        packageName: str(raw.package_name) ?? '',
+        fqn: strings(raw.fqn),
+        contractEnforced: contractEnforced(raw, config),
+        columns: columnsOf(raw.columns),
+        dependsOnNodes: strings(dependsOn.nodes),
+        dependsOnMacros: strings(dependsOn.macros),
+        varsRead: varsIn(raw.raw_code),
+        forwardOnly: forwardOnly(config.meta) || forwardOnly(raw.meta),
+        configForDiff: configForDiff(raw, resourceType),
+    };
+    if (node.fqn.length === 0)
+        node.fqn = [node.packageName, node.name];
+    const path = str(raw.original_file_path);
+    if (path !== undefined)
+        node.path = path;
+    const checksum = checksumOf(raw, resourceType);
+    if (checksum !== undefined)
+        node.checksum = checksum;
+    const materialized = str(config.materialized);
+    if (materialized !== undefined)
+        node.materialized = materialized;
+    const uniqueKey = config.unique_key;
+    if (typeof uniqueKey === 'string' || (Array.isArray(uniqueKey) && uniqueKey.length))
+        node.uniqueKey = typeof uniqueKey === 'string' ? uniqueKey : strings(uniqueKey);
+    const onSchemaChange = str(config.on_schema_change);
+    if (onSchemaChange !== undefined)
+        node.onSchemaChange = onSchemaChange;
+    const strategy = str(config.incremental_strategy);
+    if (strategy !== undefined)
+        node.incrementalStrategy = strategy;
+    if (typeof config.full_refresh === 'boolean')
+        node.fullRefreshConfig = config.full_refresh;
+    const contract = raw.contract;
+    if (isObject(contract) && typeof contract.checksum === 'string' && contract.checksum)
+        node.contractChecksum = contract.checksum;
+    return node;
+}
+function checksumOf(raw, resourceType) {
+    const c = raw.checksum;
+    if (typeof c === 'string')
+        return c || undefined; // unit tests (v12)
+    if (isObject(c) && typeof c.checksum === 'string' && c.checksum && c.name !== 'none')
+        return c.checksum;
+    if (resourceType === 'test' && isObject(raw.test_metadata)) {
+        // Generic tests have no file of their own: their definition is the test and its arguments
+        // (in the order dbt writes them, which follows the YAML).
+        return `generic:${sha256(JSON.stringify([raw.test_metadata, raw.column_name ?? null]))}`;
+    }
+    return undefined;
+}
+function contractEnforced(raw, config) {
+    return (isObject(config.contract) && config.contract.enforced === true) || (isObject(raw.contract) && raw.contract.enforced === true);
+}
+function forwardOnly(meta) {
+    return isObject(meta) && isObject(meta.ferry) && meta.ferry.forward_only === true;
+}
+/** Shared by every node without declared columns (most tests): it cannot be changed. */
+class NoColumns extends Map {
+    set() {
+        throw new TypeError('a node without declared columns has a read-only columns map');
+    }
+    delete() {
+        throw new TypeError('a node without declared columns has a read-only columns map');
+    }
+    clear() {
+        throw new TypeError('a node without declared columns has a read-only columns map');
+    }
+}
+const NO_COLUMNS = new NoColumns();
+/** Column values are frozen and shared: one per data type. */
+const UNTYPED = Object.freeze({});
+let typed = new Map();
+function columnsOf(v) {
+    if (!isObject(v))
+        return NO_COLUMNS;
+    let map;
+    for (const key in v) {
+        const c = v[key];
+        const name = isObject(c) && typeof c.name === 'string' ? intern(c.name) : key;
+        const dataType = isObject(c) && typeof c.data_type === 'string' && c.data_type.trim() ? c.data_type : undefined;
+        let column = UNTYPED;
+        if (dataType !== undefined) {
+            column = typed.get(dataType) ?? Object.freeze({ dataType: intern(dataType) });
+            typed.set(dataType, column);
+        }
+        (map ??= new Map()).set(name, column);
+    }
+    return map ?? NO_COLUMNS;
+}
+function configForDiff(raw, resourceType) {
+    const unrendered = isObject(raw.unrendered_config) ? raw.unrendered_config : {};
+    const out = {};
+    for (const key in unrendered) {
+        if (NOT_DIFFED_CONFIG.has(key))
+            continue;
+        let value = unrendered[key];
+        if (key === 'meta' && isObject(value) && 'ferry' in value) {
+            // ferry's own switches (forward_only) steer the plan; they do not change what dbt builds.
+            const { ferry: _ferry, ...rest } = value;
+            if (Object.keys(rest).length === 0)
+                continue;
+            value = rest;
+        }
+        // A config() call in a snapshot's SQL renders `target_schema=schema` at parse
+        // time: the per-target schema lands in unrendered_config. It is the target, not a change.
+        if (resourceType === 'snapshot' && ((key === 'target_schema' && value === raw.schema) || (key === 'target_database' && value === raw.database))) {
+            value = '<target>';
+        }
+        out[key] = value;
+    }
+    if (resourceType === 'source') {
+        for (const key of SOURCE_PROPS) {
+            const value = raw[key];
+            if (value !== undefined && value !== null)
+                out[key] = value;
+        }
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./packages/core/src/process/run-tool.ts
+
+class ToolMissing extends Error {
+    command;
+    constructor(command) {
+        super(`${command} is not installed (not found on PATH)`);
+        this.command = command;
+    }
+}
+const MAX_OUTPUT = 256 << 20;
+/**
+ * Runs a tool without a shell (argv only, so paths and arguments from
+ * ferry.yml are never interpreted), collecting its output. A non-zero exit is
+ * a result, not an error: linters exit 1 when they find something. The tool
+ * runs in its own process group so a timeout stops everything it started.
+ */
+function runTool(argv, opts) {
+    const [command, ...args] = argv;
+    if (!command)
+        throw new Error('runTool needs a command');
+    const timeout = opts.timeoutSeconds ?? 600;
+    return new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_.spawn)(command, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+        const out = [];
+        const err = [];
+        let size = 0;
+        let timedOut = false;
+        const keep = (into) => (c) => {
+            size += c.length;
+            if (size <= MAX_OUTPUT)
+                into.push(c);
+        };
+        child.stdout.on('data', keep(out));
+        child.stderr.on('data', keep(err));
+        const killGroup = () => {
+            try {
+                process.kill(-child.pid, 'SIGKILL');
+            }
+            catch {
+                child.kill('SIGKILL');
+            }
+        };
+        const timer = setTimeout(() => {
+            timedOut = true;
+            killGroup();
+        }, timeout * 1000);
+        child.on('error', (e) => {
+            clearTimeout(timer);
+            reject(e.code === 'ENOENT' ? new ToolMissing(command) : e);
+        });
+        child.on('close', (code, signal) => {
+            clearTimeout(timer);
+            if (timedOut)
+                return reject(new Error(`${command} did not finish within ${timeout} s and was stopped`));
+            resolve({ code: code ?? (signal ? 128 : 1), stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+        });
+        child.stdin.on('error', () => { }); // a tool that does not read its input closes the pipe early
+        child.stdin.end(opts.input ?? '');
+    });
+}
+
+;// CONCATENATED MODULE: ./packages/kinds/src/dbt/compile.ts
+
+
+
+
+
+/**
+ * Runs the team's `dbt compile` (or `dbt parse`) in the project folder and
+ * collects what it wrote: manifest.json and the compiled SQL. dbt is the
+ * workflow's, not ferry's; a missing dbt or a failed compile stops the build.
+ */
+async function compileProject(dbt, root, runner) {
+    const compile = dbt.compile;
+    const target = external_node_path_default().join(dbt.dir, compile.target_path);
+    const manifestFile = external_node_path_default().join(target, 'manifest.json');
+    const started = Date.now();
+    runner.info(`dbt: ${compile.command.join(' ')} (in ${external_node_path_default().relative(root, dbt.dir) || '.'})`);
+    let run;
+    try {
+        run = await runTool(compile.command, { cwd: dbt.dir, timeoutSeconds: compile.timeout });
+    }
+    catch (e) {
+        if (e instanceof ToolMissing) {
+            throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_TOOL_MISSING', `${e.command} is not installed, but artifacts.dbt.compile runs ${compile.command.join(' ')}`, {
+                location: { file: 'ferry.yml', key: 'artifacts.dbt.compile.command' },
+                hint: 'Install dbt in the workflow before this step (pip install dbt-core dbt-<adapter>), or remove artifacts.dbt.compile to version the sources only.',
+            }));
+        }
+        throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_DBT_FAILED', `${compile.command.join(' ')}: ${e.message}`));
+    }
+    if (run.code !== 0) {
+        const tail = `${run.stdout}\n${run.stderr}`.trim().split('\n').slice(-15).join('\n');
+        throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_DBT_FAILED', `${compile.command.join(' ')} exited with code ${run.code}:\n${tail}`, { hint: 'Fix the dbt project so it compiles (run the same command locally).' }));
+    }
+    if (!external_node_fs_default().existsSync(manifestFile) || external_node_fs_default().statSync(manifestFile).mtimeMs < started - 2000) {
+        throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_DBT_FAILED', `${compile.command.join(' ')} did not write ${external_node_path_default().relative(root, manifestFile)}`, {
+            hint: 'Use dbt compile or dbt parse, and set artifacts.dbt.compile.target_path if the project changes target-path.',
+        }));
+    }
+    const manifest = readManifest(external_node_fs_default().readFileSync(manifestFile), { file: external_node_path_default().relative(root, manifestFile) });
+    const compiled = await selectFiles(external_node_path_default().join(target, 'compiled'), root, ['**/*.sql'], []).catch(() => ({ files: [] }));
+    const rel = (p) => external_node_path_default().posix.join(compile.target_path.split((external_node_path_default()).sep).join('/'), p);
+    return { manifest, files: [rel('manifest.json'), ...compiled.files.map((f) => rel(`compiled/${f}`))] };
+}
+
+;// CONCATENATED MODULE: ./packages/kinds/src/dbt/describe.ts
+const esc = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const MAX = 50;
+/** The dbt part of a plan: what changed and why, what rebuilds (and which with --full-refresh), the dbt commands. */
+function describeDbtPlan(kp) {
+    const dp = kp.details;
+    if (!dp)
+        return { markdown: [], text: [] };
+    const md = [];
+    const text = [];
+    if (dp.changes.length) {
+        md.push(`#### dbt: ${dp.changes.length} change(s)`, '', '| node | change | category | why | downstream |', '|---|---|---|---|---:|');
+        for (const c of dp.changes.slice(0, MAX)) {
+            md.push(`| \`${esc(c.name)}\` (${c.resourceType}) | ${c.change} | ${c.category} | ${esc([c.categoryReason, ...c.reasons.map((r) => r.detail)].filter(Boolean).join('; '))} | ${c.downstream.length} |`);
+        }
+        if (dp.changes.length > MAX)
+            md.push(`| … | | | ${dp.changes.length - MAX} more in plan.json | |`);
+        text.push(`dbt: ${dp.changes.length} change(s)`);
+        for (const c of dp.changes.slice(0, 20))
+            text.push(`  ${c.change.padEnd(8)} ${c.name} [${c.category}] ${c.reasons.map((r) => r.detail).join('; ') || c.categoryReason}`);
+    }
+    const fr = dp.rebuild.filter((r) => r.fullRefresh);
+    if (dp.rebuild.length) {
+        md.push('', `#### Backfill: ${dp.rebuild.length} node(s) rebuild${fr.length ? `, ${fr.length} with --full-refresh` : ''}`, '', '| node | full refresh | why |', '|---|---|---|');
+        for (const r of dp.rebuild.slice(0, MAX))
+            md.push(`| \`${esc(r.name)}\` | ${r.fullRefresh ? '**yes**' : 'no'} | ${esc(r.why)} |`);
+        if (dp.rebuild.length > MAX)
+            md.push(`| … | | ${dp.rebuild.length - MAX} more in plan.json |`);
+        text.push(`dbt rebuild: ${dp.rebuild.length} node(s)${fr.length ? `; full refresh: ${fr.map((r) => r.name).join(', ')}` : ''}`);
+    }
+    if (dp.invocations.length) {
+        md.push('', '<details><summary>dbt commands</summary>', '', '```', ...dp.invocations.map((i) => `dbt ${i.args.join(' ')}`), '```', '', `Slim CI against this environment: \`dbt build --select ${dp.ciSelect.join(' ') || '<nothing>'} --defer --state <deployed manifest>\``, '', '</details>');
+        for (const i of dp.invocations)
+            text.push(`  $ dbt ${i.args.join(' ')}`);
+    }
+    return { markdown: md, text };
+}
+
+;// CONCATENATED MODULE: ./packages/dbt/schemas/run-results-v6.schema.json
+const run_results_v6_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","title":"RunResultsArtifact","properties":{"metadata":{"type":"object","title":"BaseArtifactMetadata","properties":{"dbt_schema_version":{"type":"string"},"dbt_version":{"type":"string","default":"1.11.6"},"generated_at":{"type":"string"},"invocation_id":{"anyOf":[{"type":"string"},{"type":"null"}]},"invocation_started_at":{"anyOf":[{"type":"string"},{"type":"null"}]},"env":{"type":"object","additionalProperties":{"type":"string"},"propertyNames":{"type":"string"}}},"additionalProperties":false,"required":["dbt_schema_version"]},"results":{"type":"array","items":{"type":"object","title":"RunResultOutput","properties":{"status":{"anyOf":[{"enum":["success","error","skipped","partial success","no-op"]},{"enum":["pass","error","fail","warn","skipped"]},{"enum":["pass","warn","error","runtime error"]}]},"timing":{"type":"array","items":{"type":"object","title":"TimingInfo","properties":{"name":{"type":"string"},"started_at":{"anyOf":[{"type":"string"},{"type":"null"}],"default":null},"completed_at":{"anyOf":[{"type":"string"},{"type":"null"}],"default":null}},"additionalProperties":false,"required":["name"]}},"thread_id":{"type":"string"},"execution_time":{"type":"number"},"adapter_response":{"type":"object","propertyNames":{"type":"string"}},"message":{"anyOf":[{"type":"string"},{"type":"null"}]},"failures":{"anyOf":[{"type":"integer"},{"type":"null"}]},"unique_id":{"type":"string"},"compiled":{"anyOf":[{"type":"boolean"},{"type":"null"}]},"compiled_code":{"anyOf":[{"type":"string"},{"type":"null"}]},"relation_name":{"anyOf":[{"type":"string"},{"type":"null"}]},"batch_results":{"anyOf":[{"type":"object","title":"BatchResults","properties":{"successful":{"type":"array","items":{"type":"array","prefixItems":[{"type":"string"},{"type":"string"}],"maxItems":2,"minItems":2}},"failed":{"type":"array","items":{"type":"array","prefixItems":[{"type":"string"},{"type":"string"}],"maxItems":2,"minItems":2}}},"additionalProperties":false},{"type":"null"}],"default":null}},"additionalProperties":false,"required":["status","timing","thread_id","execution_time","adapter_response","message","failures","unique_id","compiled","compiled_code","relation_name"]}},"elapsed_time":{"type":"number"},"args":{"type":"object","propertyNames":{"type":"string"}}},"additionalProperties":false,"required":["metadata","results","elapsed_time"],"$id":"https://schemas.getdbt.com/dbt/run-results/v6.json"}');
+;// CONCATENATED MODULE: ./packages/dbt/src/run-results.ts
+
+
+
+const RUN_RESULTS_V6 = 'https://schemas.getdbt.com/dbt/run-results/v6.json';
+let validator;
+/** Validates a parsed run_results.json against dbt's run-results v6 JSON Schema; the problems, or [] when it is valid. */
+function validateRunResultsV6(data) {
+    validator ??= new _2020.Ajv2020({ strict: false, allErrors: true, verbose: true }).compile(run_results_v6_schema_namespaceObject);
+    if (validator(data))
+        return [];
+    return summarize(validator.errors ?? []);
+}
+/** The schema version a run_results.json says it is: "v5", "v6", … */
+function schemaVersionOf(data) {
+    const v = data?.metadata?.dbt_schema_version;
+    if (typeof v !== 'string')
+        return undefined;
+    return /\/run-results\/(v\d+)\.json$/.exec(v)?.[1] ?? v;
+}
+/** A run_results.json read and checked: v6, valid against dbt's schema; unique ids in camelCase for callers. */
+function readRunResults(input, where = {}) {
+    const file = where.file ?? 'run_results.json';
+    let data;
+    try {
+        data = JSON.parse(input.toString());
+    }
+    catch (e) {
+        return (0,ferry_error/* fail */.fJ)('FERRY_DBT_RUN_RESULTS', `${file} is not JSON: ${e.message}`, { location: { file } });
+    }
+    const version = schemaVersionOf(data);
+    if (version !== 'v6')
+        (0,ferry_error/* fail */.fJ)('FERRY_DBT_RUN_RESULTS', `${file} is run-results schema ${version ?? '(unknown)'}; ferry reads run-results schema v6`, { location: { file } });
+    const problems = validateRunResultsV6(data);
+    if (problems.length)
+        (0,ferry_error/* fail */.fJ)('FERRY_DBT_RUN_RESULTS', `${file} does not match dbt's run-results v6 schema: ${problems.slice(0, 5).join('; ')}`, { location: { file } });
+    const rr = data;
+    return { dbtVersion: rr.metadata.dbt_version, results: rr.results.map((r) => ({ uniqueId: r.unique_id, status: r.status, message: r.message, failures: r.failures })) };
+}
+/**
+ * One line per failing place. A value that matches no branch of an anyOf
+ * (status, failures, …) gives one line with what each branch wanted, not one per branch.
+ */
+function summarize(errors) {
+    const byPath = new Map();
+    for (const e of errors)
+        byPath.set(e.instancePath, [...(byPath.get(e.instancePath) ?? []), e]);
+    const lines = [];
+    for (const [where, group] of byPath) {
+        const at = where || '/';
+        const branches = group.filter((e) => e.keyword !== 'anyOf');
+        if (group.some((e) => e.keyword === 'anyOf') && branches.length) {
+            const wanted = new Set();
+            for (const e of branches) {
+                if (e.keyword === 'enum')
+                    for (const v of e.params.allowedValues)
+                        wanted.add(JSON.stringify(v));
+                else if (e.keyword === 'type')
+                    wanted.add(String(e.params.type));
+                else
+                    wanted.add(e.message ?? e.keyword);
+            }
+            lines.push(`${at} is ${JSON.stringify(branches[0].data)}, expected ${[...wanted].join(' | ')}`);
+            continue;
+        }
+        for (const e of group) {
+            const extra = e.keyword === 'additionalProperties' ? ` (${String(e.params.additionalProperty)})` : '';
+            const line = `${at} ${e.message ?? 'is invalid'}${extra}`;
+            if (!lines.includes(line))
+                lines.push(line);
+        }
+    }
+    return lines;
+}
+
+;// CONCATENATED MODULE: ./packages/kinds/src/dbt/run.ts
+
+
+
+
+const FAILED = new Set(['error', 'fail', 'runtime error']);
+/**
+ * Runs the plan's dbt invocations in order against one environment, from the
+ * release's own copy of the project. Stops at the first invocation with a
+ * failing model or test and fails with one problem per failing node (the
+ * action shows them as a table). What dbt already built stays built: dbt
+ * changes the warehouse, which no rollback of files can undo.
+ */
+async function runInvocations(opts) {
+    const { project, target, runner } = opts;
+    const common = ['--target', target.target, '--project-dir', project, ...(target.profilesDir ? ['--profiles-dir', target.profilesDir] : []), ...target.args];
+    const run = async (args) => {
+        const argv = [...target.command, ...args, ...common];
+        runner.info(`dbt: ${argv.join(' ')}`);
+        try {
+            return await runTool(argv, { cwd: project, timeoutSeconds: target.timeout });
+        }
+        catch (e) {
+            if (e instanceof ToolMissing) {
+                throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_TOOL_MISSING', `${e.command} is not installed, but this environment runs dbt (targets.dbt)`, { hint: 'Install dbt in the deploy job (pip install dbt-core dbt-<adapter>), or set targets.dbt.command.' }));
+            }
+            throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_DBT_FAILED', `${argv.join(' ')}: ${e.message}`));
+        }
+    };
+    if (['packages.yml', 'dependencies.yml'].some((f) => external_node_fs_default().existsSync(external_node_path_default().join(project, f)))) {
+        const deps = await run(['deps']);
+        if (deps.code !== 0)
+            throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_DBT_FAILED', `dbt deps exited with code ${deps.code}: ${tail(deps.stdout, deps.stderr)}`));
+    }
+    let passed = 0;
+    for (const inv of opts.invocations) {
+        const started = Date.now();
+        const result = await run(inv.args);
+        const file = external_node_path_default().join(project, 'target', 'run_results.json');
+        if (!external_node_fs_default().existsSync(file) || external_node_fs_default().statSync(file).mtimeMs < started - 2000) {
+            throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_DBT_FAILED', `dbt ${inv.args[0]} exited with code ${result.code} without writing target/run_results.json: ${tail(result.stdout, result.stderr)}`));
+        }
+        const rr = readRunResults(external_node_fs_default().readFileSync(file), { file: 'target/run_results.json' });
+        const failed = rr.results.filter((r) => FAILED.has(r.status));
+        passed += rr.results.length - failed.length;
+        runner.info(`dbt ${inv.args[0]}${inv.fullRefresh ? ' --full-refresh' : ''}: ${rr.results.length - failed.length} passed, ${failed.length} failed`);
+        if (failed.length) {
+            const problems = failed.map((r) => {
+                const node = opts.manifest.nodes.get(r.uniqueId);
+                const what = `${node?.resourceType ?? 'node'} ${node?.name ?? r.uniqueId}`;
+                return (0,ferry_error/* problem */.CC)('FERRY_DBT_RUN_FAILED', `${what}: ${r.status}${r.failures ? ` (${r.failures} failing rows)` : ''}${r.message ? `: ${r.message}` : ''}`, {
+                    ...(node?.path ? { location: { file: node.path } } : {}),
+                    hint: 'The models dbt built before this one stay built; fix the model and deploy again, or roll back the files (the warehouse is not rolled back).',
+                });
+            });
+            throw new ferry_error/* FerryError */.lT(problems);
+        }
+        if (result.code !== 0)
+            throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_DBT_FAILED', `dbt ${inv.args[0]} exited with code ${result.code} though every node passed: ${tail(result.stdout, result.stderr)}`));
+    }
+    return { passed };
+}
+function tail(stdout, stderr) {
+    return `${stdout}\n${stderr}`.trim().split('\n').slice(-10).join('\n');
+}
+
 ;// CONCATENATED MODULE: ./packages/kinds/src/dbt/dbt-kind.ts
+
+
+
+
+
+
 
 
 
@@ -49616,9 +51854,10 @@ const dbt_kind_BUNDLE = 'dbt.tar.gz';
 const INCLUDE = ['dbt_project.yml', 'packages.yml', 'dependencies.yml', 'selectors.yml', '{models,macros,seeds,snapshots,tests,analyses}/**/*'];
 const EXCLUDE = ['target/**', 'dbt_packages/**', 'logs/**', '**/.*'];
 /**
- * dbt project. In this version the project's sources are versioned in the
- * release (hashed like every file) but not run: running dbt per environment,
- * state diffs and backfill plans arrive with dbt execution.
+ * dbt project. The release holds its sources and, with artifacts.dbt.compile,
+ * the manifest and compiled SQL that dbt wrote. A deploy diffs that manifest
+ * against the one of the release the environment runs, and runs dbt only for
+ * what changed, with --full-refresh only where the plan says so.
  */
 const dbtKind = {
     name: 'dbt',
@@ -49638,27 +51877,93 @@ const dbtKind = {
         const { files, problems } = await selectFiles(dbt.dir, ctx.config.root, INCLUDE, EXCLUDE);
         if (problems.length)
             throw new ferry_error/* FerryError */.lT(problems);
-        const { files: hashed, bundle } = await writeBundle(dbt.dir, files, external_node_path_default().join(releaseDir, dbt_kind_BUNDLE));
-        return { kind: 'dbt', files: hashed, bundle };
+        const compiled = dbt.compile ? await compileProject(dbt, ctx.config.root, ctx.runner) : undefined;
+        const all = [...files, ...(compiled?.files ?? [])].sort();
+        const { files: hashed, bundle } = await writeBundle(dbt.dir, all, external_node_path_default().join(releaseDir, dbt_kind_BUNDLE));
+        const meta = compiled ? { manifest: compiled.files[0], manifestVersion: compiled.manifest.version, dbtVersion: compiled.manifest.dbtVersion } : {};
+        return { kind: 'dbt', files: hashed, bundle, ...(compiled ? { meta: meta } : {}) };
     },
-    async plan(_ctx, { artifact, previous }) {
-        const before = new Map(previous?.files.map((f) => [f.path, f.sha256]));
-        const changed = artifact.files.filter((f) => before.get(f.path) !== f.sha256).length + [...before.keys()].filter((p) => !artifact.files.some((f) => f.path === p)).length;
+    async plan(_ctx, { env, release, artifact, previous, previousRelease }) {
+        const base = { kind: 'dbt', changes: [], unchanged: 0, notes: [] };
+        if (!env.dbt) {
+            return { ...base, unchanged: artifact.files.length, notes: [`dbt: versioned in the release, not run in ${env.name} (it has no targets.dbt)`] };
+        }
+        const next = await manifestOf(release, artifact);
+        if (!next) {
+            return { ...base, target: `dbt:${env.dbt.target}`, notes: ['dbt: this release has no manifest (artifacts.dbt.compile is not set), so its models cannot be planned or run'] };
+        }
+        const prev = previous && previousRelease ? await manifestOf(previousRelease, previous) : undefined;
+        const notes = [];
+        if (previous && !prev)
+            notes.push('dbt: the deployed release has no manifest, so every model is treated as new');
+        const [prevVars, nextVars] = await Promise.all([previous && previousRelease ? varsOf(previousRelease, previous) : undefined, varsOf(release, artifact)]);
+        const dp = planDbt(prev?.manifest, next.manifest, { prevVars, nextVars });
+        const changed = new Set(dp.changes.map((c) => c.uniqueId));
         return {
             kind: 'dbt',
-            changes: [],
-            unchanged: artifact.files.length,
-            notes: [`dbt: ${changed} project file(s) differ from the deployed release; versioned in the release, not run (dbt execution is not in this version of ferry)`],
+            target: `dbt:${env.dbt.target}`,
+            changes: dp.changes.map((c) => ({
+                kind: 'dbt',
+                path: c.uniqueId,
+                action: c.change === 'added' ? 'create' : c.change === 'removed' ? 'delete' : 'update',
+                reason: `${c.category}: ${c.reasons.map((r) => r.detail).join('; ') || c.categoryReason}`,
+                ...(dp.rebuild.some((r) => r.uniqueId === c.uniqueId && r.fullRefresh) ? { backfill: { reason: 'full refresh', fullRefresh: true, downstream: c.downstream.length } } : {}),
+            })),
+            unchanged: [...next.manifest.nodes.values()].filter((n) => !changed.has(n.uniqueId) && n.resourceType !== 'source').length,
+            notes: [...notes, ...dp.notes],
+            destructive: dp.rebuild.filter((r) => r.fullRefresh).map((r) => `full refresh of ${r.name}`),
+            details: dp,
         };
     },
-    async stage() {
+    async stage(ctx, { env, release, artifact }, kp) {
+        const dp = kp.details;
+        const stats = { written: 0, reused: 0, removed: 0, bytesWritten: 0 };
         const nothing = async () => { };
-        return { stats: { written: 0, reused: 0, removed: 0, bytesWritten: 0 }, commit: nothing, abort: nothing, revert: nothing };
+        if (!env.dbt || !dp || dp.invocations.length === 0)
+            return { stats, commit: nothing, abort: nothing, revert: nothing };
+        // The project as released (sources and manifest), not the working tree.
+        const project = await promises_default().mkdtemp(external_node_path_default().join(external_node_os_default().tmpdir(), 'ferry-dbt-'));
+        await bundleSource(external_node_path_default().join(release.dir, dbt_kind_BUNDLE), artifact.files).extract(artifact.files.map((f) => f.path), project);
+        const manifest = (await manifestOf(release, artifact)).manifest;
+        const cleanup = () => promises_default().rm(project, { recursive: true, force: true });
+        return {
+            stats,
+            // dbt changes the warehouse: it runs in the commit, first of all kinds, so files switch only after the models are built.
+            commit: async () => {
+                try {
+                    await runInvocations({ project, target: env.dbt, invocations: dp.invocations, manifest, runner: ctx.runner });
+                }
+                finally {
+                    await cleanup();
+                }
+            },
+            abort: cleanup,
+            revert: async () => ctx.runner.warning('dbt: models already built by this deploy stay built; the warehouse is not rolled back with the files'),
+        };
     },
     async verify() {
         return [];
     },
+    describePlan: (kp) => describeDbtPlan(kp),
 };
+/** The manifest a release's dbt artifact carries, read from its bundle (checked against the release's hashes). */
+async function manifestOf(release, artifact) {
+    const file = artifact.meta?.manifest;
+    const entry = file ? artifact.files.find((f) => f.path === file) : undefined;
+    if (!entry)
+        return undefined;
+    const data = (await readFromBundle(external_node_path_default().join(release.dir, dbt_kind_BUNDLE), [entry])).get(entry.path);
+    return { manifest: readManifest(data, { file: `${release.manifest.version}: ${entry.path}` }) };
+}
+/** `vars:` of the release's dbt_project.yml: a var read by a model that changed value changes the model. */
+async function varsOf(release, artifact) {
+    const entry = artifact.files.find((f) => f.path === 'dbt_project.yml');
+    if (!entry)
+        return undefined;
+    const data = (await readFromBundle(external_node_path_default().join(release.dir, dbt_kind_BUNDLE), [entry])).get(entry.path);
+    const project = (0,dist/* parse */.qg)(data.toString('utf8'));
+    return project?.vars ?? {};
+}
 
 ;// CONCATENATED MODULE: ./packages/kinds/src/images/images-kind.ts
 
@@ -49685,8 +51990,12 @@ const imagesKind = {
 
 
 
-/** Every artifact kind, in build and deploy order (configs before the DAGs that read them). */
-const KINDS = [configsKind, dagsKind, dbtKind, imagesKind];
+/**
+ * Every artifact kind, in build and deploy order: dbt first (it changes the
+ * warehouse, so files switch only once the models are built), then configs,
+ * then the DAGs that read both.
+ */
+const KINDS = [dbtKind, configsKind, dagsKind, imagesKind];
 function enabledKinds(config) {
     return KINDS.filter((k) => k.enabled(config));
 }
@@ -49696,8 +52005,11 @@ function enabledKinds(config) {
 
 
 
-// EXTERNAL MODULE: ./packages/release/src/git.ts + 1 modules
-var src_git = __nccwpck_require__(8198);
+
+
+
+// EXTERNAL MODULE: ./packages/release/src/git.ts
+var src_git = __nccwpck_require__(7274);
 // EXTERNAL MODULE: ./packages/release/src/manifest.ts
 var src_manifest = __nccwpck_require__(6605);
 // EXTERNAL MODULE: ./packages/release/src/store.ts
@@ -49771,27 +52083,22 @@ async function buildRelease(ctx, opts = {}) {
 
 /***/ }),
 
-/***/ 8198:
+/***/ 7274:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  $: () => (/* binding */ git),
-  V: () => (/* binding */ gitInfo)
-});
-
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-// EXTERNAL MODULE: external "node:util"
-var external_node_util_ = __nccwpck_require__(7975);
-// EXTERNAL MODULE: ./packages/core/src/errors/ferry-error.ts + 1 modules
-var ferry_error = __nccwpck_require__(146);
-;// CONCATENATED MODULE: ./packages/release/src/git.ts
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $: () => (/* binding */ git),
+/* harmony export */   V: () => (/* binding */ gitInfo)
+/* harmony export */ });
+/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1421);
+/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_child_process__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_util__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7975);
+/* harmony import */ var node_util__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_util__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _ferry_core__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(146);
 
 
 
-const run = (0,external_node_util_.promisify)(external_node_child_process_namespaceObject.execFile);
+const run = (0,node_util__WEBPACK_IMPORTED_MODULE_1__.promisify)(node_child_process__WEBPACK_IMPORTED_MODULE_0__.execFile);
 /** Runs git without a shell; failures become FERRY_GIT with git's own message. */
 async function git(cwd, args, env = {}) {
     try {
@@ -49800,12 +52107,12 @@ async function git(cwd, args, env = {}) {
     }
     catch (e) {
         const err = e;
-        return (0,ferry_error/* fail */.fJ)('FERRY_GIT', `git ${args[0]} failed: ${(err.stderr || err.message).trim().split('\n')[0]}`);
+        return (0,_ferry_core__WEBPACK_IMPORTED_MODULE_2__/* .fail */ .fJ)('FERRY_GIT', `git ${args[0]} failed: ${(err.stderr || err.message).trim().split('\n')[0]}`);
     }
 }
 /** Commit, ref and cleanliness of the checkout holding `dir`. GITHUB_REF wins for the ref (detached checkouts on runners). */
 async function gitInfo(dir) {
-    const commit = await git(dir, ['rev-parse', 'HEAD']).catch(() => (0,ferry_error/* fail */.fJ)('FERRY_GIT', `${dir} is not inside a git checkout with at least one commit`, { hint: 'ferry versions everything from git: run `git init && git add -A && git commit` (or actions/checkout on a runner).' }));
+    const commit = await git(dir, ['rev-parse', 'HEAD']).catch(() => (0,_ferry_core__WEBPACK_IMPORTED_MODULE_2__/* .fail */ .fJ)('FERRY_GIT', `${dir} is not inside a git checkout with at least one commit`, { hint: 'ferry versions everything from git: run `git init && git add -A && git commit` (or actions/checkout on a runner).' }));
     const symbolic = await git(dir, ['symbolic-ref', '-q', 'HEAD']).catch(() => '');
     const status = await git(dir, ['status', '--porcelain', '--', '.']);
     const date = await git(dir, ['log', '-1', '--format=%cs', 'HEAD']);
@@ -50118,7 +52425,7 @@ function isSafeRelativePath(p) {
 /* harmony export */   w: () => (/* binding */ tagName)
 /* harmony export */ });
 /* harmony import */ var _ferry_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(146);
-/* harmony import */ var _git_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8198);
+/* harmony import */ var _git_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7274);
 /* harmony import */ var _manifest_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6605);
 
 
@@ -50228,6 +52535,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:async_h
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer");
+
+/***/ }),
+
+/***/ 1421:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 
 /***/ }),
 
@@ -54858,7 +57172,7 @@ __webpack_unused_export__ = cst;
 __webpack_unused_export__ = lexer.Lexer;
 exports.HN = lineCounter.LineCounter;
 __webpack_unused_export__ = parser.Parser;
-__webpack_unused_export__ = publicApi.parse;
+exports.qg = publicApi.parse;
 __webpack_unused_export__ = publicApi.parseAllDocuments;
 exports.Tp = publicApi.parseDocument;
 exports.As = publicApi.stringify;

@@ -31385,6 +31385,10 @@ const ERROR_CODES = {
     FERRY_TARGET_DRIFT: 'The target no longer holds the files of its release; redeploy or investigate who changed it.',
     FERRY_LOCKED: 'Another deploy to this environment is running; wait for it or remove the stale lock file.',
     // dbt
+    FERRY_TOOL_MISSING: 'Install the tool in the workflow before this step, or change the command in ferry.yml.',
+    FERRY_DBT_FAILED: 'Run the same dbt command locally and fix what it reports.',
+    FERRY_DBT_RUN_FAILED: 'Fix the failing models or tests and deploy again; what dbt already built stays built.',
+    FERRY_DBT_RUN_RESULTS: 'ferry reads run_results.json of schema v6 (dbt 1.5 and later); check the dbt version.',
     FERRY_DBT_MANIFEST_INVALID: 'The dbt manifest.json is corrupt or not a manifest; regenerate it with `dbt parse` (or rebuild the release that holds it).',
     FERRY_DBT_MANIFEST_VERSION: 'ferry reads dbt manifests of schema v10 (dbt 1.6), v11 (dbt 1.7) and v12 (dbt 1.8 and later); regenerate the manifest with a dbt-core release that writes one of them.',
     // ledger / GitHub
