@@ -42581,13 +42581,13 @@ async function addDagBackfills(ctx, kp, input, now) {
     try {
         const prevDir = external_node_path_default().join(tmp, 'previous');
         const nextDir = external_node_path_default().join(tmp, 'next');
-        if (prevPaths.length) {
-            if (!external_node_fs_default().existsSync(prevBundle))
-                throw new Error(`the previous release ${input.previousRelease.manifest.id.slice(0, 12)} has no ${input.bundle}`);
-            await bundleSource(prevBundle, input.previous.files).extract(prevPaths, prevDir);
-        }
-        if (nextPaths.length)
-            await bundleSource(nextBundle, input.artifact.files).extract(nextPaths, nextDir);
+        if (prevPaths.length && !external_node_fs_default().existsSync(prevBundle))
+            throw new Error(`the previous release ${input.previousRelease.manifest.id.slice(0, 12)} has no ${input.bundle}`);
+        // Both bundles at once: each read is mostly decompression.
+        await Promise.all([
+            prevPaths.length ? bundleSource(prevBundle, input.previous.files).extract(prevPaths, prevDir) : undefined,
+            nextPaths.length ? bundleSource(nextBundle, input.artifact.files).extract(nextPaths, nextDir) : undefined,
+        ]);
         const prevAbs = prevPaths.map((p) => external_node_path_default().join(prevDir, p));
         const nextAbs = nextPaths.map((p) => external_node_path_default().join(nextDir, p));
         const t0 = Date.now();
