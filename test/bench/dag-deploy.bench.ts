@@ -205,7 +205,7 @@ async function deploy(config: FerryConfig, env: string, release: StoredRelease):
  * into the copy) and the ledger record applyPlan would have written.
  */
 async function seedLike(config: FerryConfig, from: string, to: string, release: StoredRelease): Promise<void> {
-  const folderOf = (env: string) => path.dirname(getEnvironment(config, env).targets.dags!.path);
+  const folderOf = (env: string) => path.dirname((getEnvironment(config, env).targets.dags as { path: string }).path);
   const dst = folderOf(to);
   fs.rmSync(dst, { recursive: true, force: true });
   fs.mkdirSync(path.dirname(dst), { recursive: true });
@@ -343,7 +343,7 @@ async function main(): Promise<void> {
     flush();
     const dep1 = await deploy(config, 'dev', rel1);
     log(`deploy #1: ${fmtS(dep1.ms)} (written ${dep1.stats.written})`);
-    const liveOf = (env: string) => config.environments.find((e) => e.name === env)!.targets.dags!.path;
+    const liveOf = (env: string) => (config.environments.find((e) => e.name === env)!.targets.dags as { path: string }).path;
     const tree1 = fs.realpathSync(liveOf('dev'));
     // The other environments start from the same state without another full deploy each.
     for (const env of [...REPEAT_ENVS.slice(1), 'traced']) await seedLike(config, 'dev', env, rel1);

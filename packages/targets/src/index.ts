@@ -1,4 +1,4 @@
-import type { ResolvedTarget, Target } from '@ferry/core';
+import { fail, type ResolvedTarget, type Target } from '@ferry/core';
 import { LocalDirTarget } from './local-dir.js';
 
 export { LocalDirTarget, MARKER } from './local-dir.js';
@@ -9,5 +9,7 @@ export function createTarget(config: ResolvedTarget): Target {
   switch (config.kind) {
     case 'local':
       return new LocalDirTarget(config.path, config.keep);
+    case 's3':
+      return fail('FERRY_NOT_IMPLEMENTED', 'S3 targets are being built');
   }
 }

@@ -57,7 +57,7 @@ describe('loadConfig', () => {
       ['dev', false, undefined],
       ['prod', true, 'dev'],
     ]);
-    expect(c.environments[0]!.targets.dags!.path).toBe(path.join(dir, 'out/dev'));
+    expect((c.environments[0]!.targets.dags as { path: string }).path).toBe(path.join(dir, 'out/dev'));
     expect(c.release.store).toBe(path.join(dir, '.ferry/releases'));
   });
 
@@ -66,7 +66,7 @@ describe('loadConfig', () => {
     const c = loadConfig(path.join(dir, 'ferry.yml'));
     expect(c.environments.map((e) => e.name)).toEqual(['dev', 'staging', 'prod']);
     expect(getEnvironment(c, 'prod')).toMatchObject({ requires: 'staging', production: true });
-    expect(getEnvironment(c, 'staging').targets.dags!.path).toBe(path.join(dir, '.ferry/targets/staging/dags'));
+    expect((getEnvironment(c, 'staging').targets.dags as { path: string }).path).toBe(path.join(dir, '.ferry/targets/staging/dags'));
   });
 
   it('reports every problem at once, each with key path and line', () => {

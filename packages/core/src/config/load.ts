@@ -13,6 +13,8 @@ import {
   type DagsArtifact,
   type DbtArtifact,
   type DbtTargetConfig,
+  type RegistryTargetConfig,
+  type AirflowConfig,
   type EnvironmentConfig,
   type ImageArtifact,
   type RawFerryConfig,
@@ -21,7 +23,8 @@ import {
 } from './schema.js';
 import { closest, didYouMean } from './suggest.js';
 
-export type ResolvedTarget = TargetConfig & { /** absolute */ path: string };
+/** A target entry of ferry.yml; a local target's path is made absolute. */
+export type ResolvedTarget = TargetConfig;
 
 export interface Environment {
   name: string;
@@ -34,6 +37,10 @@ export interface Environment {
   targets: Partial<Record<TargetedKind, ResolvedTarget>>;
   /** Where dbt runs for this environment; absent: dbt models are not deployed here. */
   dbt?: DbtTargetConfig & { profilesDir?: string };
+  /** Where images are promoted; absent: images are pinned in releases but not promoted here. */
+  images?: RegistryTargetConfig;
+  /** The environment's Airflow, checked after DAG deploys. */
+  airflow?: AirflowConfig;
 }
 
 export interface FerryConfig {
@@ -212,6 +219,10 @@ function resolve(raw: RawFerryConfig, file: string, where: (p: KeyPath, key?: st
           location: where([...p, 'targets']),
         });
       }
+      if (t?.kind === 's3') {
+        targets[kind] = t;
+        continue;
+      }
       if (t) {
         const abs = path.resolve(root, t.path);
         if (fs.existsSync(abs) && !fs.lstatSync(abs).isSymbolicLink() && !fs.statSync(abs).isDirectory()) {
@@ -228,6 +239,8 @@ function resolve(raw: RawFerryConfig, file: string, where: (p: KeyPath, key?: st
       requiresApproval: e.requires_approval ?? false,
       url: e.url,
       targets,
+      ...(e.targets.images ? { images: e.targets.images } : {}),
+      ...(e.airflow ? { airflow: e.airflow } : {}),
       ...(e.targets.dbt ? { dbt: { ...e.targets.dbt, ...(e.targets.dbt.profiles_dir ? { profilesDir: path.resolve(root, e.targets.dbt.profiles_dir) } : {}) } } : {}),
     };
   });

@@ -23,8 +23,59 @@ export const LocalTargetSchema = z
   })
   .describe('Local directory target');
 
-/** One entry per target kind; S3 (MWAA) and GCS (Composer) join this union later. */
-export const TargetSchema = z.discriminatedUnion('kind', [LocalTargetSchema]);
+export const S3TargetSchema = z
+  .strictObject({
+    kind: z.literal('s3').describe("An S3 bucket and prefix (MWAA's DAG folder model); credentials from the standard AWS chain."),
+    bucket: z.string().min(3).describe('Bucket name.'),
+    prefix: z.string().default('').describe('Key prefix, e.g. "dags/" (a trailing slash is added when missing).'),
+    region: z.string().optional().describe('AWS region (default: the AWS chain: AWS_REGION, profile).'),
+    endpoint: z.url().optional().describe('Custom endpoint for S3-compatible stores (MinIO, R2, …).'),
+    force_path_style: z.boolean().default(false).describe('Path-style addressing (most S3-compatible stores need it).'),
+    concurrency: z.int().min(1).max(256).default(16).describe('Uploads and deletes in flight at once.'),
+  })
+  .describe('S3 target');
+
+/** One entry per target kind; GCS (Composer) joins this union later. */
+export const TargetSchema = z.discriminatedUnion('kind', [LocalTargetSchema, S3TargetSchema]);
+
+export const RegistryTargetSchema = z
+  .strictObject({
+    kind: z.literal('registry').describe('Promote pinned image digests to this environment’s repository and tag.'),
+    repository: z.string().min(1).describe('Repository per image, "{name}" standing for the image\'s name, e.g. ghcr.io/acme/{name}.'),
+    tag: z.string().min(1).describe('Tag the promoted digest gets, e.g. staging.'),
+  })
+  .describe('OCI registry target for images');
+
+const secretOrText = z.string().min(1);
+
+export const AirflowSchema = z
+  .strictObject({
+    url: z.url().describe('Base URL of the Airflow webserver / API server.'),
+    api: z.enum(['auto', 'v1', 'v2']).default('auto').describe('REST API: v1 (Airflow 2), v2 (Airflow 3), or auto (detected).'),
+    auth: z
+      .union([
+        z.strictObject({ username: secretOrText, password: secretOrText.describe('Use a ${secret:NAME} reference.') }),
+        z.strictObject({ token: secretOrText.describe('A bearer token; use a ${secret:NAME} reference.') }),
+      ])
+      .optional()
+      .describe('Basic auth (Airflow 2) or user/password for /auth/token (Airflow 3), or a token.'),
+    wait: z
+      .strictObject({
+        timeout: z.int().min(0).max(7200).default(600).describe('Seconds to wait for deployed DAGs to be parsed (DAG folders sync slowly on MWAA/Composer).'),
+        interval: z.int().min(1).max(300).default(15).describe('Seconds between polls.'),
+      })
+      .default({ timeout: 600, interval: 15 }),
+    unpause: z.enum(['new', 'none']).default('none').describe('Unpause DAGs that are new in this deploy.'),
+    variables: z.string().optional().describe('Config file (relative to the config folder, as rendered for the environment) whose keys become Airflow Variables.'),
+    connections: z.string().optional().describe('Config file (as rendered) mapping connection ids to connections; secret values are masked.'),
+    backfill: z
+      .strictObject({
+        run: z.boolean().default(false).describe('Run the backfills the plan found (Airflow 3: POST /backfills after a dry run; Airflow 2: one DAG run per logical date).'),
+        max_active_runs: z.int().min(1).max(64).default(4),
+      })
+      .default({ run: false, max_active_runs: 4 }),
+  })
+  .describe('The environment’s Airflow: checked after DAG deploys.');
 
 export const DagsArtifactSchema = z
   .strictObject({
@@ -94,11 +145,13 @@ export const EnvironmentSchema = z.strictObject({
     .optional()
     .describe('Plans with destructive steps here (dbt full refreshes) must be approved: deploy with the plan digest (`--approve` / `approved-plan`).'),
   url: z.url().optional().describe('Where the environment can be seen (shown on the GitHub deployment).'),
+  airflow: AirflowSchema.optional(),
   targets: z
     .strictObject({
       dags: TargetSchema.optional(),
       configs: TargetSchema.optional(),
       dbt: DbtTargetSchema.optional(),
+      images: RegistryTargetSchema.optional(),
     })
     .default({})
     .describe('Where each artifact kind is deployed in this environment.'),
@@ -140,6 +193,9 @@ export type DagsArtifact = z.output<typeof DagsArtifactSchema>;
 export type ConfigsArtifact = z.output<typeof ConfigsArtifactSchema>;
 export type DbtArtifact = z.output<typeof DbtArtifactSchema>;
 export type DbtTargetConfig = z.output<typeof DbtTargetSchema>;
+export type S3TargetConfig = z.output<typeof S3TargetSchema>;
+export type RegistryTargetConfig = z.output<typeof RegistryTargetSchema>;
+export type AirflowConfig = z.output<typeof AirflowSchema>;
 export type ImageArtifact = z.output<typeof ImageArtifactSchema>;
 
 /** Artifact kinds in the order they are built and deployed. */
