@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { fail, FerryError, loadConfig, type Ledger, type Runner, type StoredRelease } from '@ferry/core';
+import { fail, FerryError, loadConfig, readSecretsFile, secretLookup, type Ledger, type Runner, type StoredRelease } from '@ferry/core';
 import type { DeployContext } from '@ferry/deploy';
 import { createClient, githubContext, runUrl } from '@ferry/github';
 import { GitHubLedger, LocalFileLedger } from '@ferry/ledger';
@@ -15,6 +15,7 @@ export interface EnvironmentSettings {
   token?: string;
   reuseRunDeployment: boolean;
   secrets: Record<string, string>;
+  secretsFile?: string;
 }
 
 export function readEnvironmentSettings(runner: Runner): EnvironmentSettings {
@@ -27,6 +28,7 @@ export function readEnvironmentSettings(runner: Runner): EnvironmentSettings {
     token,
     reuseRunDeployment: inputs.boolean('reuse-run-deployment', true),
     secrets: parseSecrets(inputs.string('secrets'), runner),
+    secretsFile: inputs.string('secrets-file'),
   };
 }
 
@@ -66,11 +68,7 @@ export function actionDeployContext(runner: Runner, s: EnvironmentSettings): Dep
     ledger,
     store,
     logUrl: gctx ? runUrl(gctx) : undefined,
-    secret: (name) => {
-      const v = s.secrets[name] ?? process.env[name];
-      if (v) runner.mask(v);
-      return v;
-    },
+    secret: secretLookup([s.secrets, ...(s.secretsFile ? [readSecretsFile(path.resolve(s.secretsFile), runner)] : [])], runner),
   };
 }
 

@@ -21,6 +21,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     .description('ferry: move Airflow DAGs, dbt models and configs from dev to production, safely')
     .option('-c, --config <path>', 'ferry.yml to use (default: nearest ferry.yml from the current folder up)')
     .option('--ledger <file>', 'ledger file (default: .ferry/ledger.json beside ferry.yml)')
+    .option('--secrets-file <path>', 'secrets for ${secret:NAME} references: a folder of files, a JSON/YAML mapping or a dotenv file (environment variables are used too)')
     .option('-v, --verbose', 'print every step')
     .hook('preAction', (cmd) => {
       if (cmd.opts<{ verbose?: boolean }>().verbose) runner.verbose = true;

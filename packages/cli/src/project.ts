@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_CONFIG_FILE, fail, loadConfig, type FerryConfig, type StoredRelease } from '@ferry/core';
+import { DEFAULT_CONFIG_FILE, fail, loadConfig, readSecretsFile, secretLookup, type FerryConfig, type StoredRelease } from '@ferry/core';
 import type { DeployContext } from '@ferry/deploy';
 import { LocalFileLedger } from '@ferry/ledger';
 import { buildRelease, LocalReleaseStore, openRelease } from '@ferry/release';
@@ -9,6 +9,7 @@ import type { CliRunner } from './cli-runner.js';
 export interface GlobalOptions {
   config?: string;
   ledger?: string;
+  secretsFile?: string;
 }
 
 /** ferry.yml from --config, or the nearest one from the current folder upwards. */
@@ -31,11 +32,7 @@ export function openProject(opts: GlobalOptions, runner: CliRunner): DeployConte
     runner,
     ledger: new LocalFileLedger(ledgerFile),
     store: new LocalReleaseStore(config.release.store),
-    secret: (name) => {
-      const v = process.env[name];
-      if (v) runner.mask(v);
-      return v;
-    },
+    secret: secretLookup(opts.secretsFile ? [readSecretsFile(path.resolve(opts.secretsFile), runner)] : [], runner),
   };
 }
 
