@@ -42568,8 +42568,49 @@ const LocalTargetSchema = schemas/* strictObject */.rej({
     keep: schemas/* int */.Whr().min(1).max(50).default(3).describe('How many release trees to keep beside the live one for instant rollback.'),
 })
     .describe('Local directory target');
-/** One entry per target kind; S3 (MWAA) and GCS (Composer) join this union later. */
-const TargetSchema = schemas/* discriminatedUnion */.gMt('kind', [LocalTargetSchema]);
+const S3TargetSchema = schemas/* strictObject */.rej({
+    kind: schemas/* literal */.euz('s3').describe("An S3 bucket and prefix (MWAA's DAG folder model); credentials from the standard AWS chain."),
+    bucket: schemas/* string */.YjP().min(3).describe('Bucket name.'),
+    prefix: schemas/* string */.YjP().default('').describe('Key prefix, e.g. "dags/" (a trailing slash is added when missing).'),
+    region: schemas/* string */.YjP().optional().describe('AWS region (default: the AWS chain: AWS_REGION, profile).'),
+    endpoint: schemas/* url */.OZ5().optional().describe('Custom endpoint for S3-compatible stores (MinIO, R2, …).'),
+    force_path_style: schemas/* boolean */.zMY().default(false).describe('Path-style addressing (most S3-compatible stores need it).'),
+    concurrency: schemas/* int */.Whr().min(1).max(256).default(16).describe('Uploads and deletes in flight at once.'),
+})
+    .describe('S3 target');
+/** One entry per target kind; GCS (Composer) joins this union later. */
+const TargetSchema = schemas/* discriminatedUnion */.gMt('kind', [LocalTargetSchema, S3TargetSchema]);
+const RegistryTargetSchema = schemas/* strictObject */.rej({
+    kind: schemas/* literal */.euz('registry').describe('Promote pinned image digests to this environment’s repository and tag.'),
+    repository: schemas/* string */.YjP().min(1).describe('Repository per image, "{name}" standing for the image\'s name, e.g. ghcr.io/acme/{name}.'),
+    tag: schemas/* string */.YjP().min(1).describe('Tag the promoted digest gets, e.g. staging.'),
+})
+    .describe('OCI registry target for images');
+const secretOrText = schemas/* string */.YjP().min(1);
+const AirflowSchema = schemas/* strictObject */.rej({
+    url: schemas/* url */.OZ5().describe('Base URL of the Airflow webserver / API server.'),
+    api: schemas/* enum */.k5n(['auto', 'v1', 'v2']).default('auto').describe('REST API: v1 (Airflow 2), v2 (Airflow 3), or auto (detected).'),
+    auth: schemas/* union */.KCZ([
+        schemas/* strictObject */.rej({ username: secretOrText, password: secretOrText.describe('Use a ${secret:NAME} reference.') }),
+        schemas/* strictObject */.rej({ token: secretOrText.describe('A bearer token; use a ${secret:NAME} reference.') }),
+    ])
+        .optional()
+        .describe('Basic auth (Airflow 2) or user/password for /auth/token (Airflow 3), or a token.'),
+    wait: schemas/* strictObject */.rej({
+        timeout: schemas/* int */.Whr().min(0).max(7200).default(600).describe('Seconds to wait for deployed DAGs to be parsed (DAG folders sync slowly on MWAA/Composer).'),
+        interval: schemas/* int */.Whr().min(1).max(300).default(15).describe('Seconds between polls.'),
+    })
+        .default({ timeout: 600, interval: 15 }),
+    unpause: schemas/* enum */.k5n(['new', 'none']).default('none').describe('Unpause DAGs that are new in this deploy.'),
+    variables: schemas/* string */.YjP().optional().describe('Config file (relative to the config folder, as rendered for the environment) whose keys become Airflow Variables.'),
+    connections: schemas/* string */.YjP().optional().describe('Config file (as rendered) mapping connection ids to connections; secret values are masked.'),
+    backfill: schemas/* strictObject */.rej({
+        run: schemas/* boolean */.zMY().default(false).describe('Run the backfills the plan found (Airflow 3: POST /backfills after a dry run; Airflow 2: one DAG run per logical date).'),
+        max_active_runs: schemas/* int */.Whr().min(1).max(64).default(4),
+    })
+        .default({ run: false, max_active_runs: 4 }),
+})
+    .describe('The environment’s Airflow: checked after DAG deploys.');
 const DagsArtifactSchema = schemas/* strictObject */.rej({
     path: relPath.describe('The DAG folder.'),
     include: globs.default(['**/*']).describe('Globs (relative to path) of files to ship.'),
@@ -42623,10 +42664,12 @@ const EnvironmentSchema = schemas/* strictObject */.rej({
         .optional()
         .describe('Plans with destructive steps here (dbt full refreshes) must be approved: deploy with the plan digest (`--approve` / `approved-plan`).'),
     url: schemas/* url */.OZ5().optional().describe('Where the environment can be seen (shown on the GitHub deployment).'),
+    airflow: AirflowSchema.optional(),
     targets: schemas/* strictObject */.rej({
         dags: TargetSchema.optional(),
         configs: TargetSchema.optional(),
         dbt: DbtTargetSchema.optional(),
+        images: RegistryTargetSchema.optional(),
     })
         .default({})
         .describe('Where each artifact kind is deployed in this environment.'),
@@ -42823,6 +42866,10 @@ function resolve(raw, file, where) {
                     location: where([...p, 'targets']),
                 });
             }
+            if (t?.kind === 's3') {
+                targets[kind] = t;
+                continue;
+            }
             if (t) {
                 const abs = external_node_path_default().resolve(root, t.path);
                 if (external_node_fs_default().existsSync(abs) && !external_node_fs_default().lstatSync(abs).isSymbolicLink() && !external_node_fs_default().statSync(abs).isDirectory()) {
@@ -42839,6 +42886,8 @@ function resolve(raw, file, where) {
             requiresApproval: e.requires_approval ?? false,
             url: e.url,
             targets,
+            ...(e.targets.images ? { images: e.targets.images } : {}),
+            ...(e.airflow ? { airflow: e.airflow } : {}),
             ...(e.targets.dbt ? { dbt: { ...e.targets.dbt, ...(e.targets.dbt.profiles_dir ? { profilesDir: external_node_path_default().resolve(root, e.targets.dbt.profiles_dir) } : {}) } } : {}),
         };
     });
@@ -43050,6 +43099,15 @@ const ERROR_CODES = {
     FERRY_DBT_RUN_RESULTS: 'ferry reads run_results.json of schema v6 (dbt 1.5 and later); check the dbt version.',
     FERRY_DBT_MANIFEST_INVALID: 'The dbt manifest.json is corrupt or not a manifest; regenerate it with `dbt parse` (or rebuild the release that holds it).',
     FERRY_DBT_MANIFEST_VERSION: 'ferry reads dbt manifests of schema v10 (dbt 1.6), v11 (dbt 1.7) and v12 (dbt 1.8 and later); regenerate the manifest with a dbt-core release that writes one of them.',
+    // images / OCI registries
+    FERRY_IMAGE_REF: 'Write the image as [registry/]repository[:tag][@sha256:digest], e.g. ghcr.io/acme/etl:1.4 (repository names are lowercase).',
+    FERRY_REGISTRY_UNAUTHORIZED: 'Give ferry credentials for the registry: FERRY_REGISTRY_<HOST>_USERNAME and _PASSWORD (HOST upper-cased, other characters as "_", e.g. FERRY_REGISTRY_GHCR_IO_USERNAME), or `docker login` / docker/login-action before this step.',
+    FERRY_REGISTRY_DENIED: 'The credentials are valid but lack this access: grant the account pull (and push, for a promotion target) on the repository.',
+    FERRY_REGISTRY_NOT_FOUND: 'Check the image name and tag, and that the image was pushed before the release is built.',
+    FERRY_REGISTRY_NOT_IMAGE: 'Point the reference at a container image (OCI or Docker v2 manifest or index), not another kind of artifact.',
+    FERRY_REGISTRY_DIGEST: 'The registry returned content that does not match its digest; retry, and report it to the registry operator if it persists.',
+    FERRY_REGISTRY_INSECURE: 'Plain http:// is allowed only for registries on this machine (localhost, 127.0.0.0/8, [::1]) named in FERRY_REGISTRY_INSECURE; use https for any other registry.',
+    FERRY_REGISTRY_HTTP: 'Check that the registry is reachable from this runner and retry; the registry\'s own error is shown.',
     // ledger / GitHub
     FERRY_LEDGER: 'Check the ledger file or the GitHub token permissions (deployments: write).',
     FERRY_GITHUB_API: 'Check the token, its permissions and the repository name.',
@@ -48830,11 +48888,14 @@ function alive(pid) {
 
 
 
+
 /** The Target implementation for a target entry of ferry.yml. */
 function createTarget(config) {
     switch (config.kind) {
         case 'local':
             return new LocalDirTarget(config.path, config.keep);
+        case 's3':
+            return (0,ferry_error/* fail */.fJ)('FERRY_NOT_IMPLEMENTED', 'S3 targets are being built');
     }
 }
 

@@ -31391,6 +31391,15 @@ const ERROR_CODES = {
     FERRY_DBT_RUN_RESULTS: 'ferry reads run_results.json of schema v6 (dbt 1.5 and later); check the dbt version.',
     FERRY_DBT_MANIFEST_INVALID: 'The dbt manifest.json is corrupt or not a manifest; regenerate it with `dbt parse` (or rebuild the release that holds it).',
     FERRY_DBT_MANIFEST_VERSION: 'ferry reads dbt manifests of schema v10 (dbt 1.6), v11 (dbt 1.7) and v12 (dbt 1.8 and later); regenerate the manifest with a dbt-core release that writes one of them.',
+    // images / OCI registries
+    FERRY_IMAGE_REF: 'Write the image as [registry/]repository[:tag][@sha256:digest], e.g. ghcr.io/acme/etl:1.4 (repository names are lowercase).',
+    FERRY_REGISTRY_UNAUTHORIZED: 'Give ferry credentials for the registry: FERRY_REGISTRY_<HOST>_USERNAME and _PASSWORD (HOST upper-cased, other characters as "_", e.g. FERRY_REGISTRY_GHCR_IO_USERNAME), or `docker login` / docker/login-action before this step.',
+    FERRY_REGISTRY_DENIED: 'The credentials are valid but lack this access: grant the account pull (and push, for a promotion target) on the repository.',
+    FERRY_REGISTRY_NOT_FOUND: 'Check the image name and tag, and that the image was pushed before the release is built.',
+    FERRY_REGISTRY_NOT_IMAGE: 'Point the reference at a container image (OCI or Docker v2 manifest or index), not another kind of artifact.',
+    FERRY_REGISTRY_DIGEST: 'The registry returned content that does not match its digest; retry, and report it to the registry operator if it persists.',
+    FERRY_REGISTRY_INSECURE: 'Plain http:// is allowed only for registries on this machine (localhost, 127.0.0.0/8, [::1]) named in FERRY_REGISTRY_INSECURE; use https for any other registry.',
+    FERRY_REGISTRY_HTTP: 'Check that the registry is reachable from this runner and retry; the registry\'s own error is shown.',
     // ledger / GitHub
     FERRY_LEDGER: 'Check the ledger file or the GitHub token permissions (deployments: write).',
     FERRY_GITHUB_API: 'Check the token, its permissions and the repository name.',

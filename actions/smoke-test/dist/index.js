@@ -42216,7 +42216,7 @@ module.exports = {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _ferry_actions_runner__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5695);
-/* harmony import */ var _ferry_actions_runner_deploy__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7024);
+/* harmony import */ var _ferry_actions_runner_deploy__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4533);
 /* harmony import */ var _ferry_core__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(146);
 /* harmony import */ var _ferry_deploy__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8264);
 
@@ -42244,7 +42244,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7024:
+/***/ 4533:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -42263,6 +42263,97 @@ var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_nod
 var ferry_error = __nccwpck_require__(146);
 // EXTERNAL MODULE: ./packages/core/src/config/load.ts + 2 modules
 var load = __nccwpck_require__(4365);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+var external_node_fs_default = /*#__PURE__*/__nccwpck_require__.n(external_node_fs_);
+// EXTERNAL MODULE: ./node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(8009);
+;// CONCATENATED MODULE: ./packages/core/src/secrets/secrets.ts
+
+
+
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/**
+ * Secrets from a mounted file or folder, the way CI systems and Kubernetes
+ * hand them over: a folder of files (one secret per file, its name the file
+ * name), a JSON or YAML mapping, or a dotenv file (NAME=value). Every value is
+ * masked before this returns; parse errors never quote the file's content.
+ */
+function readSecretsFile(file, runner) {
+    let stat;
+    try {
+        stat = external_node_fs_default().statSync(file);
+    }
+    catch {
+        return (0,ferry_error/* fail */.fJ)('FERRY_INPUT', `secrets file ${file} does not exist`, { hint: 'Point the secrets file at a mounted file or folder, or leave it unset to use environment variables only.' });
+    }
+    const out = {};
+    if (stat.isDirectory()) {
+        for (const name of external_node_fs_default().readdirSync(file)) {
+            const p = external_node_path_default().join(file, name);
+            if (!NAME.test(name) || !external_node_fs_default().statSync(p).isFile())
+                continue; // Kubernetes adds ..data links and dot folders
+            out[name] = external_node_fs_default().readFileSync(p, 'utf8').replace(/\r?\n$/, '');
+        }
+    }
+    else {
+        const text = external_node_fs_default().readFileSync(file, 'utf8');
+        const parsed = /\.(ya?ml|json)$/i.test(file) ? parseMapping(text, file) : parseDotenv(text, file);
+        Object.assign(out, parsed);
+    }
+    for (const v of Object.values(out))
+        runner.mask(v);
+    return out;
+}
+function parseMapping(text, file) {
+    let data;
+    try {
+        data = (0,dist/* parse */.qg)(text); // JSON is YAML
+    }
+    catch {
+        return (0,ferry_error/* fail */.fJ)('FERRY_INPUT', `secrets file ${file} is not valid JSON/YAML (its content is not shown)`);
+    }
+    if (!data || typeof data !== 'object' || Array.isArray(data))
+        (0,ferry_error/* fail */.fJ)('FERRY_INPUT', `secrets file ${file} must be a mapping of NAME: value`);
+    const out = {};
+    for (const [k, v] of Object.entries(data)) {
+        if (v === null || v === undefined)
+            continue;
+        out[k] = typeof v === 'string' ? v : JSON.stringify(v);
+    }
+    return out;
+}
+function parseDotenv(text, file) {
+    const out = {};
+    text.split(/\r?\n/).forEach((line, i) => {
+        const t = line.trim();
+        if (!t || t.startsWith('#'))
+            return;
+        const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(t);
+        if (!m)
+            (0,ferry_error/* fail */.fJ)('FERRY_INPUT', `secrets file ${file}: line ${i + 1} is not NAME=value (its content is not shown)`, { location: { file, line: i + 1 } });
+        let v = m[2];
+        if ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'")))
+            v = v.slice(1, -1);
+        out[m[1]] = v;
+    });
+    return out;
+}
+/**
+ * The lookup kinds get as `ctx.secret`: the given sources first (in order),
+ * then environment variables (how GitHub passes secrets to a step). Masks
+ * every value it hands out.
+ */
+function secretLookup(sources, runner, env = process.env) {
+    return (name) => {
+        const v = sources.map((s) => s[name]).find((x) => x !== undefined) ?? env[name];
+        if (v)
+            runner.mask(v);
+        return v;
+    };
+}
+
 ;// CONCATENATED MODULE: ./packages/github/src/context.ts
 
 function githubContext(env = process.env) {
@@ -47467,9 +47558,6 @@ function clip(s) {
     return s.length > 140 ? s.slice(0, 137) + '...' : s;
 }
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-var external_node_fs_default = /*#__PURE__*/__nccwpck_require__.n(external_node_fs_);
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(542);
 var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_);
@@ -47943,6 +48031,7 @@ function readEnvironmentSettings(runner) {
         token,
         reuseRunDeployment: inputs.boolean('reuse-run-deployment', true),
         secrets: parseSecrets(inputs.string('secrets'), runner),
+        secretsFile: inputs.string('secrets-file'),
     };
 }
 /** `${{ toJSON(secrets) }}`: every value masked before anything else runs; the text is never echoed. */
@@ -47984,12 +48073,7 @@ function actionDeployContext(runner, s) {
         ledger,
         store,
         logUrl: gctx ? runUrl(gctx) : undefined,
-        secret: (name) => {
-            const v = s.secrets[name] ?? process.env[name];
-            if (v)
-                runner.mask(v);
-            return v;
-        },
+        secret: secretLookup([s.secrets, ...(s.secretsFile ? [readSecretsFile(external_node_path_default().resolve(s.secretsFile), runner)] : [])], runner),
     };
 }
 /**
@@ -48241,8 +48325,49 @@ const LocalTargetSchema = schemas/* strictObject */.rej({
     keep: schemas/* int */.Whr().min(1).max(50).default(3).describe('How many release trees to keep beside the live one for instant rollback.'),
 })
     .describe('Local directory target');
-/** One entry per target kind; S3 (MWAA) and GCS (Composer) join this union later. */
-const TargetSchema = schemas/* discriminatedUnion */.gMt('kind', [LocalTargetSchema]);
+const S3TargetSchema = schemas/* strictObject */.rej({
+    kind: schemas/* literal */.euz('s3').describe("An S3 bucket and prefix (MWAA's DAG folder model); credentials from the standard AWS chain."),
+    bucket: schemas/* string */.YjP().min(3).describe('Bucket name.'),
+    prefix: schemas/* string */.YjP().default('').describe('Key prefix, e.g. "dags/" (a trailing slash is added when missing).'),
+    region: schemas/* string */.YjP().optional().describe('AWS region (default: the AWS chain: AWS_REGION, profile).'),
+    endpoint: schemas/* url */.OZ5().optional().describe('Custom endpoint for S3-compatible stores (MinIO, R2, …).'),
+    force_path_style: schemas/* boolean */.zMY().default(false).describe('Path-style addressing (most S3-compatible stores need it).'),
+    concurrency: schemas/* int */.Whr().min(1).max(256).default(16).describe('Uploads and deletes in flight at once.'),
+})
+    .describe('S3 target');
+/** One entry per target kind; GCS (Composer) joins this union later. */
+const TargetSchema = schemas/* discriminatedUnion */.gMt('kind', [LocalTargetSchema, S3TargetSchema]);
+const RegistryTargetSchema = schemas/* strictObject */.rej({
+    kind: schemas/* literal */.euz('registry').describe('Promote pinned image digests to this environment’s repository and tag.'),
+    repository: schemas/* string */.YjP().min(1).describe('Repository per image, "{name}" standing for the image\'s name, e.g. ghcr.io/acme/{name}.'),
+    tag: schemas/* string */.YjP().min(1).describe('Tag the promoted digest gets, e.g. staging.'),
+})
+    .describe('OCI registry target for images');
+const secretOrText = schemas/* string */.YjP().min(1);
+const AirflowSchema = schemas/* strictObject */.rej({
+    url: schemas/* url */.OZ5().describe('Base URL of the Airflow webserver / API server.'),
+    api: schemas/* enum */.k5n(['auto', 'v1', 'v2']).default('auto').describe('REST API: v1 (Airflow 2), v2 (Airflow 3), or auto (detected).'),
+    auth: schemas/* union */.KCZ([
+        schemas/* strictObject */.rej({ username: secretOrText, password: secretOrText.describe('Use a ${secret:NAME} reference.') }),
+        schemas/* strictObject */.rej({ token: secretOrText.describe('A bearer token; use a ${secret:NAME} reference.') }),
+    ])
+        .optional()
+        .describe('Basic auth (Airflow 2) or user/password for /auth/token (Airflow 3), or a token.'),
+    wait: schemas/* strictObject */.rej({
+        timeout: schemas/* int */.Whr().min(0).max(7200).default(600).describe('Seconds to wait for deployed DAGs to be parsed (DAG folders sync slowly on MWAA/Composer).'),
+        interval: schemas/* int */.Whr().min(1).max(300).default(15).describe('Seconds between polls.'),
+    })
+        .default({ timeout: 600, interval: 15 }),
+    unpause: schemas/* enum */.k5n(['new', 'none']).default('none').describe('Unpause DAGs that are new in this deploy.'),
+    variables: schemas/* string */.YjP().optional().describe('Config file (relative to the config folder, as rendered for the environment) whose keys become Airflow Variables.'),
+    connections: schemas/* string */.YjP().optional().describe('Config file (as rendered) mapping connection ids to connections; secret values are masked.'),
+    backfill: schemas/* strictObject */.rej({
+        run: schemas/* boolean */.zMY().default(false).describe('Run the backfills the plan found (Airflow 3: POST /backfills after a dry run; Airflow 2: one DAG run per logical date).'),
+        max_active_runs: schemas/* int */.Whr().min(1).max(64).default(4),
+    })
+        .default({ run: false, max_active_runs: 4 }),
+})
+    .describe('The environment’s Airflow: checked after DAG deploys.');
 const DagsArtifactSchema = schemas/* strictObject */.rej({
     path: relPath.describe('The DAG folder.'),
     include: globs.default(['**/*']).describe('Globs (relative to path) of files to ship.'),
@@ -48296,10 +48421,12 @@ const EnvironmentSchema = schemas/* strictObject */.rej({
         .optional()
         .describe('Plans with destructive steps here (dbt full refreshes) must be approved: deploy with the plan digest (`--approve` / `approved-plan`).'),
     url: schemas/* url */.OZ5().optional().describe('Where the environment can be seen (shown on the GitHub deployment).'),
+    airflow: AirflowSchema.optional(),
     targets: schemas/* strictObject */.rej({
         dags: TargetSchema.optional(),
         configs: TargetSchema.optional(),
         dbt: DbtTargetSchema.optional(),
+        images: RegistryTargetSchema.optional(),
     })
         .default({})
         .describe('Where each artifact kind is deployed in this environment.'),
@@ -48496,6 +48623,10 @@ function resolve(raw, file, where) {
                     location: where([...p, 'targets']),
                 });
             }
+            if (t?.kind === 's3') {
+                targets[kind] = t;
+                continue;
+            }
             if (t) {
                 const abs = external_node_path_default().resolve(root, t.path);
                 if (external_node_fs_default().existsSync(abs) && !external_node_fs_default().lstatSync(abs).isSymbolicLink() && !external_node_fs_default().statSync(abs).isDirectory()) {
@@ -48512,6 +48643,8 @@ function resolve(raw, file, where) {
             requiresApproval: e.requires_approval ?? false,
             url: e.url,
             targets,
+            ...(e.targets.images ? { images: e.targets.images } : {}),
+            ...(e.airflow ? { airflow: e.airflow } : {}),
             ...(e.targets.dbt ? { dbt: { ...e.targets.dbt, ...(e.targets.dbt.profiles_dir ? { profilesDir: external_node_path_default().resolve(root, e.targets.dbt.profiles_dir) } : {}) } } : {}),
         };
     });
@@ -48716,6 +48849,11 @@ const ERROR_CODES = {
     FERRY_TARGET_IO: 'Check that the target path is writable and on a local filesystem.',
     FERRY_TARGET_DRIFT: 'The target no longer holds the files of its release; redeploy or investigate who changed it.',
     FERRY_LOCKED: 'Another deploy to this environment is running; wait for it or remove the stale lock file.',
+    // S3 targets
+    FERRY_S3: 'Check the bucket, prefix, region and endpoint in ferry.yml, and that the store is reachable; the AWS error code is in the message.',
+    FERRY_S3_ACCESS_DENIED: 'Give the deploy role s3:ListBucket on the bucket (for the prefix) and s3:GetObject, s3:PutObject, s3:DeleteObject on arn:aws:s3:::<bucket>/<prefix>*.',
+    FERRY_S3_NO_SUCH_BUCKET: 'Create the bucket, or fix `bucket` (and `region` / `endpoint`) of the S3 target in ferry.yml.',
+    FERRY_S3_CREDENTIALS: 'Provide AWS credentials through the standard chain: in GitHub Actions run aws-actions/configure-aws-credentials (OIDC role) before this step; locally set AWS_PROFILE or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.',
     // dbt
     FERRY_TOOL_MISSING: 'Install the tool in the workflow before this step, or change the command in ferry.yml.',
     FERRY_DBT_FAILED: 'Run the same dbt command locally and fix what it reports.',
@@ -48723,6 +48861,15 @@ const ERROR_CODES = {
     FERRY_DBT_RUN_RESULTS: 'ferry reads run_results.json of schema v6 (dbt 1.5 and later); check the dbt version.',
     FERRY_DBT_MANIFEST_INVALID: 'The dbt manifest.json is corrupt or not a manifest; regenerate it with `dbt parse` (or rebuild the release that holds it).',
     FERRY_DBT_MANIFEST_VERSION: 'ferry reads dbt manifests of schema v10 (dbt 1.6), v11 (dbt 1.7) and v12 (dbt 1.8 and later); regenerate the manifest with a dbt-core release that writes one of them.',
+    // images / OCI registries
+    FERRY_IMAGE_REF: 'Write the image as [registry/]repository[:tag][@sha256:digest], e.g. ghcr.io/acme/etl:1.4 (repository names are lowercase).',
+    FERRY_REGISTRY_UNAUTHORIZED: 'Give ferry credentials for the registry: FERRY_REGISTRY_<HOST>_USERNAME and _PASSWORD (HOST upper-cased, other characters as "_", e.g. FERRY_REGISTRY_GHCR_IO_USERNAME), or `docker login` / docker/login-action before this step.',
+    FERRY_REGISTRY_DENIED: 'The credentials are valid but lack this access: grant the account pull (and push, for a promotion target) on the repository.',
+    FERRY_REGISTRY_NOT_FOUND: 'Check the image name and tag, and that the image was pushed before the release is built.',
+    FERRY_REGISTRY_NOT_IMAGE: 'Point the reference at a container image (OCI or Docker v2 manifest or index), not another kind of artifact.',
+    FERRY_REGISTRY_DIGEST: 'The registry returned content that does not match its digest; retry, and report it to the registry operator if it persists.',
+    FERRY_REGISTRY_INSECURE: 'Plain http:// is allowed only for registries on this machine (localhost, 127.0.0.0/8, [::1]) named in FERRY_REGISTRY_INSECURE; use https for any other registry.',
+    FERRY_REGISTRY_HTTP: 'Check that the registry is reachable from this runner and retry; the registry\'s own error is shown.',
     // ledger / GitHub
     FERRY_LEDGER: 'Check the ledger file or the GitHub token permissions (deployments: write).',
     FERRY_GITHUB_API: 'Check the token, its permissions and the repository name.',
@@ -49471,11 +49618,14 @@ function alive(pid) {
 
 
 
+
 /** The Target implementation for a target entry of ferry.yml. */
 function createTarget(config) {
     switch (config.kind) {
         case 'local':
             return new LocalDirTarget(config.path, config.keep);
+        case 's3':
+            return (0,ferry_error/* fail */.fJ)('FERRY_NOT_IMPLEMENTED', 'S3 targets are being built');
     }
 }
 
