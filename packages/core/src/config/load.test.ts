@@ -139,6 +139,16 @@ environments:
   });
 });
 
+describe('examples/data-platform/ferry.cloud.yml', () => {
+  it('loads: S3 DAG folders, Airflow 3, dbt targets and image promotion for staging and prod', () => {
+    const c = loadConfig(path.join(repoRoot, 'examples/data-platform/ferry.cloud.yml'));
+    const prod = getEnvironment(c, 'prod');
+    expect(prod.targets.dags).toMatchObject({ kind: 's3', bucket: 'acme-airflow-prod', prefix: 'dags/' });
+    expect(prod).toMatchObject({ requiresApproval: true, requires: 'staging', airflow: { api: 'v2' }, images: { kind: 'registry', tag: 'prod' }, dbt: { target: 'prod' } });
+    expect(c.artifacts.images).toEqual([{ name: 'data-platform-runtime', image: 'ghcr.io/acme/data-platform-runtime:1.4.0' }]);
+  });
+});
+
 describe('ferry.schema.json', () => {
   const committed = fs.readFileSync(path.join(repoRoot, 'ferry.schema.json'), 'utf8');
 
