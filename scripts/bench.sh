@@ -26,3 +26,4 @@ fi
 node --import tsx test/bench/dag-deploy.bench.ts "$@"
 node --import tsx test/bench/dag-integrity.bench.ts
 node --import tsx test/bench/dbt-plan.bench.ts
+if command -v aws >/dev/null 2>&1; then node --import tsx test/bench/s3-deploy.bench.ts; else echo "bench: aws (awscli) is not installed: the S3 deploy comparison (test/bench/s3-deploy.bench.ts) is skipped; apt-get install awscli to include it" >&2; fi

@@ -119,8 +119,8 @@ export const CASES: Case[] = [
     message: /boolean/,
   },
   {
-    name: 'ferry.yml: unknown target kind (`kind: s3`)',
-    mutate: (f) => f.replace(yml, 'dags: { kind: local, path: .ferry/targets/staging/dags }', 'dags: { kind: s3, path: .ferry/targets/staging/dags }'),
+    name: 'ferry.yml: unknown target kind (`kind: gcs`)',
+    mutate: (f) => f.replace(yml, 'dags: { kind: local, path: .ferry/targets/staging/dags }', 'dags: { kind: gcs, path: .ferry/targets/staging/dags }'),
     argv: ['deploy', 'dev'],
     code: 'FERRY_CONFIG_INVALID',
     location: /^ferry\.yml:20:\d+ \(environments\[1\]\.targets\.dags(\.kind)?\)$/,
@@ -274,12 +274,13 @@ export const CASES: Case[] = [
     message: /\.ferry\/targets\/staging\/dags/,
   },
   {
-    name: 'artifacts: `images:` declared (not implemented)',
+    name: 'artifacts: `images:` entry that is not an image reference (refused before any registry is asked)',
     mutate: (f) =>
-      f.replace(yml, '        schema: schemas/pipelines.schema.json\n', '        schema: schemas/pipelines.schema.json\n  images:\n    - name: runtime\n      image: ghcr.io/acme/runtime:1.4\n'),
+      f.replace(yml, '        schema: schemas/pipelines.schema.json\n', '        schema: schemas/pipelines.schema.json\n  images:\n    - name: runtime\n      image: ghcr.io/Acme/runtime:1.4\n'),
     argv: ['deploy', 'dev'],
-    code: 'FERRY_KIND_NOT_IMPLEMENTED',
-    location: /^ferry\.yml.*\(artifacts\.images\)$/,
+    code: 'FERRY_IMAGE_REF',
+    location: /^ferry\.yml.*\(artifacts\.images\[0\]\.image\)$/,
+    message: /repository names must be lowercase/,
   },
   // ---------------------------------------------------------------- config files
   {

@@ -59,7 +59,7 @@ export async function planDeploy(
   const promotion = await checkPromotion(ledger, env, m.id, mode);
   const fileChanges = counts.create + counts.update + counts.delete > 0;
   const changed = fileChanges || current?.releaseId !== m.id;
-  for (const k of kinds) warnings.push(...k.notes.filter((n) => /unfinished|plain folder/.test(n)));
+  for (const k of kinds) warnings.push(...(k.warnings ?? []).map((w) => `${k.kind}: ${w}`));
   if (!promotion.ok) runner.debug(promotion.detail);
   const unapproved: Omit<Plan, 'approval'> = {
     format: 'ferry.plan/v1',

@@ -2,12 +2,24 @@ import { describe, expect, it } from '@jest/globals';
 import { applyTo, MemoryRunner, type SourceTree, type Target } from '@ferry/core';
 import { memorySource } from './memory-source.js';
 
+export interface ConformanceOptions {
+  /**
+   * What `revert()` after a commit does. `restores`: the previous tree is live
+   * again (local directory: the old symlink target). `warns`: the target
+   * cannot restore old bytes (S3 without versioning), so it keeps the new
+   * release, consistent and fully marked, and says so with a runner warning;
+   * a rollback deploy restores the old release.
+   */
+  revert?: 'restores' | 'warns';
+}
+
 /**
  * The behaviour every Target must have. Each implementation's test file calls
  * this with a factory returning a fresh, empty target.
  */
-export function describeTargetConformance(name: string, fresh: () => Promise<Target>): void {
+export function describeTargetConformance(name: string, fresh: () => Promise<Target>, opts: ConformanceOptions = {}): void {
   const runner = new MemoryRunner();
+  const revert = opts.revert ?? 'restores';
   const v1 = { 'a.py': 'print(1)\n', 'pkg/b.py': 'B = 1\n', 'pkg/c.sql': 'select 1;\n' };
   const v2 = { 'a.py': 'print(2)\n', 'pkg/b.py': 'B = 1\n', 'new/d.py': 'D = 4\n' };
 
@@ -84,16 +96,69 @@ export function describeTargetConformance(name: string, fresh: () => Promise<Tar
       expect((await t.state()).releaseId).toBe('r2');
     });
 
-    it('reverts a committed change to the tree that was live before', async () => {
+    if (revert === 'restores') {
+      it('reverts a committed change to the tree that was live before', async () => {
+        const t = await fresh();
+        const good = memorySource(v1);
+        await applyTo(t, good, 'r1', runner);
+        const staged = await t.stage(memorySource(v2), 'r2', runner);
+        await staged.commit();
+        expect((await t.state()).releaseId).toBe('r2');
+        await staged.revert();
+        expect((await t.state()).releaseId).toBe('r1');
+        expect(Object.fromEntries(await t.scan())).toEqual(hashes(good));
+      });
+    } else {
+      it('says it cannot revert a committed change, and keeps the new release whole', async () => {
+        const t = await fresh();
+        await applyTo(t, memorySource(v1), 'r1', runner);
+        const own = new MemoryRunner();
+        const src = memorySource(v2);
+        const staged = await t.stage(src, 'r2', own);
+        await staged.commit();
+        await staged.revert();
+        expect(own.logs.filter((l) => l.level === 'warning').map((l) => l.message).join('\n')).toMatch(/not reverted/);
+        expect((await t.state()).releaseId).toBe('r2');
+        expect(Object.fromEntries(await t.scan())).toEqual(hashes(src));
+        // A rollback deploy is how the old release comes back.
+        const back = memorySource(v1);
+        await applyTo(t, back, 'r1', runner);
+        expect(Object.fromEntries(await t.scan())).toEqual(hashes(back));
+      });
+    }
+
+    it('abort after commit (what a failed multi-kind deploy does) leaves the committed release', async () => {
       const t = await fresh();
-      const good = memorySource(v1);
-      await applyTo(t, good, 'r1', runner);
-      const staged = await t.stage(memorySource(v2), 'r2', runner);
+      await applyTo(t, memorySource(v1), 'r1', runner);
+      const src = memorySource(v2);
+      const staged = await t.stage(src, 'r2', runner);
       await staged.commit();
+      await staged.abort();
       expect((await t.state()).releaseId).toBe('r2');
-      await staged.revert();
+      expect(Object.fromEntries(await t.scan())).toEqual(hashes(src));
+      await applyTo(t, memorySource(v1), 'r1', runner);
       expect((await t.state()).releaseId).toBe('r1');
-      expect(Object.fromEntries(await t.scan())).toEqual(hashes(good));
+    });
+
+    it('applies a release after an aborted stage of it with the same result as a clean apply', async () => {
+      const t = await fresh();
+      await applyTo(t, memorySource(v1), 'r1', runner);
+      await (await t.stage(memorySource(v2), 'r2', runner)).abort();
+      const src = memorySource(v2);
+      await applyTo(t, src, 'r2', runner);
+      expect((await t.state()).releaseId).toBe('r2');
+      expect(Object.fromEntries(await t.scan())).toEqual(hashes(src));
+    });
+
+    it('state() lists exactly the files of the release it names', async () => {
+      const t = await fresh();
+      await applyTo(t, memorySource(v1), 'r1', runner);
+      const src = memorySource(v2);
+      await applyTo(t, src, 'r2', runner);
+      const s = await t.state();
+      expect(s.releaseId).toBe('r2');
+      expect(Object.fromEntries(s.files)).toEqual(hashes(src));
+      expect(s.notes).toEqual([]);
     });
 
     it('can go back to an earlier release (rollback)', async () => {

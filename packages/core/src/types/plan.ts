@@ -57,6 +57,8 @@ export interface KindPlan {
   changes: Change[];
   unchanged: number;
   notes: string[];
+  /** What the target itself reports as wrong (an unfinished deploy, a folder or prefix ferry does not manage yet); the plan shows them as warnings. */
+  warnings?: string[];
   /** Steps that cannot be undone by a rollback (e.g. dbt full refreshes); they need approval where the environment requires it. */
   destructive?: string[];
   /** Kind-specific plan data (e.g. the dbt diff and invocations), rendered by the kind itself. */

@@ -53,11 +53,11 @@ export const configsKind: ArtifactKind = {
     const state = await target.state();
     const wanted = filesFor(artifact, env.name);
     const before = previous ? new Map(filesFor(previous, env.name).map((f) => [f.path, f.sha256])) : state.releaseId ? state.files : undefined;
-    const notes = [...state.notes];
+    const notes: string[] = [];
     const withRefs = artifact.meta?.secretRefs as Record<string, string[]> | undefined;
     const refFiles = Object.keys(withRefs ?? {}).filter((p) => p.startsWith(`${env.name}/`));
     if (refFiles.length) notes.push(`${refFiles.length} config file(s) carry secret references, resolved at apply: ${[...new Set(refFiles.flatMap((p) => withRefs![p]!))].join(', ')}`);
-    return planFiles('configs', wanted, before, target, notes);
+    return planFiles('configs', wanted, before, target, notes, state.notes);
   },
 
   async stage(ctx, { env, release, artifact }) {

@@ -41,7 +41,7 @@ export const dagsKind: ArtifactKind = {
     const target = createTarget(targetFor(env, 'dags'));
     const state = await target.state();
     const before = previous ? new Map(previous.files.map((f) => [f.path, f.sha256])) : state.releaseId ? state.files : undefined;
-    const kp = planFiles('dags', artifact.files, before, target, state.notes);
+    const kp = planFiles('dags', artifact.files, before, target, [], state.notes);
     // DAGs whose schedule, start_date or catchup changed: the backfill each would need.
     if (previous && previousRelease) {
       const hour = new Date();

@@ -10,6 +10,7 @@ export function planFiles(
   before: ReadonlyMap<string, string> | undefined,
   target: Target,
   notes: string[] = [],
+  warnings: string[] = [],
 ): KindPlan {
   const changes: Change[] = [];
   let unchanged = 0;
@@ -26,7 +27,7 @@ export function planFiles(
   }
   if (changes.length === 0) changes.push({ kind, path: '', action: 'noop', reason: `all ${unchanged} files already deployed` });
   changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { kind, target: target.description, changes, unchanged, notes };
+  return { kind, target: target.description, changes, unchanged, notes, ...(warnings.length ? { warnings } : {}) };
 }
 
 /**
