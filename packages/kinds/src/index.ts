@@ -6,10 +6,10 @@ import { imagesKind } from './images/images-kind.js';
 
 /**
  * Every artifact kind, in build and deploy order: dbt first (it changes the
- * warehouse, so files switch only once the models are built), then configs,
- * then the DAGs that read both.
+ * warehouse, so files switch only once the models are built), then image
+ * tags, then configs, then the DAGs that use all of them.
  */
-export const KINDS: readonly ArtifactKind[] = [dbtKind, configsKind, dagsKind, imagesKind];
+export const KINDS: readonly ArtifactKind[] = [dbtKind, imagesKind, configsKind, dagsKind];
 
 export function enabledKinds(config: FerryConfig): ArtifactKind[] {
   return KINDS.filter((k) => k.enabled(config));
