@@ -44,5 +44,6 @@ await runAction('deploy-env', async (runner) => {
   if (result.changed) {
     const st = result.stats;
     runner.appendSummary(`\n**${plan.mode === 'rollback' ? 'Rolled back' : 'Deployed'}** ${plan.release.version} to ${plan.environment} (deployment ${result.deployment!.id}): ${st.written} files written, ${st.reused} unchanged, ${st.removed} removed.\n`);
+    if (result.airflow?.summary.length) runner.appendSummary(['', '**Airflow**', '', ...result.airflow.summary.map((l) => `- ${l}`), ''].join('\n'));
   }
 });

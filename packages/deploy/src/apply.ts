@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { FerryError, getEnvironment, problem, sha256, toProblems, type ApplyStats, type DeploymentRecord, type Staged } from '@ferry/core';
 import { currentDeployment } from '@ferry/ledger';
+import { afterDeploy } from './after-deploy.js';
 import type { DeployContext } from './context.js';
 import { kindOf, type PlannedDeploy } from './plan.js';
 
@@ -9,6 +10,8 @@ export interface DeployResult {
   changed: boolean;
   deployment?: DeploymentRecord;
   stats: ApplyStats;
+  /** What was checked and set in the environment's Airflow (see after-deploy.ts). */
+  airflow?: { summary: string[] };
 }
 
 /**
@@ -17,8 +20,11 @@ export interface DeployResult {
  *   2. record the deployment as in progress in the ledger;
  *   3. stage every kind (nothing readers see changes; any failure aborts all);
  *   4. commit every kind (atomic switches; a failing commit reverts the ones before it);
- *   5. record success, or failure with the reason.
- * If it fails at any step, the environment still runs the previous release.
+ *   5. with `airflow:` set, check and configure Airflow (after-deploy.ts): a
+ *      problem there records the deployment as failed, with the files left
+ *      switched (the deploy did happen; the error recommends a rollback);
+ *   6. record success, or failure with the reason.
+ * If it fails at steps 1-4, the environment still runs the previous release.
  */
 export async function applyPlan(ctx: DeployContext, planned: PlannedDeploy): Promise<DeployResult> {
   const { plan, release } = planned;
@@ -85,8 +91,13 @@ export async function applyPlan(ctx: DeployContext, planned: PlannedDeploy): Pro
     await ledger.finish(record.id, 'failure', clip(`failed: ${reason}`)).catch((le) => runner.warning(`could not record the failure in the ledger: ${(le as Error).message}`));
     throw e;
   }
+  const airflow = await afterDeploy(ctx, env, planned);
+  if (airflow.problems.length) {
+    await ledger.finish(record.id, 'failure', clip(`deployed ${m.version}, but Airflow: ${airflow.problems.map((p) => p.message).join('; ')}`)).catch((le) => runner.warning(`could not record the failure in the ledger: ${(le as Error).message}`));
+    throw new FerryError(airflow.problems);
+  }
   await ledger.finish(record.id, 'success', `deployed ${m.version}: ${stats.written} written, ${stats.reused} unchanged, ${stats.removed} removed`);
-  return { changed: true, deployment: { ...record, outcome: 'success' }, stats };
+  return { changed: true, deployment: { ...record, outcome: 'success' }, stats, ...(env.airflow ? { airflow: { summary: airflow.summary } } : {}) };
 }
 
 /** GitHub limits a deployment status description to 140 characters. */

@@ -64,5 +64,6 @@ async function run(cli: Cli, ctx: Parameters<typeof applyPlan>[0], planned: Plan
     const s = result.stats;
     const what = p.mode === 'rollback' ? `rolled ${c.bold(p.environment)} back to ${c.bold(p.release.version)}` : `deployed ${c.bold(p.release.version)} to ${c.bold(p.environment)}`;
     cli.io.out(`${c.green('✔')} ${what} (deployment ${result.deployment!.id}): ${s.written} written, ${s.reused} unchanged, ${s.removed} removed`);
+    for (const line of result.airflow?.summary ?? []) cli.io.out(`  airflow: ${line}`);
   }
 }
