@@ -42286,7 +42286,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _ferry_core__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4365);
 /* harmony import */ var _ferry_github__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(7567);
 /* harmony import */ var _ferry_github__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(2033);
-/* harmony import */ var _ferry_release__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4908);
+/* harmony import */ var _ferry_release__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5621);
 /* harmony import */ var _ferry_release__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(8786);
 /* harmony import */ var _ferry_release__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(2263);
 /* harmony import */ var _ferry_release__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(3023);
@@ -43092,6 +43092,11 @@ const ERROR_CODES = {
     FERRY_TARGET_IO: 'Check that the target path is writable and on a local filesystem.',
     FERRY_TARGET_DRIFT: 'The target no longer holds the files of its release; redeploy or investigate who changed it.',
     FERRY_LOCKED: 'Another deploy to this environment is running; wait for it or remove the stale lock file.',
+    // S3 targets
+    FERRY_S3: 'Check the bucket, prefix, region and endpoint in ferry.yml, and that the store is reachable; the AWS error code is in the message.',
+    FERRY_S3_ACCESS_DENIED: 'Give the deploy role s3:ListBucket on the bucket (for the prefix) and s3:GetObject, s3:PutObject, s3:DeleteObject on arn:aws:s3:::<bucket>/<prefix>*.',
+    FERRY_S3_NO_SUCH_BUCKET: 'Create the bucket, or fix `bucket` (and `region` / `endpoint`) of the S3 target in ferry.yml.',
+    FERRY_S3_CREDENTIALS: 'Provide AWS credentials through the standard chain: in GitHub Actions run aws-actions/configure-aws-credentials (OIDC role) before this step; locally set AWS_PROFILE or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.',
     // dbt
     FERRY_TOOL_MISSING: 'Install the tool in the workflow before this step, or change the command in ferry.yml.',
     FERRY_DBT_FAILED: 'Run the same dbt command locally and fix what it reports.',
@@ -43108,6 +43113,13 @@ const ERROR_CODES = {
     FERRY_REGISTRY_DIGEST: 'The registry returned content that does not match its digest; retry, and report it to the registry operator if it persists.',
     FERRY_REGISTRY_INSECURE: 'Plain http:// is allowed only for registries on this machine (localhost, 127.0.0.0/8, [::1]) named in FERRY_REGISTRY_INSECURE; use https for any other registry.',
     FERRY_REGISTRY_HTTP: 'Check that the registry is reachable from this runner and retry; the registry\'s own error is shown.',
+    // Airflow REST API (checks after a deploy)
+    FERRY_AIRFLOW_API: 'Check airflow.url (the webserver / API server base URL, without /api/v1 or /api/v2) and that it is reachable from this runner; Airflow\'s own answer is shown.',
+    FERRY_AIRFLOW_AUTH: 'Check airflow.auth: Airflow 2 takes basic auth (username/password) or a bearer token; Airflow 3 takes a username/password exchanged at /auth/token, or a token. Pass secrets as ${secret:NAME}; the user needs permission for DAGs, DAG runs, Variables and Connections.',
+    FERRY_AIRFLOW_DAG_MISSING: 'The files are deployed, but Airflow has not parsed them yet: raise airflow.wait.timeout (DAG folders sync in minutes on MWAA/Composer) or check the DAG processor / scheduler logs; roll back if the release must not stay.',
+    FERRY_AIRFLOW_IMPORT_ERROR: 'Fix the error in the DAG file (run it with python locally; `airflow dags list-import-errors` shows the same), then deploy again, or roll back.',
+    FERRY_AIRFLOW_CONFIG: 'Fix airflow.variables / airflow.connections in ferry.yml, or the config file they name (rendered for this environment).',
+    FERRY_AIRFLOW_BACKFILL: 'Check the backfill in the Airflow UI (Browse → DAG runs / Backfills); a DAG can have only one running backfill at a time.',
     // ledger / GitHub
     FERRY_LEDGER: 'Check the ledger file or the GitHub token permissions (deployments: write).',
     FERRY_GITHUB_API: 'Check the token, its permissions and the repository name.',
@@ -48545,7 +48557,7 @@ function runUrl(ctx) {
 
 /***/ }),
 
-/***/ 4908:
+/***/ 5621:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -48884,7 +48896,626 @@ function alive(pid) {
     }
 }
 
+;// CONCATENATED MODULE: ./packages/targets/src/s3/errors.ts
+
+const ACCESS = new Set(['AccessDenied', 'Forbidden', 'AllAccessDisabled', 'AccountProblem']);
+const CREDENTIALS = new Set(['CredentialsProviderError', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'TokenRefreshRequired', 'InvalidToken', 'ExpiredTokenException']);
+const REGION = new Set(['PermanentRedirect', 'AuthorizationHeaderMalformed', 'IllegalLocationConstraintException']);
+/** The AWS error code of a thrown SDK error ("AccessDenied", "NoSuchBucket", …), or a network error code. */
+function awsCode(e) {
+    const err = (e ?? {});
+    if (err.Code)
+        return err.Code;
+    const status = err.$metadata?.httpStatusCode;
+    // HEAD responses have no body: the SDK names the error after the status.
+    if (err.name === 'NotFound' || (status === 404 && err.name === 'UnknownError'))
+        return 'NotFound';
+    if (status === 403 && (!err.name || err.name === 'UnknownError' || err.name === '403'))
+        return 'Forbidden';
+    return err.code ?? err.name ?? 'Error';
+}
+/**
+ * A FerryError for a failed S3 call: names the target, the operation, the AWS
+ * error code and HTTP status, and says what usually fixes it.
+ */
+function s3Error(e, where, operation) {
+    if (e instanceof ferry_error/* FerryError */.lT)
+        return e;
+    const err = (e ?? {});
+    const code = awsCode(e);
+    const status = err.$metadata?.httpStatusCode;
+    const raw = (err.message ?? String(e)).split('\n')[0];
+    const what = `${where.description}: ${operation} failed: ${code}${status ? ` (HTTP ${status})` : ''}${raw && raw !== code ? `: ${raw}` : ''}${err.$metadata?.requestId ? ` [request id ${err.$metadata.requestId}]` : ''}`;
+    let c = 'FERRY_S3';
+    let hint;
+    if (ACCESS.has(code) || (status === 403 && !CREDENTIALS.has(code))) {
+        c = 'FERRY_S3_ACCESS_DENIED';
+        const arn = `arn:aws:s3:::${where.bucket}`;
+        hint = `The credentials in use may not do this. Allow s3:ListBucket on ${arn}${where.prefix ? ` (condition s3:prefix "${where.prefix}*")` : ''}, and s3:GetObject, s3:PutObject, s3:DeleteObject on ${arn}/${where.prefix}*; check bucket policies, KMS key policies and S3 Block Public Access/Object Ownership too.`;
+    }
+    else if (code === 'NoSuchBucket') {
+        c = 'FERRY_S3_NO_SUCH_BUCKET';
+        hint = `Bucket "${where.bucket}" does not exist at this endpoint/region: create it, or fix \`bucket\`, \`region\` and \`endpoint\` of the S3 target in ferry.yml.`;
+    }
+    else if (CREDENTIALS.has(code) || /could not load credentials|credential/i.test(raw)) {
+        c = 'FERRY_S3_CREDENTIALS';
+        hint =
+            code === 'CredentialsProviderError'
+                ? 'No AWS credentials were found (environment, shared config/credentials files, web identity token, container or instance metadata). In GitHub Actions add aws-actions/configure-aws-credentials (role-to-assume, with `permissions: id-token: write`) before this step; locally set AWS_PROFILE or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.'
+                : 'The AWS credentials were refused (wrong, expired or for another partition): re-run aws-actions/configure-aws-credentials or refresh the profile, and check the secret key and session token belong together.';
+    }
+    else if (REGION.has(code) || /region is missing/i.test(raw)) {
+        hint = 'Set `region` of the S3 target in ferry.yml (or AWS_REGION) to the bucket\'s region.';
+    }
+    else if (/^(ECONNREFUSED|ENOTFOUND|ECONNRESET|ETIMEDOUT|EAI_AGAIN|EPIPE)$/.test(code) || /ECONNREFUSED|ENOTFOUND|socket hang up/.test(raw)) {
+        hint = 'The S3 endpoint could not be reached: check `endpoint` in ferry.yml, proxies (HTTPS_PROXY) and the network. The SDK already retried.';
+    }
+    return new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)(c, what, hint ? { hint } : {}));
+}
+
+;// CONCATENATED MODULE: ./packages/targets/src/s3/keys.ts
+
+
+/** Where ferry keeps its own objects under a target's prefix; release paths may not use it. */
+const RESERVED = '.ferry/';
+/** The marker object's key, relative to the prefix. */
+const MARKER_PATH = `${RESERVED}release.json`;
+/** S3's limit for a key, in UTF-8 bytes. */
+const MAX_KEY_BYTES = 1024;
+/**
+ * `""` stays `""` (the whole bucket); anything else loses leading slashes and
+ * gets exactly one trailing slash, so `dags` and `dags/` are the same prefix
+ * and `dags2/…` is never under `dags`.
+ */
+function normalisePrefix(prefix, bucket) {
+    const p = prefix.replace(/^\/+/, '').replace(/\/+$/, '');
+    if (p === '')
+        return '';
+    const bad = p.split('/').find((s) => s === '' || s === '.' || s === '..');
+    if (bad !== undefined || /[\u0000-\u001f\u007f\\]/.test(p)) {
+        (0,ferry_error/* fail */.fJ)('FERRY_CONFIG_INVALID', `S3 target s3://${bucket}: prefix "${prefix}" has an empty, "." or ".." segment, a backslash or a control character`, {
+            hint: 'Write the prefix as plain folder names separated by "/", e.g. "dags/".',
+        });
+    }
+    return `${p}/`;
+}
+/**
+ * Refuses a release path that is not a plain POSIX relative path: S3 would
+ * store `a/../b` or `a//b` as written, and a reader syncing the prefix to a
+ * folder (MWAA, `aws s3 sync`) could then write outside it or collide.
+ */
+function checkPath(rel, prefix, where) {
+    const why = rel === ''
+        ? 'is empty'
+        : rel.startsWith('/')
+            ? 'is absolute'
+            : rel.endsWith('/')
+                ? 'ends with "/"'
+                : /[\u0000-\u001f\u007f]/.test(rel)
+                    ? 'contains a control character'
+                    : rel.includes('\\')
+                        ? 'contains a backslash'
+                        : rel.split('/').some((s) => s === '' || s === '.' || s === '..')
+                            ? 'has an empty, "." or ".." segment'
+                            : rel === RESERVED.slice(0, -1) || rel.startsWith(RESERVED)
+                                ? `is under ${RESERVED}, which ferry reserves for its marker`
+                                : Buffer.byteLength(prefix + rel) > MAX_KEY_BYTES
+                                    ? `makes a key longer than S3's ${MAX_KEY_BYTES} bytes`
+                                    : undefined;
+    if (why)
+        (0,ferry_error/* fail */.fJ)('FERRY_PATH_ESCAPES', `${where}: file "${rel}" ${why}; refusing to write it as an S3 key`, { hint: 'Rename the file to a plain relative path (folders separated by "/").' });
+}
+const TYPES = {
+    '.py': 'text/x-python; charset=utf-8',
+    '.sql': 'application/sql; charset=utf-8',
+    '.json': 'application/json',
+    '.yml': 'application/yaml; charset=utf-8',
+    '.yaml': 'application/yaml; charset=utf-8',
+    '.txt': 'text/plain; charset=utf-8',
+    '.md': 'text/markdown; charset=utf-8',
+    '.csv': 'text/csv; charset=utf-8',
+    '.cfg': 'text/plain; charset=utf-8',
+    '.ini': 'text/plain; charset=utf-8',
+    '.toml': 'application/toml; charset=utf-8',
+    '.sh': 'text/x-shellscript; charset=utf-8',
+    '.html': 'text/html; charset=utf-8',
+    '.zip': 'application/zip',
+    '.gz': 'application/gzip',
+};
+/** Content-Type by extension (what the S3 console and browsers show); bytes are never transformed. */
+function contentType(rel) {
+    if (external_node_path_default().posix.basename(rel) === '.airflowignore')
+        return 'text/plain; charset=utf-8';
+    return TYPES[external_node_path_default().posix.extname(rel).toLowerCase()] ?? 'application/octet-stream';
+}
+
+;// CONCATENATED MODULE: ./packages/targets/src/s3/marker.ts
+const MARKER_FORMAT = 'ferry.s3-target/v1';
+/** The marker from its JSON, or undefined when it is not one ferry wrote (then the prefix counts as unmanaged). */
+function parseMarker(text) {
+    try {
+        const m = JSON.parse(text);
+        if (m.format !== MARKER_FORMAT || typeof m.releaseId !== 'string' || (m.status !== 'in-progress' && m.status !== 'complete'))
+            return undefined;
+        if (typeof m.files !== 'object' || m.files === null || typeof m.etags !== 'object' || m.etags === null)
+            return undefined;
+        return m;
+    }
+    catch {
+        return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ./packages/targets/src/s3/pool.ts
+/**
+ * Runs `fn` over `items` with at most `limit` calls in flight. After the first
+ * failure no new call starts; the ones in flight finish, then the first error
+ * is thrown (so a failed deploy stops promptly and nothing runs on behind it).
+ */
+async function forEachLimit(items, limit, fn) {
+    let next = 0;
+    let failed;
+    const worker = async () => {
+        while (!failed && next < items.length) {
+            const i = next++;
+            try {
+                await fn(items[i], i);
+            }
+            catch (error) {
+                failed ??= { error };
+            }
+        }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+    if (failed)
+        throw failed.error;
+}
+
+;// CONCATENATED MODULE: ./packages/targets/src/s3/s3-target.ts
+
+
+
+
+
+
+
+
+
+
+/** User metadata holding each object's sha256 (sent as `x-amz-meta-ferry-sha256`). */
+const SHA256_METADATA = 'ferry-sha256';
+let sdkLoading;
+const sdk = () => (sdkLoading ??= __nccwpck_require__.e(/* import() */ 836).then(__nccwpck_require__.t.bind(__nccwpck_require__, 4836, 19)));
+const SHA_RE = /^[0-9a-f]{64}$/;
+const MIB = 1 << 20;
+/** Up to this much of what a commit overwrites or deletes is kept in memory, so revert() can put it back. */
+const BACKUP_MAX_BYTES = 256 * MIB;
+const BACKUP_MAX_OBJECTS = 5000;
+/**
+ * An S3 bucket and prefix: MWAA's DAG folder model (and any S3-compatible
+ * store through `endpoint` + `force_path_style`). Credentials and region come
+ * from the AWS SDK's default chain (environment, shared config/credentials
+ * files and profiles, web identity token, container/instance metadata), so
+ * OIDC through aws-actions/configure-aws-credentials works unchanged.
+ *
+ * Incremental deploys: the prefix is listed once (1 request per 1,000 keys)
+ * and compared with the release's sha256 hashes. Every object ferry uploads
+ * carries its sha256 as metadata (`x-amz-meta-ferry-sha256`); the marker
+ * object `<prefix>.ferry/release.json` records each object's sha256 and the
+ * ETag S3 returned for it. An object whose listed ETag is still the recorded
+ * one needs no further request; any other object (changed behind ferry's
+ * back, uploaded by an interrupted deploy, or never deployed by ferry) is
+ * asked for its metadata with one HEAD request. ETags are only compared for
+ * equality, never taken for content hashes (multipart and SSE-KMS ETags are
+ * not MD5s). What differs (hash mismatch, or no ferry metadata) is uploaded;
+ * what the release removed is deleted (DeleteObjects, 1,000 keys a request);
+ * the marker is written last.
+ *
+ * Not atomic. S3 has no rename or swap, and MWAA reads one fixed prefix, so
+ * readers can see a mix of two releases while a deploy runs (uploads first,
+ * then deletes: a file moved from a.py to b.py exists twice for a moment,
+ * never zero times). To make an interruption visible, commit first writes the
+ * marker with `status: "in-progress"` naming the release being deployed and
+ * the one it replaces; only the final marker says `complete`. `state()` then
+ * reports the unfinished deploy (and takes the files from the listing, so the
+ * next plan is right), and the next apply converges to its release.
+ *
+ * Two-phase protocol, honestly mapped: `stage()` lists, decides what to
+ * upload and delete, and extracts the changed files to a temporary folder —
+ * nothing visible changes. `commit()` does all the writes (so it is not one
+ * atomic step). `abort()` removes the temporary folder. `revert()` cannot
+ * restore the previous release (its bytes are gone from an unversioned
+ * bucket): it logs a warning and leaves the new release; the deploy is then
+ * recorded as failed, and a rollback deploy of the previous release restores
+ * it.
+ *
+ * No lock: S3 offers none that every S3-compatible store supports. Deploys to
+ * one environment are serialised by the deploy ledger's stale-plan check and
+ * the workflow's concurrency group; commit also refuses when the marker
+ * changed since staging (another deploy got there first).
+ *
+ * Requests: state() 1 GET (marker; plus the listing and HEADs below when the
+ * last deploy did not finish). A deploy: 1 GET (marker) + 1 LIST per 1,000
+ * keys + 1 HEAD per unrecognised object + 1 PUT per changed file (multipart
+ * above 64 MiB) + 1 POST per 1,000 deletes + 1 HEAD and 2 PUTs (markers; none
+ * when nothing changed). The marker holds ~190 bytes per file (path, sha256,
+ * ETag): ~1.9 MB for 10,000 files, read by plan and stage, written twice.
+ * scan() (verify): 1 LIST per 1,000 keys + 1 HEAD per object + 1 GET (a full
+ * download, hashed) per object without ferry metadata; it trusts the metadata
+ * ferry wrote rather than downloading every object.
+ */
+class S3Target {
+    description;
+    bucket;
+    /** Normalised: "" or ending in "/". */
+    prefix;
+    config;
+    clientLoading;
+    concurrency;
+    multipartThreshold;
+    partSize;
+    constructor(config, internals = {}) {
+        this.bucket = config.bucket;
+        this.prefix = normalisePrefix(config.prefix ?? '', config.bucket);
+        this.description = `s3://${this.bucket}/${this.prefix}${config.endpoint ? ` (${config.endpoint})` : ''}`;
+        this.concurrency = config.concurrency ?? 16;
+        this.multipartThreshold = internals.multipartThreshold ?? 64 * MIB;
+        this.partSize = internals.partSize ?? 16 * MIB;
+        this.config = config;
+        if (internals.client)
+            this.clientLoading = Promise.resolve(internals.client);
+    }
+    /** The SDK client (created on first use, with the SDK's default credential and region chain). */
+    client() {
+        return (this.clientLoading ??= sdk().then((m) => new m.S3Client(clientConfig(this.config, this.concurrency))));
+    }
+    get markerKey() {
+        return this.prefix + MARKER_PATH;
+    }
+    async state() {
+        const { marker } = await this.readMarker();
+        if (marker?.status === 'complete')
+            return { releaseId: marker.releaseId, files: new Map(Object.entries(marker.files)), notes: [] };
+        if (marker) {
+            // The prefix holds a mix of two releases: report what is actually there.
+            const objects = await this.survey(marker);
+            const files = new Map();
+            for (const [p, o] of objects)
+                if (o.sha256)
+                    files.set(p, o.sha256);
+            return { releaseId: undefined, files, notes: [unfinishedNote(this.description, marker)] };
+        }
+        const some = await this.list(10);
+        const notes = some.size
+            ? [
+                `${this.description} holds objects but no ferry marker (${MARKER_PATH}): the first deploy keeps the objects whose ${SHA256_METADATA} metadata matches the release, uploads the others, and deletes every object under the prefix that the release does not contain`,
+            ]
+            : [];
+        return { releaseId: undefined, files: new Map(), notes };
+    }
+    async scan() {
+        const { m, client } = await this.s3();
+        const listed = await this.list();
+        const out = new Map();
+        await forEachLimit([...listed], this.concurrency, async ([p, o]) => {
+            const head = await this.call(`HeadObject ${o.key}`, () => client.send(new m.HeadObjectCommand({ Bucket: this.bucket, Key: o.key })));
+            const meta = head.Metadata?.[SHA256_METADATA];
+            out.set(p, meta && SHA_RE.test(meta) ? meta : await this.downloadHash(o.key));
+        });
+        return out;
+    }
+    async stage(source, releaseId, runner) {
+        for (const f of source.files)
+            checkPath(f.path, this.prefix, this.description);
+        const { marker, etag: markerEtag } = await this.readMarker();
+        const objects = await this.survey(marker, runner);
+        const wanted = new Map(source.files.map((f) => [f.path, f.sha256]));
+        const upload = source.files.filter((f) => objects.get(f.path)?.sha256 !== f.sha256);
+        const remove = [...objects.keys()].filter((p) => !wanted.has(p)).sort();
+        const stats = {
+            written: upload.length,
+            reused: source.files.length - upload.length,
+            removed: remove.length,
+            bytesWritten: upload.reduce((s, f) => s + f.size, 0),
+        };
+        const previousReleaseId = marker?.status === 'complete' ? marker.releaseId : marker?.previousReleaseId;
+        const markerCurrent = marker?.status === 'complete' &&
+            marker.releaseId === releaseId &&
+            Object.keys(marker.files).length === wanted.size &&
+            [...wanted].every(([p, sha]) => marker.files[p] === sha && marker.etags[p] === objects.get(p)?.etag);
+        const nothingToDo = upload.length === 0 && remove.length === 0 && markerCurrent;
+        // Changed files come out of the release now, so a bad bundle fails before anything is written.
+        let tmp;
+        const dropTmp = async () => {
+            if (tmp)
+                await promises_default().rm(tmp, { recursive: true, force: true });
+            tmp = undefined;
+        };
+        if (upload.length) {
+            tmp = await promises_default().mkdtemp(external_node_path_default().join(external_node_os_default().tmpdir(), 'ferry-s3-'));
+            try {
+                await source.extract(upload.map((f) => f.path), tmp);
+                await forEachLimit(upload, 8, async (f) => {
+                    const got = await (0,hash/* hashFile */.DC)(external_node_path_default().join(tmp, f.path));
+                    if (got.sha256 !== f.sha256)
+                        (0,ferry_error/* fail */.fJ)('FERRY_RELEASE_TAMPERED', `${f.path} extracted for ${this.description} has sha256 ${got.sha256.slice(0, 12)}…, the release says ${f.sha256.slice(0, 12)}…`);
+                });
+            }
+            catch (e) {
+                await dropTmp();
+                throw e;
+            }
+        }
+        runner.debug(`${this.description}: ${upload.length} to upload, ${remove.length} to delete, ${stats.reused} unchanged${nothingToDo ? ' (marker current: nothing to write)' : ''}`);
+        // An unversioned bucket keeps no earlier copy: keep the bytes this commit
+        // overwrites or deletes (usually a handful) so revert() can put them back.
+        const touched = [...upload.filter((f) => objects.has(f.path)).map((f) => f.path), ...remove];
+        const touchedBytes = touched.reduce((n, p) => n + (objects.get(p)?.size ?? 0), 0);
+        let backup;
+        if (touched.length <= BACKUP_MAX_OBJECTS && touchedBytes <= BACKUP_MAX_BYTES) {
+            try {
+                backup = await this.fetchAll(touched.map((p) => [p, objects.get(p)]));
+            }
+            catch (e) {
+                await dropTmp();
+                throw e;
+            }
+        }
+        else {
+            runner.debug(`${this.description}: ${touched.length} object(s), ${touchedBytes} bytes would be overwritten or deleted: too much to keep for revert()`);
+        }
+        let state = 'staged';
+        return {
+            stats,
+            commit: async () => {
+                if (state !== 'staged')
+                    throw new Error(`cannot commit a ${state} change`);
+                state = 'committing';
+                try {
+                    if (!nothingToDo) {
+                        await this.checkMarkerUnchanged(markerEtag);
+                        const known = Object.fromEntries([...objects].filter(([, o]) => o.sha256).map(([p, o]) => [p, o.sha256]));
+                        const knownEtags = Object.fromEntries([...objects].filter(([, o]) => o.sha256).map(([p, o]) => [p, o.etag]));
+                        if (upload.length || remove.length) {
+                            await this.writeMarker({ format: MARKER_FORMAT, status: 'in-progress', releaseId, previousReleaseId, at: new Date().toISOString(), files: known, etags: knownEtags });
+                        }
+                        const etags = new Map();
+                        for (const [p] of wanted) {
+                            const o = objects.get(p);
+                            if (o)
+                                etags.set(p, o.etag);
+                        }
+                        let done = 0;
+                        await forEachLimit(upload, this.concurrency, async (f) => {
+                            etags.set(f.path, await this.put(f, tmp));
+                            runner.progress('upload', ++done, upload.length);
+                        });
+                        await this.deleteAll(remove.map((p) => objects.get(p).key));
+                        await this.writeMarker({
+                            format: MARKER_FORMAT,
+                            status: 'complete',
+                            releaseId,
+                            at: new Date().toISOString(),
+                            files: Object.fromEntries(wanted),
+                            etags: Object.fromEntries([...wanted.keys()].map((p) => [p, etags.get(p) ?? ''])),
+                        });
+                        runner.info(`${this.description}: uploaded ${upload.length} file(s) (${stats.bytesWritten} bytes), deleted ${remove.length}, kept ${stats.reused}`);
+                    }
+                    state = 'committed';
+                }
+                catch (e) {
+                    state = 'failed';
+                    throw e;
+                }
+                finally {
+                    await dropTmp();
+                }
+            },
+            abort: async () => {
+                await dropTmp();
+                if (state === 'staged')
+                    state = 'done';
+            },
+            revert: async () => {
+                if (state !== 'committed' || nothingToDo)
+                    return;
+                state = 'done';
+                if (!backup) {
+                    runner.warning(`${this.description} is not reverted: the objects this deploy replaced were too large to keep, so it still holds release ${releaseId.slice(0, 12)}` +
+                        `${previousReleaseId ? ` (not ${previousReleaseId.slice(0, 12)})` : ''}. The deploy is recorded as failed; deploy the previous release again (ferry rollback) to restore it.`);
+                    return;
+                }
+                // Same order as a deploy: the marker says "in progress" until the prefix is whole again.
+                await this.writeMarker({ format: MARKER_FORMAT, status: 'in-progress', releaseId: previousReleaseId ?? '', previousReleaseId: releaseId, at: new Date().toISOString(), files: {}, etags: {} });
+                const etags = {};
+                await forEachLimit([...backup], this.concurrency, async ([p, b]) => {
+                    etags[p] = await this.putBytes(p, b.data, b.sha256);
+                });
+                await this.deleteAll(upload.filter((f) => !objects.has(f.path)).map((f) => this.prefix + f.path));
+                if (marker)
+                    await this.writeMarker({ ...marker, at: new Date().toISOString(), etags: { ...marker.etags, ...etags } });
+                else
+                    await this.deleteAll([this.markerKey]);
+                runner.warning(`${this.description}: reverted to ${previousReleaseId ? `release ${previousReleaseId.slice(0, 12)}` : 'what it held before'} (${backup.size} object(s) put back)`);
+            },
+        };
+    }
+    // ------------------------------------------------------------ S3 calls
+    async call(operation, fn) {
+        try {
+            return await fn();
+        }
+        catch (e) {
+            throw s3Error(e, this, operation);
+        }
+    }
+    /** The loaded SDK module and this target's client. */
+    async s3() {
+        const [m, client] = await Promise.all([sdk(), this.client()]);
+        return { m, client };
+    }
+    /** Every object under the prefix (paged, 1,000 keys a request), minus ferry's own and folder placeholders. Stops early once `max` are found. */
+    async list(max) {
+        const { m, client } = await this.s3();
+        const out = new Map();
+        let token;
+        do {
+            const page = await this.call(`ListObjectsV2 ${this.prefix || '(whole bucket)'}`, () => client.send(new m.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix || undefined, ContinuationToken: token, MaxKeys: max })));
+            for (const o of page.Contents ?? []) {
+                if (!o.Key?.startsWith(this.prefix))
+                    continue;
+                const rel = o.Key.slice(this.prefix.length);
+                if (rel === '' || rel.endsWith('/') || rel.startsWith(RESERVED))
+                    continue;
+                out.set(rel, { key: o.Key, etag: o.ETag ?? '', size: o.Size ?? 0 });
+            }
+            token = page.IsTruncated ? page.NextContinuationToken : undefined;
+        } while (token && !(max && out.size >= max));
+        return out;
+    }
+    /** The listing, each object's sha256 filled in from the marker (same ETag) or its metadata (one HEAD each). */
+    async survey(marker, runner) {
+        const { m, client } = await this.s3();
+        const listed = await this.list();
+        const unknown = [];
+        for (const [p, o] of listed) {
+            const sha = marker?.files[p];
+            if (sha && o.etag && marker?.etags[p] === o.etag)
+                o.sha256 = sha;
+            else
+                unknown.push([p, o]);
+        }
+        let done = 0;
+        await forEachLimit(unknown, this.concurrency, async ([, o]) => {
+            const head = await this.call(`HeadObject ${o.key}`, () => client.send(new m.HeadObjectCommand({ Bucket: this.bucket, Key: o.key })));
+            const meta = head.Metadata?.[SHA256_METADATA];
+            if (meta && SHA_RE.test(meta))
+                o.sha256 = meta;
+            if (head.ETag)
+                o.etag = head.ETag;
+            runner?.progress('read metadata', ++done, unknown.length);
+        });
+        runner?.debug(`${this.description}: listed ${listed.size} object(s); ${unknown.length} not in the marker with the same ETag, read their metadata`);
+        return listed;
+    }
+    async readMarker() {
+        try {
+            const { m, client } = await this.s3();
+            const res = await client.send(new m.GetObjectCommand({ Bucket: this.bucket, Key: this.markerKey }));
+            const text = (await res.Body?.transformToString('utf8')) ?? '';
+            return { marker: parseMarker(text), etag: res.ETag };
+        }
+        catch (e) {
+            if (['NoSuchKey', 'NotFound'].includes(awsCode(e)))
+                return {};
+            throw s3Error(e, this, `GetObject ${this.markerKey}`);
+        }
+    }
+    /** Refuses to commit when another deploy rewrote the marker after this one was staged. */
+    async checkMarkerUnchanged(seen) {
+        const { m, client } = await this.s3();
+        let now;
+        try {
+            now = (await client.send(new m.HeadObjectCommand({ Bucket: this.bucket, Key: this.markerKey }))).ETag;
+        }
+        catch (e) {
+            if (!['NoSuchKey', 'NotFound'].includes(awsCode(e)))
+                throw s3Error(e, this, `HeadObject ${this.markerKey}`);
+        }
+        if (now !== seen) {
+            (0,ferry_error/* fail */.fJ)('FERRY_LOCKED', `${this.description}: ${MARKER_PATH} changed since this deploy was staged: another deploy is writing to the prefix`, {
+                hint: 'Wait for the other deploy, then plan and apply again (a workflow `concurrency:` group per environment prevents this).',
+            });
+        }
+    }
+    async writeMarker(marker) {
+        const { m, client } = await this.s3();
+        await this.call(`PutObject ${this.markerKey}`, () => client.send(new m.PutObjectCommand({
+            Bucket: this.bucket,
+            Key: this.markerKey,
+            Body: JSON.stringify(marker),
+            ContentType: 'application/json',
+            CacheControl: 'no-cache',
+        })));
+    }
+    /** Uploads one extracted file with its sha256 as metadata; returns the ETag S3 gave it. */
+    async put(f, dir) {
+        const key = this.prefix + f.path;
+        const file = external_node_path_default().join(dir, f.path);
+        const params = { Bucket: this.bucket, Key: key, ContentType: contentType(f.path), Metadata: { [SHA256_METADATA]: f.sha256 } };
+        const { m, client } = await this.s3();
+        if (f.size > this.multipartThreshold) {
+            const { Upload } = await Promise.all(/* import() */[__nccwpck_require__.e(836), __nccwpck_require__.e(559)]).then(__nccwpck_require__.t.bind(__nccwpck_require__, 5559, 19));
+            const upload = new Upload({ client, params: { ...params, Body: external_node_fs_default().createReadStream(file) }, partSize: this.partSize, queueSize: 4, leavePartsOnError: false });
+            const res = await this.call(`multipart upload ${key}`, () => upload.done());
+            return res.ETag ?? '';
+        }
+        const body = await promises_default().readFile(file).catch((e) => (0,ferry_error/* fail */.fJ)('FERRY_TARGET_IO', `${this.description}: cannot read the staged copy of ${f.path}: ${e.message}`));
+        const res = await this.call(`PutObject ${key}`, () => client.send(new m.PutObjectCommand({ ...params, Body: body, ContentLength: body.length })));
+        return res.ETag ?? '';
+    }
+    /** The current bytes of these objects, and their sha256 (from metadata, else computed). */
+    async fetchAll(items) {
+        const { m, client } = await this.s3();
+        const out = new Map();
+        await forEachLimit(items, this.concurrency, async ([p, o]) => {
+            const res = await this.call(`GetObject ${o.key}`, () => client.send(new m.GetObjectCommand({ Bucket: this.bucket, Key: o.key })));
+            const data = Buffer.from(await res.Body.transformToByteArray());
+            out.set(p, { data, sha256: o.sha256 ?? (0,external_node_crypto_.createHash)('sha256').update(data).digest('hex') });
+        });
+        return out;
+    }
+    /** Puts bytes back under a path of the prefix, with their sha256 as metadata; returns the new ETag. */
+    async putBytes(p, data, sha256) {
+        const { m, client } = await this.s3();
+        const key = this.prefix + p;
+        const res = await this.call(`PutObject ${key}`, () => client.send(new m.PutObjectCommand({ Bucket: this.bucket, Key: key, Body: data, ContentLength: data.length, ContentType: contentType(p), Metadata: { [SHA256_METADATA]: sha256 } })));
+        return res.ETag ?? '';
+    }
+    async deleteAll(keys) {
+        const { m, client } = await this.s3();
+        const batches = [];
+        for (let i = 0; i < keys.length; i += 1000)
+            batches.push(keys.slice(i, i + 1000));
+        await forEachLimit(batches, Math.min(this.concurrency, 4), async (batch) => {
+            const res = await this.call(`DeleteObjects (${batch.length} keys)`, () => client.send(new m.DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } })));
+            const errors = res.Errors ?? [];
+            if (errors.length) {
+                const first = errors[0];
+                throw s3Error({ name: first.Code, Code: first.Code, message: `${errors.length} key(s) not deleted, first ${first.Key}: ${first.Message ?? ''}`, $metadata: { httpStatusCode: first.Code === 'AccessDenied' ? 403 : undefined } }, this, 'DeleteObjects');
+            }
+        });
+    }
+    async downloadHash(key) {
+        const { m, client } = await this.s3();
+        const res = await this.call(`GetObject ${key}`, () => client.send(new m.GetObjectCommand({ Bucket: this.bucket, Key: key })));
+        const hash = (0,external_node_crypto_.createHash)('sha256');
+        for await (const chunk of res.Body)
+            hash.update(chunk);
+        return hash.digest('hex');
+    }
+}
+function clientConfig(config, concurrency) {
+    // The JS SDK reads AWS_REGION but not AWS_DEFAULT_REGION (which awscli and
+    // configure-aws-credentials also set); S3-compatible stores rarely care.
+    const region = config.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? (config.endpoint ? 'us-east-1' : undefined);
+    const agent = { keepAlive: true, maxSockets: Math.max(concurrency, 8) };
+    return {
+        ...(region ? { region } : {}),
+        ...(config.endpoint ? { endpoint: config.endpoint } : { followRegionRedirects: true }),
+        forcePathStyle: config.force_path_style ?? false,
+        requestHandler: { httpAgent: agent, httpsAgent: agent },
+    };
+}
+function unfinishedNote(description, m) {
+    const id = (r) => (r ? `release ${r.slice(0, 12)}` : 'an empty prefix');
+    return (`unfinished deploy: the last deploy to ${description} did not finish (started ${m.at}): it was replacing ${id(m.previousReleaseId)} with ${id(m.releaseId)}, ` +
+        'so the prefix holds a mix of both. The next apply uploads what differs and deletes what its release lacks, converging to that release.');
+}
+
 ;// CONCATENATED MODULE: ./packages/targets/src/index.ts
+
+
 
 
 
@@ -48895,7 +49526,7 @@ function createTarget(config) {
         case 'local':
             return new LocalDirTarget(config.path, config.keep);
         case 's3':
-            return (0,ferry_error/* fail */.fJ)('FERRY_NOT_IMPLEMENTED', 'S3 targets are being built');
+            return new S3Target(config);
     }
 }
 
@@ -49053,7 +49684,7 @@ async function readFromBundle(bundle, files, prefix = '') {
  * Plan for kinds that deploy a tree of files (DAGs, configs): compare the
  * files the environment should hold with those of the release it runs now.
  */
-function planFiles(kind, wanted, before, target, notes = []) {
+function planFiles(kind, wanted, before, target, notes = [], warnings = []) {
     const changes = [];
     let unchanged = 0;
     const now = new Set();
@@ -49074,7 +49705,7 @@ function planFiles(kind, wanted, before, target, notes = []) {
     if (changes.length === 0)
         changes.push({ kind, path: '', action: 'noop', reason: `all ${unchanged} files already deployed` });
     changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    return { kind, target: target.description, changes, unchanged, notes };
+    return { kind, target: target.description, changes, unchanged, notes, ...(warnings.length ? { warnings } : {}) };
 }
 /**
  * Problems with what a target holds: its marker must name the release, and
@@ -49520,12 +50151,12 @@ const configsKind = {
         const state = await target.state();
         const wanted = filesFor(artifact, env.name);
         const before = previous ? new Map(filesFor(previous, env.name).map((f) => [f.path, f.sha256])) : state.releaseId ? state.files : undefined;
-        const notes = [...state.notes];
+        const notes = [];
         const withRefs = artifact.meta?.secretRefs;
         const refFiles = Object.keys(withRefs ?? {}).filter((p) => p.startsWith(`${env.name}/`));
         if (refFiles.length)
             notes.push(`${refFiles.length} config file(s) carry secret references, resolved at apply: ${[...new Set(refFiles.flatMap((p) => withRefs[p]))].join(', ')}`);
-        return planFiles('configs', wanted, before, target, notes);
+        return planFiles('configs', wanted, before, target, notes, state.notes);
     },
     async stage(ctx, { env, release, artifact }) {
         const wanted = filesFor(artifact, env.name);
@@ -50279,7 +50910,7 @@ const dagsKind = {
         const target = createTarget(targetFor(env, 'dags'));
         const state = await target.state();
         const before = previous ? new Map(previous.files.map((f) => [f.path, f.sha256])) : state.releaseId ? state.files : undefined;
-        const kp = planFiles('dags', artifact.files, before, target, state.notes);
+        const kp = planFiles('dags', artifact.files, before, target, [], state.notes);
         // DAGs whose schedule, start_date or catchup changed: the backfill each would need.
         if (previous && previousRelease) {
             const hour = new Date();
@@ -52026,25 +52657,1307 @@ async function varsOf(release, artifact) {
     return project?.vars ?? {};
 }
 
+;// CONCATENATED MODULE: ./packages/registry/src/media.ts
+
+/** Manifest media types ferry reads and copies. */
+const MEDIA = {
+    ociIndex: 'application/vnd.oci.image.index.v1+json',
+    ociManifest: 'application/vnd.oci.image.manifest.v1+json',
+    dockerList: 'application/vnd.docker.distribution.manifest.list.v2+json',
+    dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
+    ociConfig: 'application/vnd.oci.image.config.v1+json',
+    dockerConfig: 'application/vnd.docker.container.image.v1+json',
+    dockerSchema1: 'application/vnd.docker.distribution.manifest.v1+json',
+    dockerSchema1Signed: 'application/vnd.docker.distribution.manifest.v1+prettyjws',
+};
+/** Sent with every manifest request: indexes first, so multi-arch images resolve to their index. */
+const MANIFEST_ACCEPT = [MEDIA.ociIndex, MEDIA.dockerList, MEDIA.ociManifest, MEDIA.dockerManifest].join(', ');
+const INDEX_TYPES = [MEDIA.ociIndex, MEDIA.dockerList];
+const IMAGE_MANIFEST_TYPES = [MEDIA.ociManifest, MEDIA.dockerManifest];
+const IMAGE_CONFIG_TYPES = [MEDIA.ociConfig, MEDIA.dockerConfig];
+function digestOf(bytes, algorithm = 'sha256') {
+    return `${algorithm}:${(0,external_node_crypto_.createHash)(algorithm).update(bytes).digest('hex')}`;
+}
+/** The algorithm part of a digest ("sha256"). */
+function algorithmOf(digest) {
+    return digest.slice(0, digest.indexOf(':'));
+}
+function isIndex(m) {
+    return INDEX_TYPES.includes(m.mediaType);
+}
+/**
+ * The media type of a manifest: the one the registry sent when it is a
+ * manifest type, else the `mediaType` field, else guessed from its shape
+ * (OCI lets `mediaType` be omitted).
+ */
+function manifestMediaType(contentType, json) {
+    const header = (contentType ?? '').split(';')[0].trim().toLowerCase();
+    const known = [...INDEX_TYPES, ...IMAGE_MANIFEST_TYPES, MEDIA.dockerSchema1, MEDIA.dockerSchema1Signed];
+    if (known.includes(header))
+        return header;
+    if (typeof json.mediaType === 'string')
+        return json.mediaType;
+    if (json.schemaVersion === 1)
+        return MEDIA.dockerSchema1;
+    if (Array.isArray(json.manifests))
+        return MEDIA.ociIndex;
+    if (json.config && Array.isArray(json.layers))
+        return MEDIA.ociManifest;
+    return header || 'unknown';
+}
+/** "linux/arm64/v8" for a descriptor in an index; undefined for attestation entries (unknown/unknown). */
+function platformOf(d) {
+    const p = d.platform;
+    if (!p || p.os === 'unknown' || p.architecture === 'unknown')
+        return undefined;
+    return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
+}
+/** Why `m` is not a container image, or undefined when it is one. */
+function notAnImage(m) {
+    if (m.mediaType === MEDIA.dockerSchema1 || m.mediaType === MEDIA.dockerSchema1Signed)
+        return 'it is a Docker schema 1 manifest (deprecated, and not content-addressable); push it again with a current Docker';
+    if (isIndex(m)) {
+        if (!Array.isArray(m.json.manifests))
+            return `its ${m.mediaType} has no "manifests" list`;
+        if (m.json.manifests.length === 0)
+            return 'it is an empty index';
+        return undefined;
+    }
+    if (!IMAGE_MANIFEST_TYPES.includes(m.mediaType))
+        return `its manifest has media type ${m.mediaType}`;
+    const config = m.json.config?.mediaType;
+    if (!config || !Array.isArray(m.json.layers))
+        return 'its manifest has no config and layers';
+    if (m.json.artifactType && !IMAGE_CONFIG_TYPES.includes(m.json.artifactType))
+        return `it is an OCI artifact of type ${m.json.artifactType}`;
+    if (!IMAGE_CONFIG_TYPES.includes(config))
+        return `it is an OCI artifact (config media type ${config})`;
+    return undefined;
+}
+/** Blobs an image manifest references that a copy must carry (foreign, non-distributable layers stay where their URLs say). */
+function blobsOf(m) {
+    const all = [...(m.json.config ? [m.json.config] : []), ...(m.json.layers ?? [])];
+    const seen = new Set();
+    return all.filter((d) => {
+        if (d.urls?.length || seen.has(d.digest))
+            return false;
+        seen.add(d.digest);
+        return true;
+    });
+}
+
+;// CONCATENATED MODULE: ./packages/registry/src/reference.ts
+
+const DOCKER_HUB = 'docker.io';
+/** Where Docker Hub's registry API actually answers. */
+const DOCKER_HUB_API = 'registry-1.docker.io';
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const DOMAIN = /^(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*|\[[0-9a-fA-F:.]+\])(?::[0-9]+)?$/;
+const TAG = /^[\w][\w.-]{0,127}$/;
+const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
+const SHA256 = /^sha256:[a-f0-9]{64}$/;
+const SHA512 = /^sha512:[a-f0-9]{128}$/;
+const MAX_NAME = 255;
+/** Thrown as FERRY_IMAGE_REF with the location the caller gives. */
+function bad(input, why, where) {
+    throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_IMAGE_REF', `"${input}" is not an image reference: ${why}`, where ? { location: where } : {}));
+}
+/** Whether `digest` is one ferry can verify (sha256 or sha512, lowercase hex). */
+function isDigest(digest) {
+    return SHA256.test(digest) || SHA512.test(digest);
+}
+function isTag(tag) {
+    return TAG.test(tag);
+}
+/** Splits off the registry host the way Docker does. */
+function splitDomain(name) {
+    const i = name.indexOf('/');
+    const first = i < 0 ? '' : name.slice(0, i);
+    if (i < 0 || (!/[.:]/.test(first) && first !== 'localhost' && !first.startsWith('[') && first.toLowerCase() === first)) {
+        return { registry: DOCKER_HUB, remainder: name };
+    }
+    let registry = first;
+    const remainder = name.slice(i + 1);
+    if (registry === 'index.docker.io' || registry === 'registry-1.docker.io')
+        registry = DOCKER_HUB;
+    return { registry, remainder };
+}
+/** Parses a full reference; with `requireTagOrDigest: false` a bare name gets the tag "latest", as Docker does. */
+function parseImageRef(input, where) {
+    const s = input.trim();
+    if (!s)
+        bad(input, 'it is empty', where);
+    if (/\s/.test(s))
+        bad(input, 'it contains white space', where);
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s))
+        bad(input, 'leave out the scheme (https://)', where);
+    let rest = s;
+    let digest;
+    const at = rest.indexOf('@');
+    if (at >= 0) {
+        digest = rest.slice(at + 1);
+        rest = rest.slice(0, at);
+        if (!DIGEST.test(digest))
+            bad(input, `"${digest}" is not a digest (sha256:<64 hex digits>)`, where);
+        if (!isDigest(digest))
+            bad(input, `ferry verifies sha256 and sha512 digests only, got "${digest}"`, where);
+    }
+    let tag;
+    const lastSlash = rest.lastIndexOf('/');
+    const colon = rest.lastIndexOf(':');
+    if (colon > lastSlash) {
+        tag = rest.slice(colon + 1);
+        rest = rest.slice(0, colon);
+        if (!TAG.test(tag))
+            bad(input, `"${tag}" is not a valid tag (letters, digits, "_", "." and "-", at most 128, not starting with "." or "-")`, where);
+    }
+    const { registry, repository } = parseName(rest, input, where);
+    if (!tag && !digest)
+        tag = 'latest';
+    return { registry, repository, ...(tag ? { tag } : {}), ...(digest ? { digest } : {}) };
+}
+/** A repository without tag or digest (promotion targets: "ghcr.io/acme/etl"). */
+function parseRepository(input, where) {
+    const s = input.trim();
+    if (s.includes('@'))
+        bad(input, 'a repository takes no digest', where);
+    const lastSlash = s.lastIndexOf('/');
+    if (s.lastIndexOf(':') > lastSlash)
+        bad(input, 'a repository takes no tag (the environment\'s `tag` sets it)', where);
+    return parseName(s, input, where);
+}
+function parseName(name, input, where) {
+    if (!name)
+        bad(input, 'the repository name is missing', where);
+    const { registry, remainder } = splitDomain(name);
+    if (!DOMAIN.test(registry))
+        bad(input, `"${registry}" is not a registry host`, where);
+    let repository = remainder;
+    if (registry === DOCKER_HUB && !repository.includes('/'))
+        repository = `library/${repository}`;
+    if (!repository)
+        bad(input, 'the repository name is missing', where);
+    if (repository.toLowerCase() !== repository)
+        bad(input, 'repository names must be lowercase', where);
+    for (const part of repository.split('/')) {
+        if (!PATH_COMPONENT.test(part))
+            bad(input, `"${part}" is not a valid repository path component (lowercase letters, digits, and ".", "_", "__" or "-" between them)`, where);
+    }
+    if (registry.length + 1 + repository.length > MAX_NAME)
+        bad(input, `the name is longer than ${MAX_NAME} characters`, where);
+    return { registry, repository };
+}
+/** `registry/repository[:tag][@digest]`, fully qualified. */
+function formatRef(ref) {
+    return `${ref.registry}/${ref.repository}${ref.tag ? `:${ref.tag}` : ''}${ref.digest ? `@${ref.digest}` : ''}`;
+}
+/** `registry/repository@digest`: what a release pins. */
+function pinnedRef(ref, digest) {
+    return `${ref.registry}/${ref.repository}@${digest}`;
+}
+/** The host (and port) whose /v2/ API serves `registry`. */
+function apiHost(registry) {
+    return registry === DOCKER_HUB ? DOCKER_HUB_API : registry;
+}
+/** The host part of `registry` without its port: "localhost", "127.0.0.1", "::1". */
+function hostName(registry) {
+    if (registry.startsWith('['))
+        return registry.slice(1, registry.indexOf(']'));
+    const i = registry.lastIndexOf(':');
+    return i >= 0 ? registry.slice(0, i) : registry;
+}
+/** localhost, 127.0.0.0/8 and ::1: the only hosts ferry ever speaks plain HTTP to. */
+function isLoopback(registry) {
+    const h = hostName(registry).toLowerCase();
+    return h === 'localhost' || h === '::1' || /^127(?:\.\d{1,3}){3}$/.test(h);
+}
+
+;// CONCATENATED MODULE: ./packages/registry/src/transport.ts
+
+
+const RETRY_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
+/** `repository:acme/etl:pull,push` → resource and actions. */
+function splitScope(scope) {
+    const i = scope.lastIndexOf(':');
+    return i < 0 ? { resource: scope, actions: [] } : { resource: scope.slice(0, i), actions: scope.slice(i + 1).split(',').filter(Boolean) };
+}
+/** Scopes merged per resource, actions united and sorted: the cache key of a token. */
+function mergeScopes(...lists) {
+    const by = new Map();
+    for (const s of lists.flat()) {
+        const { resource, actions } = splitScope(s);
+        const set = by.get(resource) ?? new Set();
+        actions.forEach((a) => set.add(a));
+        by.set(resource, set);
+    }
+    return [...by.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([r, a]) => `${r}:${[...a].sort().join(',')}`);
+}
+/**
+ * RFC 7235 challenges: `Bearer realm="…",service="…",scope="…", Basic realm="…"`.
+ * Several challenges may share one header (fetch joins repeated headers with ", ").
+ */
+function parseChallenges(header) {
+    if (!header)
+        return [];
+    const out = [];
+    const re = /\s*([A-Za-z][A-Za-z0-9_-]*)(?:\s+|$)|\s*([A-Za-z0-9_.-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))\s*,?/y;
+    let i = 0;
+    let current;
+    while (i < header.length) {
+        re.lastIndex = i;
+        const m = re.exec(header);
+        if (!m || m[0] === '') {
+            i++;
+            continue;
+        }
+        i = re.lastIndex;
+        if (m[2] !== undefined && current)
+            current.params[m[2].toLowerCase()] = m[3] !== undefined ? m[3].replace(/\\(.)/g, '$1') : (m[4] ?? '');
+        else if (m[1] !== undefined) {
+            // `Bearer` followed by a parameter: a new challenge; a bare word after "," also is one.
+            current = { scheme: m[1].toLowerCase(), params: {} };
+            out.push(current);
+        }
+    }
+    return out;
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/**
+ * HTTP to OCI registries: base URL per registry, the auth handshake
+ * (anonymous, Basic, and the Bearer token challenge flow of
+ * distribution/GHCR/Docker Hub/ECR, tokens cached per registry and scope),
+ * and retries with exponential back-off and jitter on 408/429/5xx and
+ * network errors, honouring `Retry-After` (a small loop, no library).
+ */
+class Transport {
+    opts;
+    insecure;
+    auth = new Map();
+    tokens = new Map();
+    fetch;
+    debug;
+    /** Token requests made (each cache miss); for tests and debugging. */
+    tokenRequests = 0;
+    constructor(opts = {}) {
+        this.opts = opts;
+        for (const r of opts.insecure ?? []) {
+            if (!isLoopback(r)) {
+                throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_REGISTRY_INSECURE', `registry ${r} cannot be used over plain http: only registries on this machine (localhost, 127.0.0.0/8, [::1]) may be`));
+            }
+        }
+        this.insecure = new Set((opts.insecure ?? []).map((r) => r.toLowerCase()));
+        this.fetch = opts.fetch ?? globalThis.fetch;
+        this.debug = opts.debug ?? (() => { });
+    }
+    baseUrl(registry) {
+        return `${this.insecure.has(registry.toLowerCase()) ? 'http' : 'https'}://${apiHost(registry)}`;
+    }
+    credentials(registry) {
+        return this.opts.credentials?.(registry);
+    }
+    async request(spec) {
+        const state = await this.authState(spec.registry);
+        let scopes = spec.scopes;
+        let authorization = await this.authorization(spec.registry, state, scopes, false);
+        let res = await this.send(spec, authorization);
+        if (res.status === 401) {
+            const challenges = parseChallenges(res.headers.get('www-authenticate'));
+            const bearer = challenges.find((c) => c.scheme === 'bearer');
+            const basic = challenges.find((c) => c.scheme === 'basic');
+            await res.body?.cancel().catch(() => { });
+            let retry = false;
+            if (bearer?.params.realm) {
+                const next = { scheme: 'bearer', realm: bearer.params.realm, service: bearer.params.service };
+                this.auth.set(spec.registry, Promise.resolve(next));
+                if (bearer.params.error === 'insufficient_scope' && authorization && bearer.params.scope && mergeScopes(scopes).join(' ') === mergeScopes(scopes, bearer.params.scope.split(' ')).join(' ')) {
+                    // The token already asked for everything the registry wants: asking again gives the same answer.
+                    this.fail(res.status, spec, bearer, undefined);
+                }
+                scopes = mergeScopes(scopes, bearer.params.scope ? bearer.params.scope.split(' ') : []);
+                authorization = await this.authorization(spec.registry, next, scopes, true);
+                retry = true;
+            }
+            else if (basic && !authorization?.startsWith('Basic ')) {
+                this.auth.set(spec.registry, Promise.resolve({ scheme: 'basic', realm: basic.params.realm }));
+                authorization = await this.authorization(spec.registry, { scheme: 'basic' }, scopes, true);
+                retry = authorization !== undefined;
+            }
+            if (retry)
+                res = await this.send(spec, authorization);
+        }
+        if (spec.expect.includes(res.status))
+            return res;
+        const challenge = parseChallenges(res.headers.get('www-authenticate')).find((c) => c.scheme === 'bearer' || c.scheme === 'basic');
+        const body = spec.method === 'HEAD' ? undefined : await res.text().catch(() => undefined);
+        return this.fail(res.status, spec, challenge, body);
+    }
+    /** What the registry wants (learned once per registry from `GET /v2/`). */
+    authState(registry) {
+        let p = this.auth.get(registry);
+        if (!p) {
+            p = this.ping(registry);
+            this.auth.set(registry, p);
+            p.catch(() => this.auth.delete(registry));
+        }
+        return p;
+    }
+    async ping(registry) {
+        const res = await this.send({ method: 'GET', registry, path: '/v2/', scopes: [], expect: [], what: `registry ${registry}` }, undefined);
+        await res.body?.cancel().catch(() => { });
+        if (res.status === 200)
+            return { scheme: 'none' };
+        if (res.status === 401) {
+            const cs = parseChallenges(res.headers.get('www-authenticate'));
+            const bearer = cs.find((c) => c.scheme === 'bearer' && c.params.realm);
+            if (bearer)
+                return { scheme: 'bearer', realm: bearer.params.realm, service: bearer.params.service };
+            const basic = cs.find((c) => c.scheme === 'basic');
+            if (basic)
+                return { scheme: 'basic', realm: basic.params.realm };
+            return { scheme: 'none' };
+        }
+        if (res.status === 404) {
+            throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_REGISTRY_HTTP', `${this.baseUrl(registry)}/v2/ answered 404: ${registry} does not serve the OCI distribution API there`));
+        }
+        // Some registries answer /v2/ oddly but serve the API; let the real request tell.
+        this.debug(`registry ${registry}: GET /v2/ answered ${res.status}`);
+        return { scheme: 'none' };
+    }
+    async authorization(registry, state, scopes, fresh) {
+        if (state.scheme === 'none')
+            return undefined;
+        const creds = this.credentials(registry);
+        if (state.scheme === 'basic')
+            return creds ? `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}` : undefined;
+        return `Bearer ${await this.token(registry, state, scopes, fresh)}`;
+    }
+    /**
+     * A bearer token for exactly these scopes, from the cache unless `fresh`.
+     * Requests in flight share one token request (parallel blob copies ask at once).
+     */
+    token(registry, state, scopes, fresh) {
+        const merged = mergeScopes(scopes);
+        const key = `${registry}\n${state.realm}\n${state.service ?? ''}\n${merged.join(' ')}`;
+        const hit = this.tokens.get(key);
+        if (hit && !fresh && hit.expires > Date.now())
+            return hit.token;
+        const entry = { token: Promise.resolve(''), expires: Number.POSITIVE_INFINITY };
+        entry.token = this.fetchToken(registry, state, merged).then(({ token, lifetimeMs }) => {
+            entry.expires = Date.now() + lifetimeMs - 5_000;
+            return token;
+        }, (e) => {
+            if (this.tokens.get(key) === entry)
+                this.tokens.delete(key);
+            throw e;
+        });
+        this.tokens.set(key, entry);
+        return entry.token;
+    }
+    async fetchToken(registry, state, merged) {
+        const url = new URL(state.realm);
+        if (url.protocol === 'http:' && !isLoopback(url.host)) {
+            throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_REGISTRY_INSECURE', `registry ${registry} sends ferry to a token service over plain http (${url.origin}); ferry sends credentials over https only`));
+        }
+        if (url.protocol !== 'https:' && url.protocol !== 'http:')
+            throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_REGISTRY_HTTP', `registry ${registry} names a token service that is not a web address: ${state.realm}`));
+        if (state.service)
+            url.searchParams.set('service', state.service);
+        for (const s of merged)
+            url.searchParams.append('scope', s);
+        const creds = this.credentials(registry);
+        if (creds)
+            url.searchParams.set('account', creds.username);
+        const headers = { accept: 'application/json' };
+        if (creds)
+            headers.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
+        this.tokenRequests++;
+        this.debug(`registry ${registry}: token for ${merged.join(' ') || '(no scope)'} from ${url.origin}${url.pathname}`);
+        const res = await this.withRetry(`token service of ${registry}`, () => this.fetch(url, { headers, signal: AbortSignal.timeout(this.opts.timeoutMs ?? 60_000) }));
+        if (res.status === 401 || res.status === 403) {
+            await res.body?.cancel().catch(() => { });
+            const who = creds ? `the credentials of user "${creds.username}" (from ${creds.source})` : 'anonymous access';
+            throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_REGISTRY_UNAUTHORIZED', `the token service of ${registry} (${url.origin}${url.pathname}) refused ${who} for ${merged.join(' ') || 'the registry'} (HTTP ${res.status})`, creds ? {} : { hint: credentialsHint(registry) }));
+        }
+        if (!res.ok) {
+            const text = await res.text().catch(() => '');
+            throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_REGISTRY_HTTP', `the token service of ${registry} answered HTTP ${res.status}${text ? `: ${transport_clip(text)}` : ''}`));
+        }
+        const body = (await res.json().catch(() => ({})));
+        const token = body.token ?? body.access_token;
+        if (!token)
+            throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_REGISTRY_HTTP', `the token service of ${registry} answered without a token`));
+        // The spec's default lifetime is 60 s; keep a margin for clock skew and slow requests.
+        return { token, lifetimeMs: Math.max(10, Number(body.expires_in) || 60) * 1000 };
+    }
+    async send(spec, authorization) {
+        const url = /^https?:\/\//.test(spec.path) ? new URL(spec.path) : new URL(spec.path, this.baseUrl(spec.registry));
+        const base = new URL(this.baseUrl(spec.registry));
+        // An upload Location on another origin (a storage redirect) gets no registry credentials.
+        const sameOrigin = url.origin === base.origin;
+        if (url.protocol === 'http:' && !isLoopback(url.host)) {
+            throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_REGISTRY_INSECURE', `registry ${spec.registry} sent ferry to ${url.origin} over plain http`));
+        }
+        const headers = { 'user-agent': this.opts.userAgent ?? 'ferry', ...spec.headers };
+        if (authorization && sameOrigin)
+            headers.authorization = authorization;
+        this.debug(`${spec.method} ${url.pathname}${url.search ? '?…' : ''} (${spec.registry})`);
+        return this.withRetry(spec.what, () => this.fetch(url, {
+            method: spec.method,
+            headers,
+            body: spec.body,
+            redirect: 'follow',
+            ...(spec.stream ? {} : { signal: AbortSignal.timeout(this.opts.timeoutMs ?? 60_000) }),
+        }));
+    }
+    /** Runs `call` until it gives a response that is not worth retrying, or tries run out. */
+    async withRetry(what, call) {
+        const attempts = Math.max(1, this.opts.retry?.attempts ?? 4);
+        const base = this.opts.retry?.baseDelayMs ?? 250;
+        const max = this.opts.retry?.maxDelayMs ?? 30_000;
+        for (let attempt = 1;; attempt++) {
+            let res;
+            let error;
+            try {
+                res = await call();
+            }
+            catch (e) {
+                error = e;
+            }
+            const last = attempt >= attempts;
+            if (res && (!RETRY_STATUSES.has(res.status) || last))
+                return res;
+            if (!res && last) {
+                const cause = error?.cause;
+                const why = cause?.code ?? cause?.message ?? error?.message ?? String(error);
+                throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_REGISTRY_HTTP', `${what}: the registry could not be reached (${why})${attempts > 1 ? ` after ${attempts} tries` : ''}`));
+            }
+            let wait = Math.min(max, base * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
+            const after = res?.headers.get('retry-after');
+            if (after) {
+                const secs = /^\d+$/.test(after) ? Number(after) * 1000 : Date.parse(after) - Date.now();
+                if (Number.isFinite(secs) && secs >= 0)
+                    wait = Math.min(max, secs);
+            }
+            await res?.body?.cancel().catch(() => { });
+            this.debug(`${what}: ${res ? `HTTP ${res.status}` : error?.message}; retrying in ${Math.round(wait)} ms (${attempt}/${attempts})`);
+            await sleep(wait);
+        }
+    }
+    fail(status, spec, challenge, body) {
+        const errors = registryErrors(body);
+        const codes = errors.map((e) => e.code).filter(Boolean);
+        const detail = errors.length ? `: ${errors.map((e) => [e.code, e.message].filter(Boolean).join(' ')).join('; ')}` : '';
+        const creds = this.credentials(spec.registry);
+        const scope = mergeScopes(spec.scopes).join(' ');
+        const who = creds ? `user "${creds.username}" (from ${creds.source})` : 'anonymous access';
+        let code = 'FERRY_REGISTRY_HTTP';
+        let message = `${spec.what}: ${spec.method} answered HTTP ${status}${detail}`;
+        let hint;
+        if (status === 401 && challenge?.params.error === 'insufficient_scope' && creds) {
+            code = 'FERRY_REGISTRY_DENIED';
+            message = `${spec.what}: ${spec.registry} denies ${who} ${scope || 'this access'} (insufficient_scope)`;
+        }
+        else if (status === 401) {
+            code = 'FERRY_REGISTRY_UNAUTHORIZED';
+            message = creds
+                ? `${spec.what}: ${spec.registry} rejected the credentials of ${who} for ${scope || 'this request'}${detail}`
+                : `${spec.what}: ${spec.registry} needs credentials for ${scope || 'this request'}, and none were found`;
+            hint = creds ? 'Check the username and password (or token) for this registry; a token also needs the right scopes (read:packages / write:packages for GHCR).' : credentialsHint(spec.registry);
+        }
+        else if (status === 403 || codes.includes('DENIED')) {
+            code = 'FERRY_REGISTRY_DENIED';
+            message = `${spec.what}: ${spec.registry} denies ${who} ${scope || 'this access'}${detail}`;
+        }
+        else if (status === 404) {
+            code = 'FERRY_REGISTRY_NOT_FOUND';
+            message = `${spec.what}: not found in ${spec.registry}${detail}`;
+        }
+        else if (RETRY_STATUSES.has(status)) {
+            message += ` (gave up after ${this.opts.retry?.attempts ?? 4} tries)`;
+        }
+        throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)(code, message, hint ? { hint } : {}));
+    }
+}
+function credentialsHint(registry) {
+    const key = registry.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+    return `Set FERRY_REGISTRY_${key}_USERNAME and FERRY_REGISTRY_${key}_PASSWORD for the step, or log in first (docker login ${registry}, or docker/login-action), which writes ~/.docker/config.json.`;
+}
+/** The `errors` array of a distribution error body. */
+function registryErrors(body) {
+    if (!body)
+        return [];
+    try {
+        const parsed = JSON.parse(body);
+        return Array.isArray(parsed.errors) ? parsed.errors.map((e) => ({ code: e.code, message: e.message })) : [];
+    }
+    catch {
+        return [{ message: transport_clip(body) }];
+    }
+}
+function transport_clip(s) {
+    const t = s.replace(/\s+/g, ' ').trim();
+    return t.length > 200 ? `${t.slice(0, 197)}...` : t;
+}
+
+;// CONCATENATED MODULE: ./packages/registry/src/client.ts
+
+
+
+
+
+const emptyStats = () => ({ blobsCopied: 0, blobsMounted: 0, blobsSkipped: 0, manifestsPushed: 0, manifestsSkipped: 0, bytesCopied: 0 });
+const pull = (r) => `repository:${r.repository}:pull`;
+const push = (r) => `repository:${r.repository}:pull,push`;
+const enc = (repository) => repository.split('/').map(encodeURIComponent).join('/');
+/**
+ * A client for the OCI distribution API (/v2/): resolves tags to digests,
+ * copies images by digest between repositories and registries, and moves
+ * tags. Every manifest read is checked against its digest.
+ */
+class RegistryClient {
+    transport;
+    chunkSize;
+    concurrency;
+    constructor(opts = {}) {
+        this.transport = new Transport(opts);
+        this.chunkSize = opts.chunkSize ?? 16 << 20;
+        this.concurrency = Math.max(1, opts.concurrency ?? 4);
+    }
+    /**
+     * What `image` names now: HEAD the manifest (cheap, and not counted as a
+     * pull by Docker Hub), then GET it by that digest to check the bytes, that
+     * it is an image, and which platforms an index holds. A reference with a
+     * digest is checked the same way.
+     */
+    async resolve(image) {
+        const ref = typeof image === 'string' ? parseImageRef(image) : image;
+        const repo = { registry: ref.registry, repository: ref.repository };
+        let digest = ref.digest;
+        if (!digest) {
+            const head = await this.headManifest(repo, ref.tag);
+            if (!head)
+                throw this.unknown(ref);
+            digest = head.digest;
+        }
+        const m = await this.getManifest(repo, digest ?? ref.tag, `image ${formatRef(ref)}`);
+        const why = notAnImage(m);
+        if (why)
+            throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_REGISTRY_NOT_IMAGE', `${formatRef(ref)} is not a container image: ${why}`));
+        const platforms = isIndex(m) ? [...new Set((m.json.manifests ?? []).map(platformOf).filter((p) => Boolean(p)))] : undefined;
+        return { ref, digest: m.digest, mediaType: m.mediaType, size: m.bytes.length, pinned: pinnedRef(ref, m.digest), ...(platforms ? { platforms } : {}) };
+    }
+    /**
+     * The digest and media type `reference` (tag or digest) names in `repo`, or
+     * undefined when there is no such manifest. Uses HEAD; when the registry
+     * sends no `Docker-Content-Digest`, GETs the manifest and hashes it.
+     */
+    async headManifest(repo, reference) {
+        const what = `manifest ${repo.registry}/${repo.repository}${refSuffix(reference)}`;
+        const res = await this.transport.request({
+            method: 'HEAD',
+            registry: repo.registry,
+            path: `/v2/${enc(repo.repository)}/manifests/${encodeURIComponent(reference)}`,
+            scopes: [pull(repo)],
+            headers: { accept: MANIFEST_ACCEPT },
+            expect: [200, 404],
+            what,
+        });
+        if (res.status === 404)
+            return undefined;
+        const digest = res.headers.get('docker-content-digest');
+        if (digest && isDigest(digest) && (!isDigest(reference) || reference === digest)) {
+            return { digest, mediaType: (res.headers.get('content-type') ?? '').split(';')[0].trim(), size: Number(res.headers.get('content-length') ?? 0) };
+        }
+        const m = await this.getManifest(repo, reference, what, true);
+        return m ? { digest: m.digest, mediaType: m.mediaType, size: m.bytes.length } : undefined;
+    }
+    async getManifest(repo, reference, what, allowMissing = false) {
+        const label = what ?? `manifest ${repo.registry}/${repo.repository}${refSuffix(reference)}`;
+        const res = await this.transport.request({
+            method: 'GET',
+            registry: repo.registry,
+            path: `/v2/${enc(repo.repository)}/manifests/${encodeURIComponent(reference)}`,
+            scopes: [pull(repo)],
+            headers: { accept: MANIFEST_ACCEPT },
+            expect: allowMissing ? [200, 404] : [200],
+            what: label,
+        });
+        if (res.status === 404) {
+            await res.body?.cancel().catch(() => { });
+            return undefined;
+        }
+        const bytes = Buffer.from(await res.arrayBuffer());
+        const named = isDigest(reference) ? reference : res.headers.get('docker-content-digest');
+        const algorithm = named && isDigest(named) ? algorithmOf(named) : 'sha256';
+        const digest = digestOf(bytes, algorithm);
+        if (named && isDigest(named) && named !== digest) {
+            throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_REGISTRY_DIGEST', `${label}: the registry says ${named}, but the ${bytes.length} bytes it sent hash to ${digest}`));
+        }
+        let json;
+        try {
+            json = JSON.parse(bytes.toString('utf8'));
+        }
+        catch {
+            throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_REGISTRY_NOT_IMAGE', `${label} is not a JSON manifest (content type ${res.headers.get('content-type') ?? 'none'})`));
+        }
+        if (!json || typeof json !== 'object')
+            throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_REGISTRY_NOT_IMAGE', `${label} is not a manifest`));
+        return { digest, mediaType: manifestMediaType(res.headers.get('content-type'), json), bytes, json };
+    }
+    /**
+     * Copies the image `from` (which must carry a digest) into `to`, by
+     * digest: every blob (skipped when present; mounted from the source
+     * repository on the same registry; else streamed across), then the child
+     * manifests of an index, then the top manifest, each PUT by its digest.
+     * Nothing a reader of a tag sees changes; `opts.tag` then moves that tag
+     * (see `tag`). Safe to run again: what is there is skipped.
+     */
+    async copy(from, to, opts = {}) {
+        const src = typeof from === 'string' ? parseImageRef(from) : from;
+        if (!src.digest)
+            throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_IMAGE_REF', `copy needs the source by digest (name@sha256:…), got ${formatRef(src)}`));
+        const dst = typeof to === 'string' ? parseRepository(to) : to;
+        const source = { registry: src.registry, repository: src.repository };
+        const stats = emptyStats();
+        const top = await this.getManifest(source, src.digest, `image ${pinnedRef(src, src.digest)}`);
+        const why = notAnImage(top);
+        if (why)
+            throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_REGISTRY_NOT_IMAGE', `${pinnedRef(src, src.digest)} is not a container image: ${why}`));
+        await this.copyManifest(source, dst, top, stats);
+        if (opts.tag)
+            await this.tag(dst, opts.tag, top);
+        return { digest: top.digest, mediaType: top.mediaType, manifest: top, stats };
+    }
+    /**
+     * Points `tag` in `repo` at `manifest` (already pushed by digest): one PUT
+     * by tag, the atomic switch, then reads the tag back and fails unless it
+     * names `manifest.digest`.
+     */
+    async tag(repo, tag, manifest) {
+        if (!isTag(tag))
+            throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_IMAGE_REF', `"${tag}" is not a valid tag`));
+        await this.putManifest(repo, tag, manifest);
+        const back = await this.headManifest(repo, tag);
+        if (back?.digest !== manifest.digest) {
+            throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_REGISTRY_DIGEST', `${repo.registry}/${repo.repository}:${tag} reads back as ${back?.digest ?? 'missing'} right after ferry pointed it at ${manifest.digest} (another writer moved it?)`));
+        }
+    }
+    /**
+     * Removes `tag` (OCI distribution 1.1 `DELETE /manifests/<tag>`). Registries
+     * that cannot delete a tag alone (distribution 2.x) answer an error: the
+     * result says so and nothing changes.
+     */
+    async untag(repo, tag) {
+        try {
+            const res = await this.transport.request({
+                method: 'DELETE',
+                registry: repo.registry,
+                path: `/v2/${enc(repo.repository)}/manifests/${encodeURIComponent(tag)}`,
+                scopes: [`repository:${repo.repository}:delete`, push(repo)],
+                expect: [200, 202, 400, 404, 405],
+                what: `tag ${repo.registry}/${repo.repository}:${tag}`,
+            });
+            const text = await res.text().catch(() => '');
+            if (res.status === 202 || res.status === 200)
+                return { deleted: true };
+            return { deleted: false, reason: `HTTP ${res.status}${text ? ` ${text.replace(/\s+/g, ' ').slice(0, 160)}` : ''}` };
+        }
+        catch (e) {
+            return { deleted: false, reason: e.message.split('\n')[0] };
+        }
+    }
+    /** Whether `repo` holds the blob. */
+    async hasBlob(repo, digest) {
+        const res = await this.transport.request({
+            method: 'HEAD',
+            registry: repo.registry,
+            path: `/v2/${enc(repo.repository)}/blobs/${digest}`,
+            scopes: [push(repo)],
+            expect: [200, 404],
+            what: `blob ${digest.slice(0, 19)} in ${repo.registry}/${repo.repository}`,
+        });
+        return res.status === 200;
+    }
+    async copyManifest(src, dst, m, stats) {
+        if (await this.hasManifest(dst, m.digest)) {
+            // A registry accepts a manifest only once everything it references is there.
+            stats.manifestsSkipped++;
+            return;
+        }
+        if (isIndex(m)) {
+            for (const child of m.json.manifests ?? []) {
+                const cm = await this.getManifest(src, child.digest, `manifest ${pinnedRef(src, child.digest)} (${platformOf(child) ?? child.mediaType})`);
+                await this.copyManifest(src, dst, cm, stats);
+            }
+        }
+        else {
+            await this.parallel(blobsOf(m), (d) => this.copyBlob(src, dst, d, stats));
+        }
+        await this.putManifest(dst, m.digest, m);
+        stats.manifestsPushed++;
+    }
+    async hasManifest(repo, digest) {
+        const res = await this.transport.request({
+            method: 'HEAD',
+            registry: repo.registry,
+            path: `/v2/${enc(repo.repository)}/manifests/${digest}`,
+            scopes: [push(repo)],
+            headers: { accept: MANIFEST_ACCEPT },
+            expect: [200, 404],
+            what: `manifest ${pinnedRef(repo, digest)}`,
+        });
+        return res.status === 200;
+    }
+    async putManifest(repo, reference, m) {
+        const what = `manifest ${repo.registry}/${repo.repository}${refSuffix(reference)}`;
+        const res = await this.transport.request({
+            method: 'PUT',
+            registry: repo.registry,
+            path: `/v2/${enc(repo.repository)}/manifests/${encodeURIComponent(reference)}`,
+            scopes: [push(repo)],
+            headers: { 'content-type': m.mediaType },
+            body: m.bytes,
+            expect: [200, 201],
+            what,
+        });
+        await res.body?.cancel().catch(() => { });
+        const said = res.headers.get('docker-content-digest');
+        if (said && isDigest(said) && algorithmOf(said) === algorithmOf(m.digest) && said !== m.digest) {
+            throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_REGISTRY_DIGEST', `${what}: the registry stored it as ${said}, expected ${m.digest}`));
+        }
+    }
+    /** One blob into `dst`: skipped when there, mounted within a registry, else streamed from `src`. */
+    async copyBlob(src, dst, d, stats) {
+        if (await this.hasBlob(dst, d.digest)) {
+            stats.blobsSkipped++;
+            return;
+        }
+        const uploads = `/v2/${enc(dst.repository)}/blobs/uploads/`;
+        const what = `blob ${d.digest.slice(0, 19)} → ${dst.registry}/${dst.repository}`;
+        let location;
+        if (src.registry === dst.registry && src.repository !== dst.repository) {
+            const res = await this.transport.request({
+                method: 'POST',
+                registry: dst.registry,
+                path: `${uploads}?mount=${encodeURIComponent(d.digest)}&from=${encodeURIComponent(src.repository)}`,
+                scopes: [push(dst), pull(src)],
+                expect: [201, 202],
+                what: `mount of ${what}`,
+            });
+            await res.body?.cancel().catch(() => { });
+            if (res.status === 201) {
+                stats.blobsMounted++;
+                return;
+            }
+            // 202: the registry would not mount (e.g. no pull access to the source) and opened an upload instead.
+            location = res.headers.get('location') ?? undefined;
+        }
+        if (!location) {
+            const res = await this.transport.request({ method: 'POST', registry: dst.registry, path: uploads, scopes: [push(dst)], expect: [202], what: `upload of ${what}` });
+            await res.body?.cancel().catch(() => { });
+            location = res.headers.get('location') ?? undefined;
+            if (!location)
+                throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_REGISTRY_HTTP', `upload of ${what}: the registry opened an upload without a Location`));
+        }
+        const base = this.transport.baseUrl(dst.registry);
+        location = new URL(location, base).toString();
+        try {
+            const bytes = await this.streamBlob(src, dst, d, location, what);
+            stats.bytesCopied += bytes;
+            stats.blobsCopied++;
+        }
+        catch (e) {
+            // Leave no upload session behind; the registry would expire it anyway.
+            await this.transport.request({ method: 'DELETE', registry: dst.registry, path: location, scopes: [push(dst)], expect: [204, 404, 400, 405], what: `cancel ${what}` }).catch(() => undefined);
+            throw e;
+        }
+    }
+    /**
+     * GETs the blob and uploads it: one PUT when it fits in a chunk, else PATCH
+     * chunks (Content-Range) and a closing PUT. Checks size and digest before
+     * the closing PUT, so a corrupt copy is never committed.
+     */
+    async streamBlob(src, dst, d, location, what) {
+        const res = await this.transport.request({
+            method: 'GET',
+            registry: src.registry,
+            path: `/v2/${enc(src.repository)}/blobs/${d.digest}`,
+            scopes: [pull(src)],
+            expect: [200],
+            what: `blob ${pinnedRef(src, d.digest)}`,
+            stream: true,
+        });
+        if (!res.body)
+            throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_REGISTRY_HTTP', `blob ${pinnedRef(src, d.digest)}: empty response`));
+        const chunked = d.size > this.chunkSize;
+        const hash = (0,external_node_crypto_.createHash)(algorithmOf(d.digest));
+        let url = location;
+        let received = 0;
+        let sent = 0;
+        let pending = [];
+        let pendingSize = 0;
+        const patch = async (chunk) => {
+            const r = await this.transport.request({
+                method: 'PATCH',
+                registry: dst.registry,
+                path: url,
+                scopes: [push(dst)],
+                headers: { 'content-type': 'application/octet-stream', 'content-range': `${sent}-${sent + chunk.length - 1}` },
+                body: chunk,
+                expect: [202],
+                what: `chunk of ${what}`,
+            });
+            await r.body?.cancel().catch(() => { });
+            url = new URL(r.headers.get('location') ?? url, this.transport.baseUrl(dst.registry)).toString();
+            sent += chunk.length;
+        };
+        for await (const part of res.body) {
+            const buf = Buffer.from(part);
+            hash.update(buf);
+            received += buf.length;
+            pending.push(buf);
+            pendingSize += buf.length;
+            if (chunked && pendingSize >= this.chunkSize) {
+                let all = Buffer.concat(pending);
+                while (all.length >= this.chunkSize) {
+                    await patch(all.subarray(0, this.chunkSize));
+                    all = all.subarray(this.chunkSize);
+                }
+                pending = all.length ? [all] : [];
+                pendingSize = all.length;
+            }
+        }
+        const got = `${algorithmOf(d.digest)}:${hash.digest('hex')}`;
+        if (got !== d.digest || received !== d.size) {
+            throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_REGISTRY_DIGEST', `blob ${pinnedRef(src, d.digest)}: ${received} bytes hashing to ${got} arrived (the manifest says ${d.size} bytes)`));
+        }
+        const rest = Buffer.concat(pending);
+        if (chunked && rest.length)
+            await patch(rest);
+        const done = new URL(url);
+        done.searchParams.set('digest', d.digest);
+        const put = await this.transport.request({
+            method: 'PUT',
+            registry: dst.registry,
+            path: done.toString(),
+            scopes: [push(dst)],
+            headers: chunked ? {} : { 'content-type': 'application/octet-stream' },
+            body: chunked ? undefined : rest,
+            expect: [201],
+            what: `upload of ${what}`,
+        });
+        await put.body?.cancel().catch(() => { });
+        return received;
+    }
+    async parallel(items, fn) {
+        let next = 0;
+        const workers = Array.from({ length: Math.min(this.concurrency, items.length) }, async () => {
+            while (next < items.length)
+                await fn(items[next++]);
+        });
+        await Promise.all(workers);
+    }
+    unknown(ref) {
+        return new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_REGISTRY_NOT_FOUND', `${formatRef(ref)}: no such tag in ${ref.registry}/${ref.repository} (or the repository does not exist)`, {
+            hint: 'Check the tag, and push the image before building the release.',
+        }));
+    }
+}
+function refSuffix(reference) {
+    return isDigest(reference) ? `@${reference}` : `:${reference}`;
+}
+
+;// CONCATENATED MODULE: ./packages/registry/src/credentials.ts
+
+
+
+
+/**
+ * `FERRY_REGISTRY_<HOST>_USERNAME` / `_PASSWORD`: HOST is the registry as
+ * written in the image reference, upper-cased, every character other than a
+ * letter or digit replaced by "_":
+ *
+ *   ghcr.io                                      FERRY_REGISTRY_GHCR_IO_USERNAME
+ *   docker.io (Docker Hub)                       FERRY_REGISTRY_DOCKER_IO_USERNAME
+ *   123456789012.dkr.ecr.eu-west-1.amazonaws.com FERRY_REGISTRY_123456789012_DKR_ECR_EU_WEST_1_AMAZONAWS_COM_USERNAME
+ *   localhost:5000                               FERRY_REGISTRY_LOCALHOST_5000_USERNAME
+ */
+function credentialVariables(registry) {
+    const key = registry.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+    return { username: `FERRY_REGISTRY_${key}_USERNAME`, password: `FERRY_REGISTRY_${key}_PASSWORD` };
+}
+/**
+ * ferry's credential chain, first match wins:
+ *   1. FERRY_REGISTRY_<HOST>_USERNAME and _PASSWORD (both must be set);
+ *   2. the `auths` of Docker's config.json ($DOCKER_CONFIG/config.json or
+ *      ~/.docker/config.json), as `docker login` and docker/login-action
+ *      write it: an `auth` entry (base64 "user:password") or `username` and
+ *      `password` fields, keyed by host, https://host, or
+ *      https://index.docker.io/v1/ for Docker Hub.
+ * Credential helpers (`credsStore`, `credHelpers`) and `identitytoken` are
+ * not used: a workflow that relies on them should export the variables.
+ */
+function defaultCredentials(opts = {}) {
+    const env = opts.env ?? ((n) => process.env[n]);
+    const secret = opts.secret ?? env;
+    const dir = opts.dockerConfigDir ?? process.env.DOCKER_CONFIG ?? external_node_path_default().join(external_node_os_default().homedir(), '.docker');
+    let docker;
+    const cache = new Map();
+    return (registry) => {
+        if (cache.has(registry))
+            return cache.get(registry);
+        const vars = credentialVariables(registry);
+        const username = env(vars.username);
+        const password = username ? secret(vars.password) : undefined;
+        let found;
+        if (username && password)
+            found = { username, password, source: `${vars.username} / ${vars.password}` };
+        else {
+            docker ??= readDockerAuths(external_node_path_default().join(dir, 'config.json'));
+            const entry = dockerEntry(docker, registry);
+            if (entry) {
+                const c = decodeDockerAuth(entry.value);
+                if (c) {
+                    opts.mask?.(c.password);
+                    if (entry.value.auth)
+                        opts.mask?.(entry.value.auth);
+                    found = { ...c, source: `${external_node_path_default().join(dir, 'config.json')} (auths["${entry.key}"])` };
+                }
+            }
+        }
+        cache.set(registry, found);
+        return found;
+    };
+}
+/** Fixed credentials per registry (tests, embedding). */
+function staticCredentials(map) {
+    return (registry) => {
+        const c = map[registry];
+        return c ? { ...c, source: 'given' } : undefined;
+    };
+}
+function readDockerAuths(file) {
+    try {
+        const parsed = JSON.parse(external_node_fs_default().readFileSync(file, 'utf8'));
+        return parsed && typeof parsed.auths === 'object' && parsed.auths ? parsed.auths : {};
+    }
+    catch {
+        // A missing or unreadable config means "no credentials", as for Docker itself.
+        return {};
+    }
+}
+/** Docker keys auths by "host", "https://host", "https://host/v1/" and, for Docker Hub, "https://index.docker.io/v1/". */
+function dockerEntry(auths, registry) {
+    const wanted = registry === DOCKER_HUB ? new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']) : new Set([registry.toLowerCase()]);
+    for (const [key, value] of Object.entries(auths)) {
+        const host = key
+            .replace(/^[a-z]+:\/\//i, '')
+            .replace(/\/.*$/, '')
+            .toLowerCase();
+        if (wanted.has(host) && value && typeof value === 'object')
+            return { key, value };
+    }
+    return undefined;
+}
+function decodeDockerAuth(a) {
+    if (typeof a.auth === 'string' && a.auth) {
+        const text = Buffer.from(a.auth, 'base64').toString('utf8');
+        const i = text.indexOf(':');
+        if (i > 0)
+            return { username: text.slice(0, i), password: text.slice(i + 1) };
+    }
+    if (a.username && a.password)
+        return { username: a.username, password: a.password };
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./packages/registry/src/insecure.ts
+
+
+/** Comma-separated registries (host:port) on this machine that ferry may reach over plain http. */
+const INSECURE_VARIABLE = 'FERRY_REGISTRY_INSECURE';
+/**
+ * The opt-in for plain-http registries: FERRY_REGISTRY_INSECURE, e.g.
+ * `localhost:5000,127.0.0.1:5001`. Only loopback registries are accepted, so
+ * a typo cannot send credentials or images over plain HTTP across a network.
+ */
+function insecureRegistries(env = process.env) {
+    const list = (env[INSECURE_VARIABLE] ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+    const bad = list.filter((r) => !isLoopback(r));
+    if (bad.length) {
+        throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_REGISTRY_INSECURE', `${INSECURE_VARIABLE} names ${bad.join(', ')}: plain http is allowed only for registries on this machine (localhost, 127.0.0.0/8, [::1])`));
+    }
+    return list;
+}
+
 ;// CONCATENATED MODULE: ./packages/kinds/src/images/images-kind.ts
 
 
-const notYet = (config) => (0,ferry_error/* problem */.CC)('FERRY_KIND_NOT_IMPLEMENTED', 'artifacts.images: pinning and promoting images by digest is not implemented in this version of ferry', {
-    location: { file: external_node_path_default().basename(config.file), key: 'artifacts.images' },
-});
-const refuse = async (ctx) => {
-    throw new ferry_error/* FerryError */.lT(notYet(ctx.config));
-};
-/** Docker images by digest: part of ferry.yml's schema, refused until the registry client lands. */
+
+const NAME_SLOT = '{name}';
+const images_kind_short = (digest) => (digest ? `${digest.slice(0, 19)}…` : '(none)');
+/** One client per deploy context, so tokens are reused from plan to commit. */
+const clients = new WeakMap();
+/**
+ * The registry client for a kind context: credentials from
+ * FERRY_REGISTRY_<HOST>_USERNAME / _PASSWORD (the password through
+ * `ctx.secret`, so it is masked when read) or Docker's config.json (masked
+ * too); plain http only for loopback registries listed in
+ * FERRY_REGISTRY_INSECURE.
+ */
+function registryClient(ctx) {
+    let c = clients.get(ctx);
+    if (!c) {
+        c = new RegistryClient({
+            credentials: defaultCredentials({ env: (n) => process.env[n] ?? ctx.secret(n), secret: (n) => ctx.secret(n), mask: (s) => ctx.runner.mask(s) }),
+            insecure: insecureRegistries(),
+            debug: (m) => ctx.runner.debug(`registry: ${m}`),
+        });
+        clients.set(ctx, c);
+    }
+    return c;
+}
+function pinnedImages(artifact) {
+    return (artifact?.meta?.images ?? []).slice();
+}
+/** `repository` with the image's name in place of {name}. */
+function targetRepository(template, name) {
+    return template.split(NAME_SLOT).join(name);
+}
+/**
+ * Docker images, pinned by digest. build resolves every configured tag to the
+ * digest it names now (a multi-platform index or a single manifest) and
+ * records it in the release; a deploy promotes exactly that digest to the
+ * environment's repository and tag: blobs and manifests are pushed by digest
+ * while staging (invisible to anyone pulling the tag), and the commit moves
+ * each tag with one PUT, then reads it back.
+ */
 const imagesKind = {
     name: 'images',
     enabled: (config) => Boolean(config.artifacts.images?.length),
-    validate: async (ctx) => [notYet(ctx.config)],
-    build: refuse,
-    plan: refuse,
-    stage: refuse,
-    verify: async (ctx) => [notYet(ctx.config)],
+    async validate(ctx) {
+        const { config } = ctx;
+        const file = external_node_path_default().basename(config.file);
+        const images = config.artifacts.images ?? [];
+        const problems = [];
+        const seen = new Set();
+        images.forEach((img, i) => {
+            if (seen.has(img.name))
+                problems.push((0,ferry_error/* problem */.CC)('FERRY_CONFIG_INVALID', `image name "${img.name}" is used twice`, { location: { file, key: `artifacts.images[${i}].name` }, hint: 'Give every image a unique name.' }));
+            seen.add(img.name);
+            problems.push(...attempt(() => parseImageRef(img.image, { file, key: `artifacts.images[${i}].image` })));
+        });
+        config.environments.forEach((env, j) => {
+            const t = env.images;
+            if (!t)
+                return;
+            const key = `environments[${j}].targets.images`;
+            if (!isTag(t.tag))
+                problems.push((0,ferry_error/* problem */.CC)('FERRY_IMAGE_REF', `environment "${env.name}": "${t.tag}" is not a valid tag`, { location: { file, key: `${key}.tag` } }));
+            if (!t.repository.includes(NAME_SLOT) && images.length > 1) {
+                problems.push((0,ferry_error/* problem */.CC)('FERRY_CONFIG_INVALID', `environment "${env.name}": repository "${t.repository}" has no {name}, so all ${images.length} images would share one repository and tag`, {
+                    location: { file, key: `${key}.repository` },
+                    hint: 'Write the repository with {name}, e.g. ghcr.io/acme/{name}.',
+                }));
+            }
+            for (const img of images.length ? images : [{ name: 'image' }]) {
+                const ps = attempt(() => parseRepository(targetRepository(t.repository, img.name), { file, key: `${key}.repository` }));
+                problems.push(...ps);
+                if (ps.length)
+                    break;
+            }
+        });
+        return problems;
+    },
+    async build(ctx) {
+        const images = ctx.config.artifacts.images ?? [];
+        const client = registryClient(ctx);
+        const file = external_node_path_default().basename(ctx.config.file);
+        const results = await Promise.allSettled(images.map((img) => client.resolve(parseImageRef(img.image))));
+        const problems = [];
+        const pinned = [];
+        results.forEach((r, i) => {
+            const img = images[i];
+            if (r.status === 'rejected') {
+                problems.push(...(0,ferry_error/* toProblems */.ek)(r.reason).map((p) => ({ ...p, message: `image ${img.name}: ${p.message}`, location: { file, key: `artifacts.images[${i}].image` } })));
+                return;
+            }
+            const v = r.value;
+            pinned.push({ name: img.name, image: img.image, ref: v.pinned, digest: v.digest, mediaType: v.mediaType, ...(v.platforms ? { platforms: v.platforms } : {}) });
+            ctx.runner.info(`image ${img.name}: ${formatRef(v.ref)} → ${v.digest}${v.platforms ? ` (${v.platforms.join(', ')})` : ''}`);
+        });
+        if (problems.length)
+            throw new ferry_error/* FerryError */.lT(problems);
+        pinned.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+        const meta = { images: pinned };
+        return { kind: 'images', files: [], meta: meta };
+    },
+    async plan(ctx, { env, artifact, previous }) {
+        const pinned = pinnedImages(artifact);
+        const t = env.images;
+        if (!t) {
+            return {
+                kind: 'images',
+                changes: [],
+                unchanged: pinned.length,
+                notes: [`images: ${pinned.length} image(s) pinned in the release, not promoted here (${env.name} has no targets.images)`],
+                details: { pinned },
+            };
+        }
+        const client = registryClient(ctx);
+        const before = new Map(pinnedImages(previous).map((p) => [p.name, p.digest]));
+        const notes = [];
+        const promotions = [];
+        for (const img of pinned) {
+            const repo = parseRepository(targetRepository(t.repository, img.name));
+            const now = (await client.headManifest(repo, t.tag))?.digest ?? null;
+            const action = now === img.digest ? 'noop' : now ? 'update' : 'create';
+            promotions.push({ name: img.name, source: img.ref, digest: img.digest, repository: `${repo.registry}/${repo.repository}`, tag: t.tag, before: now, action });
+            const deployed = before.get(img.name);
+            if (deployed && now !== deployed)
+                notes.push(`images: ${repo.registry}/${repo.repository}:${t.tag} names ${images_kind_short(now)}, not ${images_kind_short(deployed)} that the deployed release pinned: it was moved outside ferry`);
+        }
+        const changes = promotions
+            .filter((p) => p.action !== 'noop')
+            .map((p) => ({
+            kind: 'images',
+            path: p.name,
+            action: p.action,
+            reason: p.action === 'create' ? `new tag ${p.repository}:${p.tag} → ${images_kind_short(p.digest)}` : `${p.repository}:${p.tag} moves from ${images_kind_short(p.before)} to ${images_kind_short(p.digest)}`,
+            ...(p.before ? { before: p.before } : {}),
+            after: p.digest,
+        }));
+        return {
+            kind: 'images',
+            target: `registry:${t.repository}:${t.tag}`,
+            changes,
+            unchanged: promotions.length - changes.length,
+            notes,
+            details: { pinned, promotions },
+        };
+    },
+    async stage(ctx, { env }, kp) {
+        const promotions = (kp.details?.promotions ?? []).filter((p) => p.action !== 'noop');
+        const stats = { written: 0, reused: 0, removed: 0, bytesWritten: 0 };
+        const nothing = async () => { };
+        if (!env.images || promotions.length === 0)
+            return { stats, commit: nothing, abort: nothing, revert: nothing };
+        const client = registryClient(ctx);
+        const staged = [];
+        for (const p of promotions) {
+            const repo = parseRepository(p.repository);
+            // By digest only: whoever pulls the tag still gets what it named before.
+            const r = await client.copy(p.source, repo);
+            stats.written += r.stats.blobsCopied + r.stats.blobsMounted + r.stats.manifestsPushed;
+            stats.reused += r.stats.blobsSkipped + r.stats.manifestsSkipped;
+            stats.bytesWritten += r.stats.bytesCopied;
+            ctx.runner.info(`image ${p.name}: staged ${images_kind_short(p.digest)} in ${p.repository} (${r.stats.blobsCopied} blob(s) copied, ${r.stats.blobsMounted} mounted, ${r.stats.blobsSkipped} already there)`);
+            staged.push({ p, repo, manifest: r.manifest });
+        }
+        const moved = [];
+        const moveBack = async (items) => {
+            for (const s of [...items].reverse()) {
+                const where = `${s.p.repository}:${s.p.tag}`;
+                if (s.p.before) {
+                    await client.tag(s.repo, s.p.tag, await client.getManifest(s.repo, s.p.before));
+                    ctx.runner.info(`image ${s.p.name}: ${where} points at ${images_kind_short(s.p.before)} again`);
+                }
+                else {
+                    const r = await client.untag(s.repo, s.p.tag);
+                    if (r.deleted)
+                        ctx.runner.info(`image ${s.p.name}: removed the new tag ${where}`);
+                    else
+                        ctx.runner.warning(`image ${s.p.name}: ${where} was new in this deploy and stays at ${images_kind_short(s.p.digest)}: the registry cannot delete a tag alone (${r.reason})`);
+                }
+            }
+        };
+        return {
+            stats,
+            async commit() {
+                try {
+                    for (const s of staged) {
+                        const now = (await client.headManifest(s.repo, s.p.tag))?.digest ?? null;
+                        if (now !== s.p.before && now !== s.p.digest) {
+                            throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_TARGET_DRIFT', `${s.p.repository}:${s.p.tag} moved to ${images_kind_short(now)} after the plan saw ${images_kind_short(s.p.before)}: someone else is promoting to it`, { hint: 'Plan again.' }));
+                        }
+                        // The atomic switch: one PUT by tag, then read back (client.tag fails unless the tag names the digest).
+                        await client.tag(s.repo, s.p.tag, s.manifest);
+                        moved.push(s);
+                        ctx.runner.info(`image ${s.p.name}: ${s.p.repository}:${s.p.tag} → ${s.p.digest}`);
+                    }
+                }
+                catch (e) {
+                    // The deploy does not revert a kind whose commit failed: put back the tags this commit already moved.
+                    await moveBack(moved).catch((re) => ctx.runner.warning(`images: could not move every tag back: ${re.message}`));
+                    moved.length = 0;
+                    throw e;
+                }
+            },
+            // Manifests and blobs pushed by digest are invisible to tag users; the registry's garbage collection removes them.
+            abort: nothing,
+            async revert() {
+                await moveBack(moved);
+                moved.length = 0;
+            },
+        };
+    },
+    async verify(ctx, { env, artifact }) {
+        const t = env.images;
+        if (!t)
+            return [];
+        const client = registryClient(ctx);
+        const problems = [];
+        for (const img of pinnedImages(artifact)) {
+            const repo = parseRepository(targetRepository(t.repository, img.name));
+            const where = `${repo.registry}/${repo.repository}:${t.tag}`;
+            const now = await client.headManifest(repo, t.tag).catch((e) => e);
+            if (now instanceof Error)
+                problems.push(...(0,ferry_error/* toProblems */.ek)(now));
+            else if (now?.digest !== img.digest) {
+                problems.push((0,ferry_error/* problem */.CC)('FERRY_TARGET_DRIFT', `image ${img.name}: ${where} names ${now ? now.digest : 'nothing (no such tag)'}, the release pins ${img.digest}`, {
+                    hint: 'Deploy the release again, or find out who moved the tag.',
+                }));
+            }
+        }
+        return problems;
+    },
+    describePlan(kp) {
+        const d = kp.details;
+        if (!d?.pinned.length)
+            return { markdown: [], text: [] };
+        const esc = (s) => s.replace(/\|/g, '\\|');
+        if (!d.promotions) {
+            return {
+                markdown: [`#### Images: pinned in the release, not promoted here`, '', '| image | pinned |', '|---|---|', ...d.pinned.map((p) => `| ${esc(p.name)} | \`${esc(p.ref)}\` |`)],
+                text: d.pinned.map((p) => `images: ${p.name} pinned ${p.ref} (not promoted here)`),
+            };
+        }
+        const md = [`#### Images: ${d.promotions.filter((p) => p.action !== 'noop').length} promotion(s) by digest`, '', '| image | target | digest | now | change |', '|---|---|---|---|---|'];
+        const text = [];
+        for (const p of d.promotions) {
+            md.push(`| ${esc(p.name)} | \`${esc(p.repository)}:${esc(p.tag)}\` | \`${images_kind_short(p.digest)}\` | ${p.before ? `\`${images_kind_short(p.before)}\`` : '(new tag)'} | ${p.action === 'noop' ? 'unchanged' : p.action} |`);
+            text.push(`images: ${p.name} → ${p.repository}:${p.tag} ${p.action === 'noop' ? 'already at' : p.action === 'create' ? 'new tag at' : `from ${images_kind_short(p.before)} to`} ${images_kind_short(p.digest)}`);
+        }
+        md.push('', `Source images: ${d.pinned.map((p) => `\`${esc(p.ref)}\``).join(', ')}`);
+        return { markdown: md, text };
+    },
 };
+function attempt(fn) {
+    try {
+        fn();
+        return [];
+    }
+    catch (e) {
+        return (0,ferry_error/* toProblems */.ek)(e);
+    }
+}
+/** @internal for tests: the plan details of an images KindPlan. */
+function imagePlanDetails(kp) {
+    return kp.details;
+}
 
 ;// CONCATENATED MODULE: ./packages/kinds/src/index.ts
 
@@ -52053,10 +53966,10 @@ const imagesKind = {
 
 /**
  * Every artifact kind, in build and deploy order: dbt first (it changes the
- * warehouse, so files switch only once the models are built), then configs,
- * then the DAGs that read both.
+ * warehouse, so files switch only once the models are built), then image
+ * tags, then configs, then the DAGs that use all of them.
  */
-const KINDS = [dbtKind, configsKind, dagsKind, imagesKind];
+const KINDS = [dbtKind, imagesKind, configsKind, dagsKind];
 function enabledKinds(config) {
     return KINDS.filter((k) => k.enabled(config));
 }
@@ -52669,6 +54582,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2")
 
 /***/ }),
 
+/***/ 4708:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
+
+/***/ }),
+
 /***/ 7030:
 /***/ ((module) => {
 
@@ -52694,6 +54614,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:perf_hooks");
+
+/***/ }),
+
+/***/ 1708:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:process");
 
 /***/ }),
 
@@ -52757,6 +54684,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("process");
+
+/***/ }),
+
+/***/ 2203:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("stream");
 
 /***/ }),
 
@@ -75786,6 +77720,9 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/dra
 /******/ 	return module.exports;
 /******/ }
 /******/ 
+/******/ // expose the modules object (__webpack_modules__)
+/******/ __nccwpck_require__.m = __webpack_modules__;
+/******/ 
 /************************************************************************/
 /******/ /* webpack/runtime/asset-relocator-loader */
 /******/ if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = decodeURIComponent(new URL('.', import.meta.url).pathname).slice(import.meta.url.match(/^file:\/\/\/\w:/) ? 1 : 0, -1) + "/";
@@ -75871,6 +77808,36 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/dra
 /******/ 	};
 /******/ })();
 /******/ 
+/******/ /* webpack/runtime/create fake namespace object */
+/******/ (() => {
+/******/ 	var getProto = Object.getPrototypeOf ? (obj) => (Object.getPrototypeOf(obj)) : (obj) => (obj.__proto__);
+/******/ 	var leafPrototypes;
+/******/ 	// create a fake namespace object
+/******/ 	// mode & 1: value is a module id, require it
+/******/ 	// mode & 2: merge all properties of value into the ns
+/******/ 	// mode & 4: return value when already ns object
+/******/ 	// mode & 16: return value when it's Promise-like
+/******/ 	// mode & 8|1: behave like require
+/******/ 	__nccwpck_require__.t = function(value, mode) {
+/******/ 		if(mode & 1) value = this(value);
+/******/ 		if(mode & 8) return value;
+/******/ 		if(typeof value === 'object' && value) {
+/******/ 			if((mode & 4) && value.__esModule) return value;
+/******/ 			if((mode & 16) && typeof value.then === 'function') return value;
+/******/ 		}
+/******/ 		var ns = Object.create(null);
+/******/ 		__nccwpck_require__.r(ns);
+/******/ 		var def = {};
+/******/ 		leafPrototypes = leafPrototypes || [null, getProto({}), getProto([]), getProto(getProto)];
+/******/ 		for(var current = mode & 2 && value; typeof current == 'object' && !~leafPrototypes.indexOf(current); current = getProto(current)) {
+/******/ 			Object.getOwnPropertyNames(current).forEach((key) => (def[key] = () => (value[key])));
+/******/ 		}
+/******/ 		def['default'] = () => (value);
+/******/ 		__nccwpck_require__.d(ns, def);
+/******/ 		return ns;
+/******/ 	};
+/******/ })();
+/******/ 
 /******/ /* webpack/runtime/define property getters */
 /******/ (() => {
 /******/ 	// define getter functions for harmony exports
@@ -75883,9 +77850,105 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/dra
 /******/ 	};
 /******/ })();
 /******/ 
+/******/ /* webpack/runtime/ensure chunk */
+/******/ (() => {
+/******/ 	__nccwpck_require__.f = {};
+/******/ 	// This file contains only the entry chunk.
+/******/ 	// The chunk loading function for additional chunks
+/******/ 	__nccwpck_require__.e = (chunkId) => {
+/******/ 		return Promise.all(Object.keys(__nccwpck_require__.f).reduce((promises, key) => {
+/******/ 			__nccwpck_require__.f[key](chunkId, promises);
+/******/ 			return promises;
+/******/ 		}, []));
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/get javascript chunk filename */
+/******/ (() => {
+/******/ 	// This function allow to reference async chunks
+/******/ 	__nccwpck_require__.u = (chunkId) => {
+/******/ 		// return url for filenames based on template
+/******/ 		return "" + chunkId + ".index.js";
+/******/ 	};
+/******/ })();
+/******/ 
 /******/ /* webpack/runtime/hasOwnProperty shorthand */
 /******/ (() => {
 /******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/make namespace object */
+/******/ (() => {
+/******/ 	// define __esModule on exports
+/******/ 	__nccwpck_require__.r = (exports) => {
+/******/ 		if(typeof Symbol !== 'undefined' && Symbol.toStringTag) {
+/******/ 			Object.defineProperty(exports, Symbol.toStringTag, { value: 'Module' });
+/******/ 		}
+/******/ 		Object.defineProperty(exports, '__esModule', { value: true });
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/import chunk loading */
+/******/ (() => {
+/******/ 	// no baseURI
+/******/ 	
+/******/ 	// object to store loaded and loading chunks
+/******/ 	// undefined = chunk not loaded, null = chunk preloaded/prefetched
+/******/ 	// [resolve, Promise] = chunk loading, 0 = chunk loaded
+/******/ 	var installedChunks = {
+/******/ 		792: 0
+/******/ 	};
+/******/ 	
+/******/ 	var installChunk = (data) => {
+/******/ 		var {ids, modules, runtime} = data;
+/******/ 		// add "modules" to the modules object,
+/******/ 		// then flag all "ids" as loaded and fire callback
+/******/ 		var moduleId, chunkId, i = 0;
+/******/ 		for(moduleId in modules) {
+/******/ 			if(__nccwpck_require__.o(modules, moduleId)) {
+/******/ 				__nccwpck_require__.m[moduleId] = modules[moduleId];
+/******/ 			}
+/******/ 		}
+/******/ 		if(runtime) runtime(__nccwpck_require__);
+/******/ 		for(;i < ids.length; i++) {
+/******/ 			chunkId = ids[i];
+/******/ 			if(__nccwpck_require__.o(installedChunks, chunkId) && installedChunks[chunkId]) {
+/******/ 				installedChunks[chunkId][0]();
+/******/ 			}
+/******/ 			installedChunks[ids[i]] = 0;
+/******/ 		}
+/******/ 	
+/******/ 	}
+/******/ 	
+/******/ 	__nccwpck_require__.f.j = (chunkId, promises) => {
+/******/ 			// import() chunk loading for javascript
+/******/ 			var installedChunkData = __nccwpck_require__.o(installedChunks, chunkId) ? installedChunks[chunkId] : undefined;
+/******/ 			if(installedChunkData !== 0) { // 0 means "already installed".
+/******/ 	
+/******/ 				// a Promise means "currently loading".
+/******/ 				if(installedChunkData) {
+/******/ 					promises.push(installedChunkData[1]);
+/******/ 				} else {
+/******/ 					if(true) { // all chunks have JS
+/******/ 						// setup Promise in chunk cache
+/******/ 						var promise = import("./" + __nccwpck_require__.u(chunkId)).then(installChunk, (e) => {
+/******/ 							if(installedChunks[chunkId] !== 0) installedChunks[chunkId] = undefined;
+/******/ 							throw e;
+/******/ 						});
+/******/ 						var promise = Promise.race([promise, new Promise((resolve) => (installedChunkData = installedChunks[chunkId] = [resolve]))])
+/******/ 						promises.push(installedChunkData[1] = promise);
+/******/ 					}
+/******/ 				}
+/******/ 			}
+/******/ 	};
+/******/ 	
+/******/ 	// no prefetching
+/******/ 	
+/******/ 	// no preloaded
+/******/ 	
+/******/ 	// no external install chunk
+/******/ 	
+/******/ 	// no on chunks loaded
 /******/ })();
 /******/ 
 /************************************************************************/

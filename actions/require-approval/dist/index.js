@@ -31384,6 +31384,11 @@ const ERROR_CODES = {
     FERRY_TARGET_IO: 'Check that the target path is writable and on a local filesystem.',
     FERRY_TARGET_DRIFT: 'The target no longer holds the files of its release; redeploy or investigate who changed it.',
     FERRY_LOCKED: 'Another deploy to this environment is running; wait for it or remove the stale lock file.',
+    // S3 targets
+    FERRY_S3: 'Check the bucket, prefix, region and endpoint in ferry.yml, and that the store is reachable; the AWS error code is in the message.',
+    FERRY_S3_ACCESS_DENIED: 'Give the deploy role s3:ListBucket on the bucket (for the prefix) and s3:GetObject, s3:PutObject, s3:DeleteObject on arn:aws:s3:::<bucket>/<prefix>*.',
+    FERRY_S3_NO_SUCH_BUCKET: 'Create the bucket, or fix `bucket` (and `region` / `endpoint`) of the S3 target in ferry.yml.',
+    FERRY_S3_CREDENTIALS: 'Provide AWS credentials through the standard chain: in GitHub Actions run aws-actions/configure-aws-credentials (OIDC role) before this step; locally set AWS_PROFILE or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.',
     // dbt
     FERRY_TOOL_MISSING: 'Install the tool in the workflow before this step, or change the command in ferry.yml.',
     FERRY_DBT_FAILED: 'Run the same dbt command locally and fix what it reports.',
@@ -31400,6 +31405,13 @@ const ERROR_CODES = {
     FERRY_REGISTRY_DIGEST: 'The registry returned content that does not match its digest; retry, and report it to the registry operator if it persists.',
     FERRY_REGISTRY_INSECURE: 'Plain http:// is allowed only for registries on this machine (localhost, 127.0.0.0/8, [::1]) named in FERRY_REGISTRY_INSECURE; use https for any other registry.',
     FERRY_REGISTRY_HTTP: 'Check that the registry is reachable from this runner and retry; the registry\'s own error is shown.',
+    // Airflow REST API (checks after a deploy)
+    FERRY_AIRFLOW_API: 'Check airflow.url (the webserver / API server base URL, without /api/v1 or /api/v2) and that it is reachable from this runner; Airflow\'s own answer is shown.',
+    FERRY_AIRFLOW_AUTH: 'Check airflow.auth: Airflow 2 takes basic auth (username/password) or a bearer token; Airflow 3 takes a username/password exchanged at /auth/token, or a token. Pass secrets as ${secret:NAME}; the user needs permission for DAGs, DAG runs, Variables and Connections.',
+    FERRY_AIRFLOW_DAG_MISSING: 'The files are deployed, but Airflow has not parsed them yet: raise airflow.wait.timeout (DAG folders sync in minutes on MWAA/Composer) or check the DAG processor / scheduler logs; roll back if the release must not stay.',
+    FERRY_AIRFLOW_IMPORT_ERROR: 'Fix the error in the DAG file (run it with python locally; `airflow dags list-import-errors` shows the same), then deploy again, or roll back.',
+    FERRY_AIRFLOW_CONFIG: 'Fix airflow.variables / airflow.connections in ferry.yml, or the config file they name (rendered for this environment).',
+    FERRY_AIRFLOW_BACKFILL: 'Check the backfill in the Airflow UI (Browse → DAG runs / Backfills); a DAG can have only one running backfill at a time.',
     // ledger / GitHub
     FERRY_LEDGER: 'Check the ledger file or the GitHub token permissions (deployments: write).',
     FERRY_GITHUB_API: 'Check the token, its permissions and the repository name.',
