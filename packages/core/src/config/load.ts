@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { FerryError, fail, type Problem } from '../errors/index.js';
 import { requireDirectory, resolveInside } from '../fs/paths.js';
 import type { ChecksConfig } from './checks-schema.js';
+import { SmokeSchema, type ApprovalConfig, type FreezeWindow, type SmokeConfig } from './gates-schema.js';
 import { formatKeyPath, knownKeysAt, lineOf, type KeyPath } from './locate.js';
 import {
   FerryConfigSchema,
@@ -41,6 +42,10 @@ export interface Environment {
   images?: RegistryTargetConfig;
   /** The environment's Airflow, checked after DAG deploys. */
   airflow?: AirflowConfig;
+  /** Smoke checks after a deploy (default: the files check only). */
+  smoke: SmokeConfig;
+  approval?: ApprovalConfig;
+  freeze: FreezeWindow[];
 }
 
 export interface FerryConfig {
@@ -140,9 +145,9 @@ function defaultEnvironments(raw: RawFerryConfig): EnvironmentConfig[] {
       TARGETED_KINDS.filter((k) => raw.artifacts[k]).map((k) => [k, { kind: 'local' as const, path: `.ferry/targets/${env}/${k}`, keep: 3 }]),
     );
   return [
-    { name: 'dev', targets: targets('dev') },
-    { name: 'staging', targets: targets('staging') },
-    { name: 'prod', requires: 'staging', production: true, targets: targets('prod') },
+    { name: 'dev', targets: targets('dev'), freeze: [] },
+    { name: 'staging', targets: targets('staging'), freeze: [] },
+    { name: 'prod', requires: 'staging', production: true, targets: targets('prod'), freeze: [] },
   ];
 }
 
@@ -241,6 +246,9 @@ function resolve(raw: RawFerryConfig, file: string, where: (p: KeyPath, key?: st
       targets,
       ...(e.targets.images ? { images: e.targets.images } : {}),
       ...(e.airflow ? { airflow: e.airflow } : {}),
+      smoke: e.smoke ?? SmokeSchema.parse({}),
+      ...(e.approval ? { approval: e.approval } : {}),
+      freeze: e.freeze,
       ...(e.targets.dbt ? { dbt: { ...e.targets.dbt, ...(e.targets.dbt.profiles_dir ? { profilesDir: path.resolve(root, e.targets.dbt.profiles_dir) } : {}) } } : {}),
     };
   });

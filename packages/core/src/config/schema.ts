@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ChecksSchema } from './checks-schema.js';
+import { ApprovalSchema, FreezeWindowSchema, SmokeSchema } from './gates-schema.js';
 
 /**
  * The ferry.yml schema: the single source for validation, TypeScript types and
@@ -146,6 +147,9 @@ export const EnvironmentSchema = z.strictObject({
     .describe('Plans with destructive steps here (dbt full refreshes) must be approved: deploy with the plan digest (`--approve` / `approved-plan`).'),
   url: z.url().optional().describe('Where the environment can be seen (shown on the GitHub deployment).'),
   airflow: AirflowSchema.optional(),
+  smoke: SmokeSchema.optional(),
+  approval: ApprovalSchema.optional(),
+  freeze: z.array(FreezeWindowSchema).default([]).describe('Windows in which deploys to this environment are refused (an override needs a reason and an approval).'),
   targets: z
     .strictObject({
       dags: TargetSchema.optional(),
