@@ -78,6 +78,9 @@ describe('DAG backfills in the deploy plan', () => {
     expect(md).toContain('#### DAG backfills');
     expect(md).toContain('| `daily_sales` | `sales.py` | 152 | 2024-01-01T00:00:00Z → 2024-06-01T00:00:00Z | start_date moved earlier');
     expect(planText(planned.plan)).toContain('note: backfill: DAG "daily_sales" in sales.py: 152 runs to backfill');
+    // The runbook: the commands to run them by hand, for both Airflow versions.
+    expect(md).toContain('airflow backfill create --dag-id daily_sales --from-date 2024-01-01T00:00:00Z --to-date 2024-06-01T00:00:00Z');
+    expect(md).toContain('airflow dags backfill --start-date 2024-01-01T00:00:00Z --end-date 2024-06-01T00:00:00Z daily_sales');
     // The ranges are bounded by the start of the hour, so re-planning (within the hour) gives the same plan.
     const again = await planDeploy(t.ctx, 'dev', planned.release);
     const againChange = again.plan.kinds.find((k) => k.kind === 'dags')!.changes.find((c) => c.path === 'sales.py')!;

@@ -84,5 +84,24 @@ export function dagBackfillMarkdown(kp: KindPlan): string[] {
     out.push(`| ${b.dagId !== null ? `\`${escape(b.dagId)}\`` : `(line ${b.line ?? '?'})`} | \`${escape(b.file)}\` | ${runs} | ${range} | ${escape(b.reason)} |`);
   }
   out.push('', `Counted up to ${all[0]!.asOf}: a run per interval of the DAG's schedule that has ended by then.`);
+  // Runbook: what to do when ferry does not run them (airflow.backfill.run off), and who can.
+  const runnable = all.filter((b) => b.dagId && b.from && b.to && b.rule !== 'new-dag' && b.rule !== 'no-backfill' && b.rule !== 'unknown');
+  if (runnable.length) {
+    out.push(
+      '',
+      '<details><summary>Running these backfills by hand</summary>',
+      '',
+      'ferry runs them after the deploy when the environment sets `airflow.backfill.run: true`. Otherwise someone allowed to trigger DAG runs in the environment\'s Airflow runs:',
+      '',
+      '```sh',
+      '# Airflow 3',
+      ...runnable.map((b) => `airflow backfill create --dag-id ${b.dagId} --from-date ${b.from} --to-date ${b.to}`),
+      '# Airflow 2',
+      ...runnable.map((b) => `airflow dags backfill --start-date ${b.from} --end-date ${b.to} ${b.dagId}`),
+      '```',
+      '',
+      '</details>',
+    );
+  }
   return out;
 }
