@@ -38,6 +38,15 @@ export const ERROR_CODES = {
   FERRY_PROMOTION_UNVERIFIED: 'Deploy this release to the required environment and verify it there first.',
   FERRY_APPROVAL_REQUIRED: 'Apply the plan with the digest of the plan that was approved.',
   FERRY_NOT_DEPLOYED: 'Deploy a release to this environment first.',
+  // approvals and freeze windows (require-approval, deploy-env)
+  FERRY_FROZEN: 'Wait until the freeze window ends, or deploy with a freeze override: require-approval with `freeze-override: <reason>`, its `approval` output passed to deploy-env.',
+  FERRY_APPROVAL_SELF: 'Ask someone other than the release\'s author and the run\'s actor to approve, or set approval.allow_self_approval: true in ferry.yml.',
+  FERRY_APPROVAL_NOT_ALLOWED: 'Ask one of the users or teams in approval.allowed to approve, or add the approver there in ferry.yml.',
+  FERRY_APPROVAL_OTHER_RELEASE: 'Approve the release being deployed: the approval must name its id (at least 12 characters).',
+  FERRY_APPROVAL_TOO_FEW: 'Ask more distinct allowed approvers to approve, or lower approval.min_approvals in ferry.yml.',
+  FERRY_APPROVAL_DENIED: 'An allowed reviewer denied the deploy; address the reason and request approval again with a new run.',
+  FERRY_APPROVAL_TIMEOUT: 'No decision came in time; run require-approval again (or use `wait: resume`), or raise approval.timeout in ferry.yml.',
+  FERRY_APPROVAL_INVALID: 'Pass the `approval` output of require-approval unchanged (a JSON ApprovalRecord).',
   FERRY_NOTHING_TO_ROLLBACK: 'The environment has no earlier successful release to return to.',
   FERRY_TARGET_IO: 'Check that the target path is writable and on a local filesystem.',
   FERRY_TARGET_DRIFT: 'The target no longer holds the files of its release; redeploy or investigate who changed it.',
@@ -70,6 +79,11 @@ export const ERROR_CODES = {
   FERRY_AIRFLOW_IMPORT_ERROR: 'Fix the error in the DAG file (run it with python locally; `airflow dags list-import-errors` shows the same), then deploy again, or roll back.',
   FERRY_AIRFLOW_CONFIG: 'Fix airflow.variables / airflow.connections in ferry.yml, or the config file they name (rendered for this environment).',
   FERRY_AIRFLOW_BACKFILL: 'Check the backfill in the Airflow UI (Browse → DAG runs / Backfills); a DAG can have only one running backfill at a time.',
+  // Slack (notify-slack)
+  FERRY_SLACK_AUTH: 'Slack refused the credentials: create a new incoming webhook (Slack app → Incoming Webhooks) or bot token (OAuth & Permissions, scope chat:write) and store it as a repository secret passed to `webhook-url` / `token`.',
+  FERRY_SLACK_CHANNEL: 'Check `channel` (a channel id like C0123ABCD, shown under the channel name → About): it must exist, not be archived, and the bot must be a member (/invite @your-app in the channel).',
+  FERRY_SLACK_REJECTED: 'Slack refused the message itself; this is most likely a bug in ferry: report it with the Slack error code shown.',
+  FERRY_SLACK_UNAVAILABLE: 'Slack could not be reached or kept rate limiting after the retries; the deployment is not affected. Check https://slack-status.com and re-run the job to post the message.',
   // ledger / GitHub
   FERRY_LEDGER: 'Check the ledger file or the GitHub token permissions (deployments: write).',
   FERRY_GITHUB_API: 'Check the token, its permissions and the repository name.',

@@ -20,6 +20,25 @@ export interface DeploymentRecord {
   /** Set when this deployment rolled the environment back from that release id. */
   rollbackOf?: string;
   logUrl?: string;
+  /** Who approved this deployment (require-approval), and any freeze override. */
+  approval?: ApprovalRecord;
+}
+
+/**
+ * An approval of one release for one environment, as require-approval decides
+ * it and deploy-env records it on the deployment.
+ */
+export interface ApprovalRecord {
+  mode: 'environment' | 'comment';
+  environment: string;
+  releaseId: string;
+  approvers: { login: string; at: string }[];
+  /** Set when this approval lets a deploy through a freeze window. */
+  override?: { window: string; reason: string };
+  /** Where the decision was made (issue comment or run URL). */
+  url?: string;
+  /** The digest of the plan shown to the approvers (when require-approval was given plan-path); a plan that needs approval must match it. */
+  planDigest?: string;
 }
 
 export interface StartDeployment {
@@ -34,6 +53,7 @@ export interface StartDeployment {
   rollbackOf?: string;
   logUrl?: string;
   environmentUrl?: string;
+  approval?: ApprovalRecord;
 }
 
 export interface Ledger {

@@ -94,5 +94,17 @@ export interface Plan {
    * sha256 of the plan without this field, so an approval names one plan.
    */
   approval: { required: boolean; reason: string; digest: string };
+  /**
+   * Freeze windows of the environment when the plan was made: the active one
+   * (apply refuses unless overridden) and the next one. Not part of the digest.
+   */
+  freeze?: { active?: FreezeInfo; next?: FreezeInfo };
   warnings: string[];
+}
+
+/** One occurrence of a freeze window from ferry.yml. */
+export interface FreezeInfo {
+  window: string;
+  startedAt: string;
+  endsAt: string;
 }
