@@ -75,6 +75,25 @@ export function describeLedgerConformance(name: string, fresh: () => Promise<Led
       expect(second.target!.releaseId).toBe(rid(1));
     });
 
+    it('stores the approval of a deployment (approvers, freeze override) and returns it', async () => {
+      const l = await fresh();
+      const approval = {
+        mode: 'comment' as const,
+        environment: 'prod',
+        releaseId: rid(7),
+        approvers: [{ login: 'alice', at: '2026-11-27T10:00:00Z' }, { login: 'bob', at: '2026-11-27T10:05:00Z' }],
+        override: { window: 'Friday afternoons', reason: 'hotfix for the orders backlog' },
+        url: 'https://github.com/acme/data/issues/3#issuecomment-1',
+      };
+      const r = await l.start(start('prod', rid(7), { approval }));
+      expect(r.approval).toEqual(approval);
+      await l.finish(r.id, 'success', 'ok');
+      expect((await currentDeployment(l, 'prod'))!.approval).toEqual(approval);
+      const plain = await l.start(start('prod', rid(8)));
+      expect(plain.approval).toBeUndefined();
+      expect((await history(l, 'prod'))[0]!.approval).toBeUndefined();
+    });
+
     it('has nothing to roll back to with a single release', async () => {
       const l = await fresh();
       const r = await l.start(start('prod', rid(1)));

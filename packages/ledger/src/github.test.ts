@@ -97,6 +97,19 @@ describe('GitHubLedger on GitHub', () => {
     expect(rid(9).startsWith(rec!.rollbackOf!)).toBe(true);
   });
 
+  it('on a reused run deployment keeps the approval in a [ferry:approval] status and reads it back', async () => {
+    const { gh, ledger } = await setup({ reuseRunDeployment: true });
+    const seeded = gh.seedRunDeployment({ environment: 'prod', sha: SHA, runId: Number(RUN_ID) });
+    const approval = { mode: 'environment' as const, environment: 'prod', releaseId: rid(7), approvers: [{ login: 'alice', at: '2026-11-27T10:00:00Z' }], override: { window: 'weekend', reason: 'hotfix' } };
+    const r = await ledger.start(start('prod', 7, { approval }));
+    expect(r.id).toBe(String(seeded.id));
+    await ledger.finish(r.id, 'success', 'deployed');
+    expect(seeded.statuses.map((s) => s.description)).toContain(`[ferry:approval] environment prod ${rid(7).slice(0, 12)} alice override hotfix`);
+    const [rec] = await history(ledger, 'prod');
+    expect(rec).toMatchObject({ outcome: 'success', approval: { mode: 'environment', environment: 'prod', approvers: [{ login: 'alice' }], override: { reason: 'hotfix' } } });
+    expect(rid(7).startsWith(rec!.approval!.releaseId)).toBe(true);
+  });
+
   it('does not reuse the deployment of another run', async () => {
     const { gh, ledger } = await setup({ reuseRunDeployment: true });
     const other = gh.seedRunDeployment({ environment: 'staging', sha: SHA, runId: 1111 });

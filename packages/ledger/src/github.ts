@@ -1,4 +1,4 @@
-import type { DeploymentRecord, Ledger, StartDeployment } from '@ferry/core';
+import type { ApprovalRecord, DeploymentRecord, Ledger, StartDeployment } from '@ferry/core';
 import { githubError, runUrl, type GitHubClient, type GitHubContext } from '@ferry/github';
 import { foldEvents, type EventEntry, type LedgerEvent, type RecordBase } from './events.js';
 
@@ -11,11 +11,15 @@ interface FerryPayload {
   /** The release's own commit and ref: the deployment's ref is the commit, so the ref is kept here. */
   commit?: string;
   ref?: string;
+  /** Who approved the deploy (require-approval), with any freeze override. */
+  approval?: ApprovalRecord;
 }
 
 // Every status ferry writes starts with one of these; statuses GitHub writes
 // itself (job start/end on an `environment:` job, auto-inactive) are ignored.
-const TAG = { progress: '[ferry]', verified: '[ferry:verified]', verifyFailed: '[ferry:verify-failed]' };
+const TAG = { progress: '[ferry]', verified: '[ferry:verified]', verifyFailed: '[ferry:verify-failed]', approval: '[ferry:approval]' };
+// `[ferry:approval] <mode> <env> <release> <login,login>[ override <reason>]`: the approval of a reused deployment (whose payload GitHub set).
+const APPROVAL = /^\[ferry:approval\] (environment|comment) (\S+) ([0-9a-f]{12,64}) (\S+)(?: override (.*))?$/;
 const ENCODED = /\br=([0-9a-f]{64})(?: rb=([0-9a-f]{7,64}))?(?: v=(\S+))?/;
 
 type Deployment = Awaited<ReturnType<GitHubClient['rest']['repos']['listDeployments']>>['data'][number];
@@ -51,8 +55,9 @@ export class GitHubLedger implements Ledger {
   }
 
   async start(input: StartDeployment): Promise<DeploymentRecord> {
-    const payload: FerryPayload = { releaseId: input.releaseId, version: input.version, manifestDigest: input.manifestDigest, commit: input.commit, ref: input.ref, ...(input.rollbackOf ? { rollbackOf: input.rollbackOf } : {}) };
+    const payload: FerryPayload = { releaseId: input.releaseId, version: input.version, manifestDigest: input.manifestDigest, commit: input.commit, ref: input.ref, ...(input.rollbackOf ? { rollbackOf: input.rollbackOf } : {}), ...(input.approval ? { approval: input.approval } : {}) };
     let d = this.opts.reuseRunDeployment ? await this.findRunDeployment(input) : undefined;
+    const reused = Boolean(d);
     if (!d) {
       try {
         const res = await this.gh.rest.repos.createDeployment({
@@ -78,6 +83,8 @@ export class GitHubLedger implements Ledger {
     const withVersion = `${encoded} v=${input.version}`;
     this.environmentUrls.set(String(d.id), input.environmentUrl);
     await this.status(String(d.id), 'in_progress', withVersion.length <= 140 ? withVersion : encoded);
+    // A reused deployment's payload is GitHub's: the approval goes into a status of its own (logins, and the override reason as far as it fits).
+    if (reused && input.approval) await this.status(String(d.id), 'in_progress', approvalStatus(input.approval));
     return this.toRecord(d, [{ event: 'in_progress', at: new Date().toISOString() }], payload);
   }
 
@@ -115,6 +122,11 @@ export class GitHubLedger implements Ledger {
       if (!m) return undefined;
       payload = { releaseId: m[1]!, version: m[3] ?? '?', manifestDigest: '', ...(m[2] ? { rollbackOf: m[2] } : {}) };
     }
+    if (!payload.approval) {
+      const s = ferryStatuses.find((x) => x.description?.startsWith(TAG.approval));
+      const approval = s && parseApprovalStatus(s.description ?? '', s.created_at);
+      if (approval) payload = { ...payload, approval };
+    }
     const events: EventEntry[] = ferryStatuses.flatMap((s) => {
       const ev = eventOf(s);
       return ev ? [{ event: ev, at: s.created_at, description: s.description ?? '' }] : [];
@@ -134,6 +146,7 @@ export class GitHubLedger implements Ledger {
       creator: d.creator?.login ?? 'unknown',
       ...(p.rollbackOf ? { rollbackOf: p.rollbackOf } : {}),
       ...(logUrl ? { logUrl } : {}),
+      ...(p.approval ? { approval: p.approval } : {}),
     };
     return foldEvents(base, events);
   }
@@ -172,8 +185,20 @@ export class GitHubLedger implements Ledger {
   }
 }
 
+function approvalStatus(a: ApprovalRecord): string {
+  return `${TAG.approval} ${a.mode} ${a.environment} ${a.releaseId.slice(0, 12)} ${a.approvers.map((x) => x.login).join(',') || '-'}${a.override ? ` override ${a.override.reason}` : ''}`;
+}
+
+function parseApprovalStatus(description: string, at: string): ApprovalRecord | undefined {
+  const m = APPROVAL.exec(description.replace(/\.\.\.$/, ''));
+  if (!m) return undefined;
+  const approvers = m[4] === '-' ? [] : m[4]!.split(',').map((login) => ({ login, at }));
+  return { mode: m[1] as ApprovalRecord['mode'], environment: m[2]!, releaseId: m[3]!, approvers, ...(m[5] ? { override: { window: '', reason: m[5] } } : {}) };
+}
+
 function eventOf(s: Status): LedgerEvent | undefined {
   const d = s.description ?? '';
+  if (d.startsWith(TAG.approval)) return undefined;
   if (d.startsWith(TAG.verified)) return 'verified';
   if (d.startsWith(TAG.verifyFailed)) return 'verify_failed';
   if (s.state === 'success') return 'success';

@@ -46,6 +46,7 @@ export class LocalFileLedger implements Ledger {
       manifestDigest: input.manifestDigest,
       ...(input.rollbackOf ? { rollbackOf: input.rollbackOf } : {}),
       ...(input.logUrl ? { logUrl: input.logUrl } : {}),
+      ...(input.approval ? { approval: input.approval } : {}),
       events: [{ event: 'in_progress', at, description: input.description }],
     };
     data.deployments.push(stored);
