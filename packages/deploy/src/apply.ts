@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { FerryError, getEnvironment, problem, sha256, toProblems, type ApplyStats, type DeploymentRecord, type Staged } from '@ferry/core';
+import { FerryError, getEnvironment, problem, sha256, toProblems, type ApplyStats, type ApprovalRecord, type DeploymentRecord, type Plan, type Staged } from '@ferry/core';
 import { currentDeployment } from '@ferry/ledger';
 import { afterDeploy } from './after-deploy.js';
 import type { DeployContext } from './context.js';
@@ -16,7 +16,9 @@ export interface DeployResult {
 
 /**
  * Carries out a plan. Order of effects:
- *   1. refuse if the promotion rule fails or the plan is stale (nothing recorded);
+ *   1. refuse if the promotion rule fails, the environment is frozen (without
+ *      an override), the plan needs an approval it was not given, or the plan
+ *      is stale (nothing recorded);
  *   2. record the deployment as in progress in the ledger;
  *   3. stage every kind (nothing readers see changes; any failure aborts all);
  *   4. commit every kind (atomic switches; a failing commit reverts the ones before it);
@@ -33,7 +35,8 @@ export async function applyPlan(ctx: DeployContext, planned: PlannedDeploy): Pro
   if (!plan.promotion.ok) {
     throw new FerryError(problem('FERRY_PROMOTION_UNVERIFIED', plan.promotion.detail, { hint: `Deploy release ${plan.release.id.slice(0, 12)} to ${plan.promotion.requires} and verify it there (smoke-test / ferry verify ${plan.promotion.requires}) first.` }));
   }
-  if (plan.approval.required) {
+  checkApproval(ctx, plan);
+  if (plan.approval.required && !approvalCoversPlan(ctx.approval, plan)) {
     const given = ctx.approvedPlan?.trim().toLowerCase();
     if (!given || given.length < 12 || !plan.approval.digest.startsWith(given)) {
       throw new FerryError(
@@ -64,6 +67,7 @@ export async function applyPlan(ctx: DeployContext, planned: PlannedDeploy): Pro
     manifestDigest: sha256(fs.readFileSync(path.join(release.dir, 'release.json'))),
     description: `${plan.mode === 'rollback' ? 'rollback to' : 'deploy'} ${m.version}`,
     rollbackOf: planned.rollbackOf,
+    ...(ctx.approval ? { approval: ctx.approval } : {}),
     logUrl: ctx.logUrl,
     environmentUrl: ctx.environmentUrl ?? env.url,
   });
@@ -98,6 +102,49 @@ export async function applyPlan(ctx: DeployContext, planned: PlannedDeploy): Pro
   }
   await ledger.finish(record.id, 'success', `deployed ${m.version}: ${stats.written} written, ${stats.reused} unchanged, ${stats.removed} removed`);
   return { changed: true, deployment: { ...record, outcome: 'success' }, stats, ...(env.airflow ? { airflow: { summary: airflow.summary } } : {}) };
+}
+
+const short = (id: string) => id.slice(0, 12);
+
+/**
+ * An approval handed to the deploy must be for this release and environment;
+ * a frozen environment needs one that overrides the active window, with a reason.
+ */
+function checkApproval(ctx: DeployContext, plan: Plan): void {
+  const a = ctx.approval;
+  if (a) {
+    const id = a.releaseId.toLowerCase();
+    if (a.environment !== plan.environment || id.length < 12 || !plan.release.id.startsWith(id)) {
+      throw new FerryError(
+        problem('FERRY_APPROVAL_OTHER_RELEASE', `the approval given is for release ${short(a.releaseId)} in ${a.environment}, not release ${short(plan.release.id)} in ${plan.environment}`, {
+          hint: `Run require-approval for release ${plan.release.id} and environment ${plan.environment}, and pass its approval output.`,
+        }),
+      );
+    }
+    if (a.approvers.length === 0) throw new FerryError(problem('FERRY_APPROVAL_TOO_FEW', `the approval given for ${plan.environment} names no approvers`));
+  }
+  const f = plan.freeze?.active;
+  if (!f) return;
+  const verb = plan.mode === 'rollback' ? 'rollbacks' : 'deploys';
+  const o = a?.override;
+  if (!o) {
+    throw new FerryError(
+      problem('FERRY_FROZEN', `${plan.environment} is frozen by window '${f.window}' until ${f.endsAt}; ${verb} are refused until then`, {
+        hint: `Wait until ${f.endsAt}, or get an override approved: require-approval with \`freeze-override: <reason>\` and pass its \`approval\` output to deploy-env (CLI: --override-freeze "<reason>" --approved-by <login>).`,
+      }),
+    );
+  }
+  if (!o.reason.trim()) throw new FerryError(problem('FERRY_FROZEN', `${plan.environment} is frozen by window '${f.window}' until ${f.endsAt}, and the override given has no reason`, { hint: 'A freeze override needs a reason; it is recorded with the deployment.' }));
+  if (o.window !== f.window) {
+    throw new FerryError(problem('FERRY_FROZEN', `${plan.environment} is frozen by window '${f.window}' until ${f.endsAt}, but the override given was approved for window '${o.window}'`, { hint: 'Request a new override approval for the window now active.' }));
+  }
+  ctx.runner.warning(`${plan.environment} is frozen by window '${f.window}' until ${f.endsAt}; overridden by ${a!.approvers.map((x) => x.login).join(', ')}: ${o.reason}`);
+}
+
+/** An approval from require-approval satisfies a plan that needs one when it is for this plan (or names no plan). */
+function approvalCoversPlan(a: ApprovalRecord | undefined, plan: Plan): boolean {
+  if (!a || a.approvers.length === 0) return false;
+  return !a.planDigest || a.planDigest === plan.approval.digest;
 }
 
 /** GitHub limits a deployment status description to 140 characters. */

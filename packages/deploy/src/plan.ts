@@ -1,4 +1,6 @@
-import { canonicalJson, fail, getEnvironment, sha256, type ArtifactKind, type ChangeAction, type DeploymentRecord, type KindPlan, type Plan, type ReleaseArtifact, type StoredRelease } from '@ferry/core';
+import path from 'node:path';
+import { canonicalJson, fail, getEnvironment, sha256, type ArtifactKind, type Environment, type ChangeAction, type DeploymentRecord, type KindPlan, type Plan, type ReleaseArtifact, type StoredRelease } from '@ferry/core';
+import { activeFreeze, nextFreeze } from '@ferry/approval';
 import { KINDS } from '@ferry/kinds';
 import { currentDeployment } from '@ferry/ledger';
 import type { DeployContext } from './context.js';
@@ -11,6 +13,17 @@ export interface PlannedDeploy {
   current?: DeploymentRecord;
   previous?: StoredRelease;
   rollbackOf?: string;
+}
+
+/** The environment's active and next freeze window at the context's clock. */
+export function freezeOf(ctx: Pick<DeployContext, 'now' | 'config'>, env: Environment): Plan['freeze'] {
+  if (!env.freeze.length) return undefined;
+  const now = (ctx.now ?? (() => new Date()))();
+  const index = ctx.config.environments.findIndex((e) => e.name === env.name);
+  const source = { file: path.basename(ctx.config.file), key: `environments[${index}].freeze` };
+  const active = activeFreeze(env.freeze, now, source);
+  const next = nextFreeze(env.freeze, now, source);
+  return { ...(active ? { active } : {}), ...(next ? { next } : {}) };
 }
 
 export function kindOf(ctx: Pick<DeployContext, 'kinds'>, name: string): ArtifactKind {
@@ -76,6 +89,7 @@ export async function planDeploy(
     warnings,
   };
   const destructive = kinds.flatMap((k) => k.destructive ?? []);
+  const freeze = freezeOf(ctx, env);
   const plan: Plan = {
     ...unapproved,
     approval: {
@@ -83,6 +97,8 @@ export async function planDeploy(
       reason: destructive.length ? `${destructive.join('; ')}${env.requiresApproval ? ` in ${env.name}, which requires approval` : ''}` : 'nothing that cannot be rolled back',
       digest: sha256(canonicalJson(unapproved)),
     },
+    // After the digest: the windows move with the clock, the plan's content does not.
+    ...(freeze ? { freeze } : {}),
   };
   return { plan, release, current, previous, rollbackOf: opts.rollbackOf };
 }

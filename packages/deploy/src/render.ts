@@ -26,6 +26,12 @@ export function planMarkdown(plan: Plan, kinds: readonly ArtifactKind[] = KINDS)
   if (!plan.promotion.ok) out.push(`> [!CAUTION]\n> Refused by the promotion rule: ${plan.promotion.detail}`, '');
   else if (plan.promotion.requires) out.push(`Promotion rule (requires ${plan.promotion.requires}): ${plan.promotion.detail}.`, '');
   if (!plan.changed) out.push('**Nothing to deploy**: the environment already runs this release.', '');
+  if (plan.freeze?.active) {
+    const f = plan.freeze.active;
+    out.push(`> [!WARNING]\n> ${plan.environment} is frozen by window '${escape(f.window)}' until ${f.endsAt}: the deploy is refused unless an approval overrides the freeze (require-approval with \`freeze-override: <reason>\`).`, '');
+  } else if (plan.freeze?.next) {
+    out.push(`Next freeze window: '${escape(plan.freeze.next.window)}' from ${plan.freeze.next.startedAt} to ${plan.freeze.next.endsAt}.`, '');
+  }
   if (plan.approval.required) out.push(`> [!IMPORTANT]\n> Needs approval: ${plan.approval.reason}. Plan digest \`${plan.approval.digest}\`.`, '');
   out.push('| kind | target | create | update | delete | unchanged |', '|---|---|---:|---:|---:|---:|');
   for (const k of plan.kinds) {
@@ -62,6 +68,8 @@ export function planText(plan: Plan, opts: { maxRows?: number; kinds?: readonly 
   for (const c of changes.slice(0, max)) out.push(`    ${sign[c.action]} ${c.kind}/${c.path}  (${c.reason})`);
   if (changes.length > max) out.push(`    … and ${changes.length - max} more (--json for all)`);
   for (const kp of plan.kinds) out.push(...(described(kp, opts.kinds ?? KINDS)?.text ?? []).map((l) => `  ${l}`));
+  if (plan.freeze?.active) out.push(`  FROZEN: window '${plan.freeze.active.window}' until ${plan.freeze.active.endsAt}`);
+  else if (plan.freeze?.next) out.push(`  next freeze: '${plan.freeze.next.window}' ${plan.freeze.next.startedAt} → ${plan.freeze.next.endsAt}`);
   if (plan.approval.required) out.push(`  needs approval: ${plan.approval.reason}`, `  plan digest: ${plan.approval.digest}`);
   for (const w of plan.warnings) out.push(`  warning: ${w}`);
   for (const n of plan.kinds.flatMap((k) => k.notes)) if (!plan.warnings.includes(n)) out.push(`  note: ${n}`);
