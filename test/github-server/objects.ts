@@ -12,6 +12,7 @@ import type {
   ApprovalRecord,
   AssetRecord,
   CommentRecord,
+  CommitRecord,
   DeploymentRecord,
   DeploymentStatusRecord,
   GitHubState,
@@ -371,6 +372,32 @@ export class Representer {
       author_association: this.association(c.user),
       performed_via_github_app: null,
       reactions: this.reactions(`${url}/reactions`),
+    };
+  }
+
+  commit(c: CommitRecord): Json {
+    const url = `${this.repoApi}/commits/${c.sha}`;
+    const gitUser = { name: c.authorName, email: c.authorEmail, date: c.date };
+    return {
+      url,
+      sha: c.sha,
+      node_id: nodeId('Commit', c.sha),
+      html_url: `${this.repoHtml}/commit/${c.sha}`,
+      comments_url: `${url}/comments`,
+      commit: {
+        url: `${this.repoApi}/git/commits/${c.sha}`,
+        author: gitUser,
+        committer: gitUser,
+        message: c.message,
+        comment_count: 0,
+        tree: { sha: createHash('sha1').update(`tree:${c.sha}`).digest('hex'), url: `${this.repoApi}/git/trees/${createHash('sha1').update(`tree:${c.sha}`).digest('hex')}` },
+        verification: { verified: false, reason: 'unsigned', payload: null, signature: null, verified_at: null },
+      },
+      author: c.author ? this.simpleUser(c.author) : null,
+      committer: c.author ? this.simpleUser(c.author) : null,
+      parents: [],
+      stats: { additions: 1, deletions: 0, total: 1 },
+      files: [],
     };
   }
 

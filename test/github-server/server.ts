@@ -18,6 +18,7 @@ import {
   GITHUB_ACTIONS_BOT,
   GitHubState,
   type ApprovalSeed,
+  type TeamMemberSeed,
   type DeploymentRecord,
   type UserRecord,
 } from './state.js';
@@ -151,6 +152,26 @@ export class GitHubServer {
         createdAt: this.state.now(),
       })),
     );
+  }
+
+  /** Members of `@org/team_slug` (GET /orgs/{org}/teams/{team_slug}/memberships/{username}); replaces earlier ones. */
+  seedTeam(org: string, slug: string, members: TeamMemberSeed[]): void {
+    this.state.teams.set(
+      `${org}/${slug}`.toLowerCase(),
+      new Map(members.map((m) => (typeof m === 'string' ? { login: m } : m)).map((m) => [m.login.toLowerCase(), { role: m.role ?? 'member', state: m.state ?? 'active' }])),
+    );
+  }
+
+  /** A commit whose author is the GitHub user `author` (null: an email linked to no account), for GET /commits/{ref}. */
+  seedCommit(sha: string, input: { author: string | null; message?: string }): void {
+    this.state.commits.set(sha.toLowerCase(), {
+      sha: sha.toLowerCase(),
+      message: input.message ?? 'change',
+      author: input.author ? this.state.user(input.author) : null,
+      authorName: input.author ?? 'Someone',
+      authorEmail: input.author ? `${input.author}@users.noreply.github.com` : 'someone@example.com',
+      date: this.state.now(),
+    });
   }
 
   /**

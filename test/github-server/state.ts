@@ -133,6 +133,26 @@ export interface ApprovalSeed {
   comment?: string;
 }
 
+/** A team member as GET /orgs/{org}/teams/{team_slug}/memberships/{username} reports it. */
+export interface TeamMembershipRecord {
+  role: 'member' | 'maintainer';
+  state: 'active' | 'pending';
+}
+
+/** What `seedTeam` takes per member: a login (active member) or the full record. */
+export type TeamMemberSeed = string | ({ login: string } & Partial<TeamMembershipRecord>);
+
+/** A commit as GET /repos/{owner}/{repo}/commits/{ref} reports it (seeded with `seedCommit`). */
+export interface CommitRecord {
+  sha: string;
+  message: string;
+  /** The GitHub account of the author; null when the author's email is not linked to one. */
+  author: UserRecord | null;
+  authorName: string;
+  authorEmail: string;
+  date: string;
+}
+
 /** The bot GitHub Actions acts as (`GITHUB_TOKEN`), with its real id. */
 export const GITHUB_ACTIONS_BOT: UserRecord = { login: 'github-actions[bot]', id: 41898282, type: 'Bot' };
 
@@ -163,6 +183,10 @@ export class GitHubState {
   readonly comments: CommentRecord[] = [];
   /** Run id → reviews returned by GET /actions/runs/{run_id}/approvals. */
   readonly runApprovals = new Map<number, ApprovalRecord[]>();
+  /** `org/team_slug` (lower case) → login → membership. */
+  readonly teams = new Map<string, Map<string, TeamMembershipRecord>>();
+  /** Commits by sha; an unseeded 40-hex sha is a commit with no linked author. */
+  readonly commits = new Map<string, CommitRecord>();
 
   private readonly clock: () => Date;
   // Separate id spaces, each starting high like GitHub's (some ids exceed 2^31).
