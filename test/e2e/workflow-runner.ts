@@ -43,6 +43,14 @@ export interface WorkflowRunOptions {
   github?: { seedRunDeployment(input: { environment: string; sha: string; ref?: string; runId: number }): { id: number } };
   /** Extra variables for every process (as if set on the runner machine). */
   machineEnv?: Record<string, string>;
+  /**
+   * Per ferry action, inputs added to every step of it that does not set them: the test's
+   * stand-in for where a service lives (e.g. notify-slack's `api-url` → the Slack receiver),
+   * as DNS would point slack.com at it. Never used to change what a step does.
+   */
+  inputDefaults?: Record<string, Record<string, string>>;
+  /** Called after each job (or matrix leg) ends: progress, and what ran before a harness error. */
+  onJob?: (job: JobRecord) => void;
   /** Kill a `run:` step after this long (default 120 s). */
   stepTimeoutMs?: number;
 }
@@ -325,6 +333,7 @@ export async function runWorkflow(opts: WorkflowRunOptions): Promise<RunRecord> 
     if (!evaluateCondition(job.if, { contexts: baseContexts, status: jobStatus })) {
       results[jobId] = { result: 'skipped', outputs: {} };
       records.push({ id: jobId, name: job.name ?? jobId, result: 'skipped', outputs: {}, steps: [], summary: '' });
+      opts.onJob?.(records.at(-1)!);
       continue;
     }
 
@@ -335,6 +344,7 @@ export async function runWorkflow(opts: WorkflowRunOptions): Promise<RunRecord> 
       const leg = await runJob({ opts, file, wf, jobId, job, matrix, github: { ...github, job: jobId }, inputs, secrets, vars, needs, sha, ref, artifacts, home, event, eventName });
       legRecords.push(leg);
       records.push(leg);
+      opts.onJob?.(leg);
     }
     const failed = legRecords.some((l) => l.result === 'failure');
     results[jobId] = { result: failed ? 'failure' : 'success', outputs: Object.assign({}, ...legRecords.map((l) => l.outputs)) as Record<string, string> };
@@ -460,7 +470,11 @@ async function runJob(c: JobContext): Promise<JobRecord> {
     if (step.uses) {
       const w = stringMap(interpolate(step.with ?? {}, scope), `step ${name} with`);
       srec.with = w;
-      ok = await usesStep(c, step.uses, w, runEnv, workspace, srec, extraPath);
+      try {
+        ok = await usesStep(c, step.uses, w, runEnv, workspace, srec, extraPath);
+      } catch (e) {
+        throw new WorkflowError(`${c.file}: job ${rec.name}, step ${name}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      }
     } else if (step.run !== undefined) {
       srec.run = interpolateString(step.run, scope);
       const files = stepFiles(runnerTemp, index);
@@ -577,7 +591,7 @@ async function usesStep(
     const r = await runAction(action, {
       cwd: workspace,
       apiUrl: c.opts.apiUrl,
-      inputs: w,
+      inputs: { ...c.opts.inputDefaults?.[action], ...w },
       event: c.event,
       env: { ...env, ...(extraPath.length ? { PATH: [...extraPath, env.PATH ?? process.env.PATH ?? ''].join(':') } : {}) },
     });
