@@ -41,6 +41,7 @@ export const SmokeSchema = z
         dbt_tests: z.boolean().default(false).describe('Run the deployed models\' generic tests (not_null, unique, accepted_values, relationships) compiled to SQL from the release\'s manifest.'),
         contracts: z.boolean().default(false).describe('Compare the live columns and types of models with an enforced contract with their declared contract.'),
         timeout: duration.default('60s').describe('Statement timeout per query.'),
+        schema: z.string().min(1).optional().describe('The schema dbt builds this environment\'s models in (its target\'s schema): dbt_tests and contracts look for models there, a custom schema x as <schema>_x (dbt\'s default generate_schema_name). Default: the relations as compiled in the release\'s manifest.'),
       })
       .optional(),
     http: z

@@ -84,6 +84,9 @@ export const ERROR_CODES = {
   FERRY_SLACK_CHANNEL: 'Check `channel` (a channel id like C0123ABCD, shown under the channel name → About): it must exist, not be archived, and the bot must be a member (/invite @your-app in the channel).',
   FERRY_SLACK_REJECTED: 'Slack refused the message itself; this is most likely a bug in ferry: report it with the Slack error code shown.',
   FERRY_SLACK_UNAVAILABLE: 'Slack could not be reached or kept rate limiting after the retries; the deployment is not affected. Check https://slack-status.com and re-run the job to post the message.',
+  // smoke tests (smoke-test / ferry verify)
+  FERRY_SMOKE_FAILED: 'A smoke check failed (see the report): roll back (the rollback workflow or `ferry rollback <env>`) or fix forward and deploy again.',
+  FERRY_WAREHOUSE: 'Check smoke.sql.connection (a postgres:// URL, usually "${secret:NAME}"), that the warehouse is reachable from this runner, and that the user may read the checked tables.',
   // ledger / GitHub
   FERRY_LEDGER: 'Check the ledger file or the GitHub token permissions (deployments: write).',
   FERRY_GITHUB_API: 'Check the token, its permissions and the repository name.',

@@ -1,0 +1,63 @@
+import type { SmokeReport } from './types.js';
+
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+const ms = (n: number) => (n < 1000 ? `${n} ms` : `${(n / 1000).toFixed(1)} s`);
+
+function table(r: SmokeReport): string[] {
+  if (r.checks.length === 0) return ['_No checks ran._'];
+  return [
+    '| | group | check | detail | time |',
+    '| --- | --- | --- | --- | --- |',
+    ...r.checks.map((c) => `| ${c.ok ? '✅' : '❌'} | ${c.group} | ${cell(c.name)}${c.round ? ` (watch round ${c.round})` : ''} | ${cell(c.detail)} | ${ms(c.durationMs)} |`),
+  ];
+}
+
+/** The manual step after a failure, and who may take it. */
+export function rollbackRunbook(env: string): string[] {
+  return [
+    '**What to do now**: roll back, or fix forward and deploy again.',
+    '',
+    `- GitHub Actions: run the rollback workflow (\`workflow_dispatch\`), e.g. \`gh workflow run rollback.yml -f environment=${env}\`, or a job with \`deploy-env\` and \`rollback: true\` for \`${env}\` (add \`rollback-to: <release id>\` for a given release).`,
+    `- CLI: \`ferry rollback ${env}\`, then \`ferry verify ${env}\`.`,
+    `- Who may do it: whoever may run the rollback workflow (write access to the repository, and, when \`${env}\` is a protected GitHub environment, its required reviewers approve the job).`,
+  ];
+}
+
+/** Markdown for the job summary: verdict, table of checks, rollback, and the runbook when a manual step is needed. */
+export function smokeMarkdown(r: SmokeReport): string {
+  const verdict = r.status === 'verified' ? 'verified' : r.status === 'rolled-back' ? 'FAILED, rolled back' : 'FAILED';
+  const lines = [
+    `### ferry smoke-test: ${r.environment} ${verdict}`,
+    '',
+    `Release ${r.deployment.version} (\`${r.deployment.releaseId.slice(0, 12)}\`), deployment ${r.deployment.id}${r.deployment.rollbackOf ? ` (a rollback from \`${r.deployment.rollbackOf.slice(0, 12)}\`)` : ''}.`,
+    '',
+    ...table(r),
+  ];
+  if (r.notes.length) lines.push('', ...r.notes.map((n) => `- ${n}`));
+  if (r.ok) return lines.join('\n') + '\n';
+  lines.push('', `Deployment ${r.deployment.id} is recorded as **failed** verification: it will not be promoted.`);
+  const rb = r.rollback;
+  if (rb?.done) {
+    const after = rb.report;
+    lines.push('', `#### Automatic rollback to ${rb.version} (\`${rb.releaseId.slice(0, 12)}\`): ${after.ok ? 'verified' : 'FAILED'}`, '', `Deployment ${rb.deploymentId}.`, '', ...table(after));
+    if (!after.ok) lines.push('', `The rolled-back release failed its smoke tests too; ferry does not roll back a rollback. Investigate ${r.environment} now.`, '', ...rollbackRunbook(r.environment));
+    else lines.push('', `${r.environment} runs ${rb.version} again. Fix ${r.deployment.version} and deploy a new release.`);
+  } else {
+    if (rb && !rb.done) lines.push('', `Automatic rollback not done: ${rb.reason}.`);
+    else lines.push('', 'Automatic rollback is off (`smoke.auto_rollback`).');
+    lines.push('', ...rollbackRunbook(r.environment));
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Plain lines for the terminal. */
+export function smokeText(r: SmokeReport): string[] {
+  const out = [`${r.environment}: ${r.status} — release ${r.deployment.version} (${r.deployment.releaseId.slice(0, 12)}), deployment ${r.deployment.id}`];
+  for (const c of r.checks) out.push(`  ${c.ok ? '✔' : '✘'} ${c.group}: ${c.name}${c.round ? ` (watch round ${c.round})` : ''} — ${c.detail}`);
+  for (const n of r.notes) out.push(`  · ${n}`);
+  const rb = r.rollback;
+  if (rb?.done) out.push(`rolled back to ${rb.version} (${rb.releaseId.slice(0, 12)}), deployment ${rb.deploymentId}:`, ...smokeText(rb.report).map((l) => `  ${l}`));
+  else if (rb) out.push(`automatic rollback not done: ${rb.reason}`);
+  if (!r.ok && !(rb?.done && rb.report.ok)) out.push(`to roll back: ferry rollback ${r.environment} (or the rollback workflow)`);
+  return out;
+}
