@@ -7,7 +7,6 @@ const gh = useGitHubServer();
 describe('actions not implemented yet fail loudly (committed bundles)', () => {
   it.each([
     ['require-approval', { environment: 'prod' }],
-    ['notify-slack', { event: 'started', 'webhook-url': 'https://hooks.example/T0/B0/x' }],
   ])('%s: exit 1, an ::error:: saying "not implemented", no outputs', async (name, inputs) => {
     const r = await runAction(name, { cwd: exampleWorkspace(), apiUrl: gh().url, inputs });
     expect(r.code).toBe(1);
