@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
@@ -139,6 +141,64 @@ describe('workflow templates and example callers', () => {
       for (const kind of ['inputs', 'secrets', 'outputs']) for (const k of Object.keys(call[kind] ?? {})) if (!doc.includes(`\`${k}\``)) missing.push(`${file} ${kind}.${k}`);
     }
     expect(missing).toEqual([]);
+  });
+});
+
+/** Runs a template's run: script the way the runner does (bash -e, env, GITHUB_OUTPUT). */
+function runScript(script: string, cwd: string, env: Record<string, string>): { outputs: Record<string, string>; summary: string } {
+  const out = path.join(cwd, '..', `out-${Math.random().toString(36).slice(2)}`);
+  const summary = `${out}.md`;
+  fs.writeFileSync(out, '');
+  fs.writeFileSync(summary, '');
+  execFileSync('bash', ['-e', '-c', script], { cwd, env: { PATH: process.env.PATH!, HOME: os.tmpdir(), ...env, GITHUB_OUTPUT: out, GITHUB_STEP_SUMMARY: summary }, stdio: 'pipe' });
+  const outputs = Object.fromEntries(fs.readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  return { outputs, summary: fs.readFileSync(summary, 'utf8') };
+}
+
+describe('the run: scripts of the templates', () => {
+  const cd = load('workflows-templates/cd.yml');
+  const scriptOf = (wf: Workflow, job: string, id: string) => wf.jobs[job]!.steps!.find((s) => s.id === id)!.run!;
+
+  it('find every tracked ferry.yml (the matrix of projects), or check the given list', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-projects-'));
+    const repo = path.join(dir, 'repo');
+    for (const f of ['ferry.yml', 'warehouse/ferry.yml', 'teams/ml/ferry.yml', 'untracked/ferry.yml', 'warehouse/ferry.cloud.yml']) {
+      fs.mkdirSync(path.dirname(path.join(repo, f)), { recursive: true });
+      fs.writeFileSync(path.join(repo, f), 'project: x\n');
+    }
+    execFileSync('git', ['init', '-q'], { cwd: repo });
+    execFileSync('git', ['add', 'ferry.yml', 'warehouse', 'teams'], { cwd: repo });
+    const find = scriptOf(cd, 'projects', 'find');
+    for (const wf of [cd, load('workflows-templates/ci.yml')]) expect(scriptOf(wf, 'projects', 'find')).toBe(find);
+    expect(JSON.parse(runScript(find, repo, { PROJECTS: '' }).outputs.projects!)).toEqual(['.', 'teams/ml', 'warehouse']);
+    expect(JSON.parse(runScript(find, repo, { PROJECTS: '["warehouse"]' }).outputs.projects!)).toEqual(['warehouse']);
+    expect(() => runScript(find, repo, { PROJECTS: '["nowhere"]' })).toThrow(/no ferry project/);
+    // The artifact name of a project folder has no slash (upload-artifact refuses one).
+    expect(runScript(scriptOf(cd, 'build', 'project'), repo, { PROJECT: 'teams/ml' }).outputs.artifact).toBe('ferry-release-teams-ml');
+  });
+
+  it('read the production plan the reviewers saw (release id and digest), and write the backfill runbook', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-plan-'));
+    const plan = {
+      changed: true,
+      release: { id: 'ab'.repeat(32) },
+      approval: { required: false, digest: 'cd'.repeat(32) },
+      kinds: [
+        { kind: 'dags', changes: [{ path: 'sales.py', backfill: { reason: 'x', dags: [{ rule: 'start-earlier', dagId: 'daily_sales' }, { rule: 'new-dag', dagId: 'fresh' }] } }] },
+        { kind: 'dbt', changes: [{ path: 'fct_orders', backfill: { reason: 'full refresh' } }, { path: 'dim_x' }] },
+      ],
+    };
+    fs.mkdirSync(path.join(dir, 'plan'));
+    fs.writeFileSync(path.join(dir, 'plan', 'plan-prod.json'), JSON.stringify(plan));
+    const read = runScript(scriptOf(cd, 'production', 'plan'), dir, { PLAN_DIR: path.join(dir, 'plan') });
+    expect(read.outputs).toEqual({ path: path.join(dir, 'plan', 'plan-prod.json'), 'release-id': plan.release.id, digest: plan.approval.digest });
+
+    const backfill = load('workflows-templates/backfill.yml');
+    const runbook = runScript(scriptOf(backfill, 'plan', 'runbook'), dir, { PLAN_PATH: path.join(dir, 'plan', 'plan-prod.json'), ENVIRONMENT: 'prod', PROJECT: '.' });
+    expect(runbook.outputs).toEqual({ backfills: '2', artifact: 'ferry-backfill-plan-.' });
+    expect(runbook.summary).toContain('implies 1 DAG backfill(s) and 1 other backfill(s)');
+    fs.writeFileSync(path.join(dir, 'plan', 'plan-prod.json'), JSON.stringify({ ...plan, changed: false }));
+    expect(runScript(scriptOf(backfill, 'plan', 'runbook'), dir, { PLAN_PATH: path.join(dir, 'plan', 'plan-prod.json'), ENVIRONMENT: 'prod', PROJECT: '.' }).summary).toContain('`prod` already runs this release');
   });
 });
 
