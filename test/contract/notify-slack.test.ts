@@ -142,14 +142,28 @@ describe('notify-slack (committed bundle) against a local Slack', () => {
     expect(slack.requests).toEqual([]);
   });
 
-  it('a bad event or mention is refused with FERRY_INPUT before anything is sent', async () => {
-    for (const inputs of [{ event: 'deployed' }, { event: 'failed', mention: '<!channel>' }]) {
-      const r = await notify({ ...inputs, ...bot });
-      expect(r.code).toBe(1);
-      expect(r.commands.some((c) => c.command === 'error' && c.properties.title === 'FERRY_INPUT')).toBe(true);
-      expect(r.outputs).toEqual({});
-      expectNoSecrets(r);
-    }
+  it('a bad event is refused with FERRY_INPUT before anything is sent', async () => {
+    const r = await notify({ event: 'deployed', ...bot });
+    expect(r.code).toBe(1);
+    expect(r.commands.some((c) => c.command === 'error' && c.properties.title === 'FERRY_INPUT' && c.message.includes('input "event" must be one of'))).toBe(true);
+    expect(r.outputs).toEqual({});
+    expectNoSecrets(r);
     expect(slack.requests).toEqual([]);
+  });
+
+  it('a bad mention only warns: the message goes out mentioning no one', async () => {
+    const r = await notify({ event: 'failed', ...bot, mention: '<!channel>' });
+    expect(r.code).toBe(0);
+    expect(r.outputs.status).toBe('sent');
+    expect(warnings(r).some((c) => c.properties.title === 'FERRY_INPUT' && c.message.includes('mentions no one'))).toBe(true);
+    expect(JSON.stringify(slack.messages[0])).not.toMatch(/<!|<@/);
+  });
+
+  it('a token without channel (and no webhook) warns with FERRY_SLACK_CHANNEL, exit 0', async () => {
+    const r = await notify({ event: 'started', token: TOKEN });
+    expect(r.code).toBe(0);
+    expect(r.outputs.status).toBe('failed');
+    expect(warnings(r).some((c) => c.properties.title === 'FERRY_SLACK_CHANNEL')).toBe(true);
+    expectNoSecrets(r);
   });
 });

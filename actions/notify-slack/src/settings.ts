@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { inputs } from '@ferry/actions-runner';
-import { fail, FerryError, type Runner } from '@ferry/core';
+import { FerryError, type Runner } from '@ferry/core';
 import { commitSubject, EVENTS, isMentionId, readPlanCounts, runContext, type Notification, type SlackDestination } from '@ferry/slack';
 
 export interface NotifySettings {
@@ -15,15 +15,16 @@ export function readSettings(runner: Runner): NotifySettings {
   const token = inputs.secret('token');
   if (webhookUrl) {
     // A log line may show the URL in parts; its secret is the path.
-    try {
-      runner.mask(new URL(webhookUrl).pathname);
-    } catch {
-      fail('FERRY_INPUT', 'input "webhook-url" is not a URL (its value is not shown)', { hint: 'Pass the incoming webhook URL from the Slack app (https://hooks.slack.com/services/…) through a secret.' });
-    }
+    // (Not a URL at all: sendWebhook refuses it without showing it.)
+    if (URL.canParse(webhookUrl)) runner.mask(new URL(webhookUrl).pathname);
   }
   const event = inputs.oneOf('event', EVENTS, inputs.required('event') as (typeof EVENTS)[number]);
-  const mention = inputs.string('mention');
-  if (mention && !isMentionId(mention)) fail('FERRY_INPUT', `input "mention" must be a Slack user group id (S…) or user id (U…/W…), got "${mention}"`, { hint: 'Find a user group id under People → User groups → ⋯ → Copy group ID; a user id under the profile → ⋯ → Copy member ID.' });
+  let mention = inputs.string('mention');
+  if (mention && !isMentionId(mention)) {
+    // A typo here must not fail a deploy job: warn, and send without the mention.
+    runner.annotate({ level: 'warning', title: 'FERRY_INPUT', message: `input "mention" must be a Slack user group id (S…) or user id (U…/W…), got "${mention}"; the message mentions no one\nfix: find a user group id under People → User groups → ⋯ → Copy group ID, a user id under the profile → ⋯ → Copy member ID` });
+    mention = undefined;
+  }
   const ctx = runContext();
   const commit = inputs.string('commit') ?? ctx.sha;
   let plan: Notification['plan'];

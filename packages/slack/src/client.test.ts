@@ -112,9 +112,14 @@ describe('bot token mode', () => {
     expect(m).toMatch(/cannot connect \(ECONNREFUSED\)/);
   });
 
-  it('channel is required with a token', async () => {
-    const [c] = await codeOf(sendMessage({ token: slack.token, apiUrl: slack.url }, msg(), o));
-    expect(c).toBe('FERRY_INPUT');
+  it('a token without channel: the webhook when there is one, else FERRY_SLACK_CHANNEL', async () => {
+    const [c, m] = await codeOf(sendMessage({ token: slack.token, apiUrl: slack.url }, msg(), o));
+    expect(c).toBe('FERRY_SLACK_CHANNEL');
+    expect(m).toContain('a bot token was given without `channel`');
+    const r = await sendMessage({ token: slack.token, apiUrl: slack.url, webhookUrl: slack.webhookUrl }, msg(), o);
+    expect(r).toMatchObject({ status: 'sent', mode: 'webhook' });
+    expect(r.notes.join()).toContain('no channel');
+    expect(slack.requests.map((q) => q.endpoint)).toEqual(['webhook']);
   });
 });
 
@@ -148,6 +153,13 @@ describe('incoming webhook mode', () => {
     expect(m).toContain(`HTTP ${status}, ${error}`);
     expect(m).not.toContain('/services/');
     expect(m).not.toContain('127.0.0.1');
+  });
+
+  it('a webhook-url that is not a URL is refused without showing it', async () => {
+    const [c, m] = await codeOf(sendMessage({ webhookUrl: 'T0/B0/s3cr3t' }, msg(), o));
+    expect(c).toBe('FERRY_SLACK_AUTH');
+    expect(m).not.toContain('s3cr3t');
+    expect(slack.requests).toEqual([]);
   });
 
   it('a removed webhook (the receiver answers 404 no_service)', async () => {

@@ -163,6 +163,9 @@ export function slackError(where: string, slackCode: string, status?: number): S
 /** Posts through an incoming webhook. Webhooks answer `ok`, or an error code as plain text with a 4xx status. */
 export async function sendWebhook(webhookUrl: string, message: SlackMessage, o: TransportOptions = {}): Promise<void> {
   const where = 'incoming webhook';
+  if (!URL.canParse(webhookUrl) || !/^https?:$/.test(new URL(webhookUrl).protocol)) {
+    throw new SlackError('invalid_url', problem('FERRY_SLACK_AUTH', 'the incoming webhook URL is not an http(s) URL (its value is not shown)', { hint: 'Pass the webhook URL from the Slack app (https://hooks.slack.com/services/…) through a secret, e.g. webhook-url: ${{ secrets.SLACK_WEBHOOK_URL }}.' }));
+  }
   const res = await post(where, webhookUrl, { headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify({ text: message.text, blocks: message.blocks, unfurl_links: false, unfurl_media: false }) }, o, () => false);
   if (res.status >= 200 && res.status < 300) return;
   throw slackError(where, res.body.trim().split(/\s/)[0] || `HTTP ${res.status}`, res.status);

@@ -1,4 +1,4 @@
-import { fail } from '@ferry/core';
+import { fail, FerryError, problem } from '@ferry/core';
 import { isUpdateImpossible, postMessage, sendWebhook, updateMessage, type SlackError, type TransportOptions } from './client.js';
 import type { SlackMessage } from './message.js';
 
@@ -33,7 +33,13 @@ export interface SendResult {
 export async function sendMessage(dest: SlackDestination, message: SlackMessage, o: TransportOptions = {}): Promise<SendResult> {
   const notes: string[] = [];
   if (dest.token) {
-    if (!dest.channel) fail('FERRY_INPUT', 'input "channel" is required with "token" (bot mode)', { hint: 'Pass the channel id (e.g. C0123ABCD), or the `channel` output of the notify-slack step that posted the message.' });
+    if (!dest.channel && dest.webhookUrl) {
+      notes.push('a bot token but no channel: posting through webhook-url instead (give `channel` to update one message in place)');
+      await sendWebhook(dest.webhookUrl, message, o);
+      return { status: 'sent', mode: 'webhook', notes };
+    }
+    // A Slack setup problem, not a bad input: like Slack's own refusals it warns unless fail-on-error.
+    if (!dest.channel) throw new FerryError(problem('FERRY_SLACK_CHANNEL', 'a bot token was given without `channel`', { hint: 'Pass the channel id (e.g. C0123ABCD), or the `channel` output of the notify-slack step that posted the message.' }));
     if (dest.webhookUrl) notes.push('both token and webhook-url are set: using the token (bot mode), which can update the message in place');
     const target = { token: dest.token, channel: dest.channel, apiUrl: dest.apiUrl };
     if (dest.ts) {
