@@ -1,19 +1,33 @@
-import { runAction } from '@ferry/actions-runner';
+import os from 'node:os';
+import path from 'node:path';
+import { inputs, runAction } from '@ferry/actions-runner';
 import { actionDeployContext, readEnvironmentSettings } from '@ferry/actions-runner/deploy';
-import { FerryError, formatProblem } from '@ferry/core';
-import { verifyEnvironment } from '@ferry/deploy';
+import { fail, FerryError } from '@ferry/core';
+import { smokeMarkdown, smokeProblems, smokeTest, writeReport } from '@ferry/smoke';
 
-// This version runs one check: every target holds exactly its release's files.
-// Airflow, SQL, HTTP and command checks and the watch window come later.
+/** '' = as ferry.yml says; true/false override. */
+function tristate(name: string): boolean | undefined {
+  const v = inputs.string(name);
+  if (v === undefined) return undefined;
+  if (/^(true|false)$/i.test(v)) return v.toLowerCase() === 'true';
+  return fail('FERRY_INPUT', `input "${name}" must be true, false or empty (as ferry.yml says), got "${v}"`);
+}
+
 await runAction('smoke-test', async (runner) => {
   const s = readEnvironmentSettings(runner);
   const ctx = actionDeployContext(runner, s);
-  const r = await verifyEnvironment(ctx, s.environment);
+  const watch = tristate('watch');
+  const r = await smokeTest(ctx, s.environment, { watch: watch === false ? false : undefined, autoRollback: tristate('auto-rollback') });
+  const reportPath = writeReport(r, path.join(process.env.RUNNER_TEMP || os.tmpdir(), 'ferry'));
+  const rolledBack = r.rollback?.done === true;
   runner.setOutput('verified', String(r.ok));
+  runner.setOutput('status', r.status);
   runner.setOutput('deployment-id', r.deployment.id);
   runner.setOutput('release-id', r.deployment.releaseId);
-  runner.setOutput('rollback-recommended', String(!r.ok));
-  const head = `### ferry smoke-test: ${s.environment} ${r.ok ? 'verified' : 'FAILED'}\n\nRelease ${r.deployment.version} (\`${r.deployment.releaseId.slice(0, 12)}\`), deployment ${r.deployment.id}.\n`;
-  runner.appendSummary(head + (r.ok ? '\n- files: every target holds exactly the release\'s files\n' : r.problems.map((p) => `\n- ${formatProblem(p)}`).join('') + '\n'));
-  if (!r.ok) throw new FerryError(r.problems);
+  runner.setOutput('rollback-recommended', String(r.rollbackRecommended && !(r.rollback?.done && r.rollback.report.ok)));
+  runner.setOutput('rolled-back', String(rolledBack));
+  runner.setOutput('rollback-release-id', r.rollback?.done ? r.rollback.releaseId : '');
+  runner.setOutput('report-path', reportPath);
+  runner.appendSummary(smokeMarkdown(r));
+  if (!r.ok) throw new FerryError(smokeProblems(r));
 });

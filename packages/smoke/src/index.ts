@@ -1,5 +1,5 @@
 export { smokeTest, type SmokeOptions } from './smoke.js';
-export { smokeMarkdown, smokeText, rollbackRunbook } from './report.js';
+export { rollbackRunbook, smokeMarkdown, smokeProblems, smokeText, writeReport } from './report.js';
 export type { CheckGroup, CheckResult, SmokeReport } from './types.js';
 export type { SmokeContext, SmokeRuntime } from './checks/context.js';
 export { connectPostgres, ENGINES, type ColumnInfo, type ConnectOptions, type Warehouse, type WarehouseEngine } from './warehouse.js';

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { problem, type Problem } from '@ferry/core';
 import type { SmokeReport } from './types.js';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
@@ -52,7 +55,7 @@ export function smokeMarkdown(r: SmokeReport): string {
 
 /** Plain lines for the terminal. */
 export function smokeText(r: SmokeReport): string[] {
-  const out = [`${r.environment}: ${r.status} — release ${r.deployment.version} (${r.deployment.releaseId.slice(0, 12)}), deployment ${r.deployment.id}`];
+  const out = [`${r.status}: ${r.environment} runs ${r.deployment.version} (${r.deployment.releaseId.slice(0, 12)}), deployment ${r.deployment.id}`];
   for (const c of r.checks) out.push(`  ${c.ok ? '✔' : '✘'} ${c.group}: ${c.name}${c.round ? ` (watch round ${c.round})` : ''} — ${c.detail}`);
   for (const n of r.notes) out.push(`  · ${n}`);
   const rb = r.rollback;
@@ -60,4 +63,26 @@ export function smokeText(r: SmokeReport): string[] {
   else if (rb) out.push(`automatic rollback not done: ${rb.reason}`);
   if (!r.ok && !(rb?.done && rb.report.ok)) out.push(`to roll back: ferry rollback ${r.environment} (or the rollback workflow)`);
   return out;
+}
+
+/** The error a failed smoke test ends the step with: the kinds' own problems where they gave them, else one per failed check. */
+export function smokeProblems(r: SmokeReport): Problem[] {
+  const all = [r, ...(r.rollback?.done ? [r.rollback.report] : [])];
+  const out: Problem[] = [];
+  for (const rep of all) {
+    for (const c of rep.checks.filter((x) => !x.ok)) {
+      const where = rep === r ? '' : ` (after the rollback to ${rep.deployment.version})`;
+      if (c.problems?.length) out.push(...c.problems.map((p) => ({ ...p, message: `${p.message}${where}` })));
+      else out.push(problem('FERRY_SMOKE_FAILED', `${rep.environment} ${c.group} check "${c.name}" failed${where}: ${c.detail}`, { location: { key: `environments.${rep.environment}.smoke.${c.group}` } }));
+    }
+  }
+  return out;
+}
+
+/** Writes the JSON report (every check) into `dir` and returns its path. */
+export function writeReport(r: SmokeReport, dir: string): string {
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `smoke-${r.environment}-${r.deployment.id}.json`);
+  fs.writeFileSync(file, JSON.stringify(r, null, 2) + '\n');
+  return file;
 }

@@ -35,6 +35,12 @@ export class SecretResolver {
     return out;
   }
 
+  /** A value derived from a secret (a password inside a URL): masked and redacted like one. */
+  addMasked(value: string): void {
+    this.mask(value);
+    this.values.add(value);
+  }
+
   redact(text: string): string {
     let s = text;
     for (const v of [...this.values].sort((a, b) => b.length - a.length)) if (v) s = s.split(v).join('***');

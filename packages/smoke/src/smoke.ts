@@ -85,6 +85,9 @@ async function checkDeployment(ctx: SmokeContext, env: Environment, deployment: 
         const engine = (ctx.smokeRuntime?.engines ?? ENGINES)[sql.engine];
         if (!engine) throw new FerryError(problem('FERRY_WAREHOUSE', `no warehouse driver for engine ${sql.engine}`, { location: { key: `environments.${env.name}.smoke.sql.engine` } }));
         const url = secrets.resolve(sql.connection, `environments.${env.name}.smoke.sql.connection`, { mask: true });
+        // The password alone is masked too (drivers and servers may quote it without the rest of the URL).
+        const password = URL.canParse(url) ? decodeURIComponent(new URL(url).password) : '';
+        if (password) secrets.addMasked(password);
         return engine(url, { statementTimeoutMs: durationMs(sql.timeout) });
       })();
       return wh;

@@ -1,4 +1,4 @@
-import type { DeploymentRecord } from '@ferry/core';
+import type { DeploymentRecord, Problem } from '@ferry/core';
 
 export type CheckGroup = 'files' | 'airflow' | 'sql' | 'http' | 'command';
 
@@ -11,6 +11,8 @@ export interface CheckResult {
   durationMs: number;
   /** Watch window round (0: the first pass). */
   round?: number;
+  /** The problems behind a failure, when a kind reported them with their own codes (files: FERRY_TARGET_DRIFT, …). */
+  problems?: Problem[];
 }
 
 export interface SmokeReport {
