@@ -1,6 +1,7 @@
 import { inputs } from '@ferry/actions-runner';
 import { readEnvironmentSettings, type EnvironmentSettings } from '@ferry/actions-runner/deploy';
-import { fail, type Runner } from '@ferry/core';
+import { parseApprovalRecord } from '@ferry/approval';
+import { fail, type ApprovalRecord, type Runner } from '@ferry/core';
 
 export interface DeploySettings extends EnvironmentSettings {
   releasePath?: string;
@@ -10,6 +11,8 @@ export interface DeploySettings extends EnvironmentSettings {
   rollbackTo?: string;
   environmentUrl?: string;
   approvedPlan?: string;
+  /** require-approval's `approval` output: recorded with the deployment; may override a freeze window. */
+  approval?: ApprovalRecord;
   comment: boolean;
 }
 
@@ -25,6 +28,8 @@ export function readSettings(runner: Runner): DeploySettings {
     approvedPlan: inputs.string('approved-plan'),
     comment: inputs.boolean('comment'),
   };
+  const approval = inputs.string('approval');
+  if (approval) s.approval = parseApprovalRecord(approval);
   if (s.rollback && (s.releasePath || s.releaseId)) fail('FERRY_INPUT', 'rollback: true redeploys an earlier release; do not also give release-path or release-id', { hint: 'Use rollback-to to pick the release.' });
   if (s.rollbackTo && !s.rollback) fail('FERRY_INPUT', 'rollback-to needs rollback: true');
   return s;

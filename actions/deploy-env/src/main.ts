@@ -8,9 +8,11 @@ import { applyPlan, planDeploy, planMarkdown, planRollback } from '@ferry/deploy
 import { commentPlan } from './comment.js';
 import { readSettings } from './input-helper.js';
 
+const STATUS: Record<string, string> = { FERRY_APPROVAL_REQUIRED: 'approval-required', FERRY_FROZEN: 'frozen', FERRY_APPROVAL_OTHER_RELEASE: 'refused', FERRY_APPROVAL_TOO_FEW: 'refused' };
+
 await runAction('deploy-env', async (runner) => {
   const s = readSettings(runner);
-  const ctx = { ...actionDeployContext(runner, s), environmentUrl: s.environmentUrl, approvedPlan: s.approvedPlan };
+  const ctx = { ...actionDeployContext(runner, s), environmentUrl: s.environmentUrl, approvedPlan: s.approvedPlan, approval: s.approval };
   const planned = s.rollback ? await planRollback(ctx, s.environment, s.rollbackTo) : await planDeploy(ctx, s.environment, await releaseFromInputs(ctx, s.releasePath, s.releaseId));
   const { plan } = planned;
 
@@ -35,7 +37,7 @@ await runAction('deploy-env', async (runner) => {
   const result = await applyPlan(ctx, planned).catch((e: unknown) => {
     // Later steps (alerts, rollbacks) read these even when this step failed.
     runner.setOutput('changed', 'false');
-    runner.setOutput('status', !plan.promotion.ok ? 'refused' : e instanceof FerryError && e.code === 'FERRY_APPROVAL_REQUIRED' ? 'approval-required' : 'failed');
+    runner.setOutput('status', !plan.promotion.ok ? 'refused' : e instanceof FerryError ? (STATUS[e.code] ?? 'failed') : 'failed');
     throw e;
   });
   runner.setOutput('changed', String(result.changed));

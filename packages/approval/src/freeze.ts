@@ -1,8 +1,9 @@
 import { Cron } from 'croner';
-import rrule from 'rrule';
+import * as rruleModule from 'rrule';
 import { durationMs, fail, type FreezeInfo, type FreezeWindow } from '@ferry/core';
 
-const { rrulestr } = rrule;
+// rrule ships CommonJS (Node: everything under `default`) and ESM (bundlers: named exports).
+const rrulestr: typeof rruleModule.rrulestr = rruleModule.rrulestr ?? (rruleModule as unknown as { default: typeof rruleModule }).default.rrulestr;
 const DAY = 86_400_000;
 
 /** Where a window sits in ferry.yml, for error messages (`environments[2].freeze[0]`). */
