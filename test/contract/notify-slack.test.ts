@@ -52,6 +52,9 @@ describe('notify-slack (committed bundle) against a local Slack', () => {
     const blocks = JSON.stringify(slack.messages[0]!.blocks);
     expect(blocks).toContain('Deploying 1.4.0 to prod');
     expect(blocks).toContain('https://github.com/acme/data/actions/runs/1000');
+    // The run's commit, shortened, with the first line of its message (the push event's head_commit).
+    expect(blocks).toContain(`\`${sha.slice(0, 12)}\` change`);
+    expect(blocks).toContain('*By*\\noctocat');
     expectNoSecrets(r);
   });
 
