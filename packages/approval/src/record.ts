@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { fail, type ApprovalRecord } from '@ferry/core';
 
 const ApprovalRecordSchema = z.strictObject({
-  mode: z.enum(['environment', 'comment']),
+  mode: z.enum(['environment', 'comment', 'cli']),
   environment: z.string().min(1),
   releaseId: z.string().regex(/^[0-9a-f]{12,64}$/, 'a release id (12 to 64 hex characters)'),
   approvers: z.array(z.strictObject({ login: z.string().min(1), at: z.string().min(1) })),

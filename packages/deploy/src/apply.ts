@@ -143,7 +143,8 @@ function checkApproval(ctx: DeployContext, plan: Plan): void {
 
 /** An approval from require-approval satisfies a plan that needs one when it is for this plan (or names no plan). */
 function approvalCoversPlan(a: ApprovalRecord | undefined, plan: Plan): boolean {
-  if (!a || a.approvers.length === 0) return false;
+  // A CLI freeze override only vouches for the freeze; a plan that needs approval still needs --approve.
+  if (!a || a.approvers.length === 0 || a.mode === 'cli') return false;
   return !a.planDigest || a.planDigest === plan.approval.digest;
 }
 

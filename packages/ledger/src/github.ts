@@ -19,7 +19,7 @@ interface FerryPayload {
 // itself (job start/end on an `environment:` job, auto-inactive) are ignored.
 const TAG = { progress: '[ferry]', verified: '[ferry:verified]', verifyFailed: '[ferry:verify-failed]', approval: '[ferry:approval]' };
 // `[ferry:approval] <mode> <env> <release> <login,login>[ override <reason>]`: the approval of a reused deployment (whose payload GitHub set).
-const APPROVAL = /^\[ferry:approval\] (environment|comment) (\S+) ([0-9a-f]{12,64}) (\S+)(?: override (.*))?$/;
+const APPROVAL = /^\[ferry:approval\] (environment|comment|cli) (\S+) ([0-9a-f]{12,64}) (\S+)(?: override (.*))?$/;
 const ENCODED = /\br=([0-9a-f]{64})(?: rb=([0-9a-f]{7,64}))?(?: v=(\S+))?/;
 
 type Deployment = Awaited<ReturnType<GitHubClient['rest']['repos']['listDeployments']>>['data'][number];

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { getEnvironment } from '@ferry/core';
+import { fail, getEnvironment, type ApprovalRecord } from '@ferry/core';
 import { applyPlan, planDeploy, planRollback, planText, type PlannedDeploy } from '@ferry/deploy';
 import { colors } from '../cli-runner.js';
 import { openProject, resolveRelease, type GlobalOptions } from '../project.js';
@@ -24,8 +24,10 @@ export function registerDeploy(program: Command, cli: Cli): void {
     .option('--release <id|path>', 'release id (or prefix) in the store, or a release folder; default: build the working tree')
     .option('--dry-run', 'plan only')
     .option('--approve <digest>', 'apply only if the plan is the one approved (its digest, printed with plans that need approval)')
+    .option('--override-freeze <reason>', 'deploy although a freeze window is active (needs --approved-by; recorded in the ledger)')
+    .option('--approved-by <logins>', 'comma-separated logins of who approved the freeze override')
     .option('--json', 'print the plan and result as JSON')
-    .action(async (envName: string, opts: { release?: string; dryRun?: boolean; json?: boolean; approve?: string }) => {
+    .action(async (envName: string, opts: RunOptions & { release?: string }) => {
       const ctx = { ...openProject(program.opts<GlobalOptions>(), cli.runner), approvedPlan: opts.approve };
       getEnvironment(ctx.config, envName); // before building anything
       const planned = await planDeploy(ctx, envName, await resolveRelease(ctx, opts.release));
@@ -38,15 +40,45 @@ export function registerDeploy(program: Command, cli: Cli): void {
     .option('--to <id>', 'release id (or prefix) the environment ran successfully before')
     .option('--dry-run', 'plan only')
     .option('--approve <digest>', 'apply only if the plan is the one approved (its digest)')
+    .option('--override-freeze <reason>', 'roll back although a freeze window is active (needs --approved-by; recorded in the ledger)')
+    .option('--approved-by <logins>', 'comma-separated logins of who approved the freeze override')
     .option('--json', 'print the plan and result as JSON')
-    .action(async (envName: string, opts: { to?: string; dryRun?: boolean; json?: boolean; approve?: string }) => {
+    .action(async (envName: string, opts: RunOptions & { to?: string }) => {
       const ctx = { ...openProject(program.opts<GlobalOptions>(), cli.runner), approvedPlan: opts.approve };
       await run(cli, ctx, await planRollback(ctx, envName, opts.to), opts);
     });
 }
 
-async function run(cli: Cli, ctx: Parameters<typeof applyPlan>[0], planned: PlannedDeploy, opts: { dryRun?: boolean; json?: boolean }): Promise<void> {
+interface RunOptions {
+  dryRun?: boolean;
+  json?: boolean;
+  approve?: string;
+  overrideFreeze?: string;
+  approvedBy?: string;
+}
+
+/** --override-freeze with --approved-by: the approval the deploy core needs to pass an active freeze window. */
+function freezeOverride(planned: PlannedDeploy, opts: RunOptions): ApprovalRecord | undefined {
+  if (opts.overrideFreeze === undefined) {
+    if (opts.approvedBy) fail('FERRY_INPUT', '--approved-by is only used with --override-freeze');
+    return undefined;
+  }
+  const reason = opts.overrideFreeze.trim();
+  const approvers = (opts.approvedBy ?? '').split(',').map((l) => l.trim()).filter(Boolean);
+  if (!reason) fail('FERRY_INPUT', '--override-freeze needs a reason', { hint: 'e.g. --override-freeze "hotfix for the orders backlog" --approved-by alice' });
+  if (!approvers.length) fail('FERRY_INPUT', '--override-freeze needs --approved-by <login,...>: an override needs an approval', { hint: 'Name who approved the override; it is recorded with the deployment.' });
+  const { plan } = planned;
+  const window = plan.freeze?.active?.window;
+  if (!window) return undefined;
+  const at = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return { mode: 'cli', environment: plan.environment, releaseId: plan.release.id, approvers: approvers.map((login) => ({ login, at })), override: { window, reason } };
+}
+
+async function run(cli: Cli, ctx: Parameters<typeof applyPlan>[0], planned: PlannedDeploy, opts: RunOptions): Promise<void> {
   const c = colors(cli.io);
+  const approval = freezeOverride(planned, opts);
+  if (opts.overrideFreeze !== undefined && !approval) cli.runner.warning(`${planned.plan.environment} is not frozen now; --override-freeze is not needed and is not recorded`);
+  if (approval) ctx = { ...ctx, approval };
   if (!opts.json) cli.io.out(planText(planned.plan));
   if (opts.dryRun) {
     if (opts.json) cli.io.out(JSON.stringify({ plan: planned.plan, applied: false }, null, 2));

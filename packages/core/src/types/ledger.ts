@@ -29,7 +29,8 @@ export interface DeploymentRecord {
  * it and deploy-env records it on the deployment.
  */
 export interface ApprovalRecord {
-  mode: 'environment' | 'comment';
+  /** cli: `ferry deploy --override-freeze <reason> --approved-by <logins>` (the operator vouches for the approvers). */
+  mode: 'environment' | 'comment' | 'cli';
   environment: string;
   releaseId: string;
   approvers: { login: string; at: string }[];
