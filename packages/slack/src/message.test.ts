@@ -66,11 +66,12 @@ describe('buildMessage', () => {
     expect(JSON.stringify(m)).toContain('1.4.0');
   });
 
-  it('mentions only for failed events and only through the mention input', () => {
+  it('mentions only for failed and rolled-back events and only through the mention input', () => {
     const failed = buildMessage({ ...base, event: 'failed', mention: 'S0123ABC', failedStep: 'apply' });
     expect(failed.text).toContain('<!subteam^S0123ABC>');
     expect(JSON.stringify(failed.blocks)).toContain('<!subteam^S0123ABC>');
     expect(buildMessage({ ...base, event: 'failed', mention: 'U0456DEF' }).text).toContain('<@U0456DEF>');
+    expect(buildMessage({ ...base, event: 'rolled-back', mention: 'S0123ABC' }).text).toContain('<!subteam^S0123ABC>');
     const ok = buildMessage({ ...base, event: 'succeeded', mention: 'S0123ABC' });
     expect(JSON.stringify(ok)).not.toContain('subteam');
     expect(() => buildMessage({ ...base, event: 'failed', mention: '!channel' })).toThrow(/not a Slack user/);
@@ -97,6 +98,17 @@ describe('buildMessage', () => {
       if (b.type === 'section') for (const f of b.fields ?? []) expect(f.text.length).toBeLessThanOrEqual(LIMITS.field);
     }
     expect(m.text.length).toBeLessThanOrEqual(LIMITS.text);
+  });
+
+  it('titles say what happened, with or without a version', () => {
+    const t = (n: Partial<Notification>) => buildMessage({ event: 'started', ...n }).text;
+    expect(t({ version: '1.4.0', environment: 'prod' })).toBe(':large_blue_circle: Deploying 1.4.0 to prod');
+    expect(t({ releaseId: 'r-1' })).toBe(':large_blue_circle: Deploying r-1');
+    expect(t({})).toBe(':large_blue_circle: Deploy started');
+    expect(t({ event: 'awaiting-approval', version: '1.4.0', environment: 'prod' })).toBe(':large_yellow_circle: Waiting for approval to deploy 1.4.0 to prod');
+    expect(t({ event: 'succeeded', environment: 'dev' })).toBe(':large_green_circle: Deploy succeeded (dev)');
+    expect(t({ event: 'failed', version: '1.4.0', environment: 'prod', failedStep: 'smoke' })).toBe(':red_circle: Deploy of 1.4.0 to prod failed (step: smoke)');
+    expect(t({ event: 'rolled-back', version: '1.3.9', environment: 'prod' })).toBe(':large_purple_circle: Rolled back prod to 1.3.9');
   });
 
   it('links only http(s) URLs in buttons', () => {

@@ -32,7 +32,7 @@ export interface Notification {
   reviewUrl?: string;
   /** The step that failed (failed). */
   failedStep?: string;
-  /** Slack user group (S…) or user (U…/W…) id, mentioned on failure. The only way a message mentions anyone. */
+  /** Slack user group (S…) or user (U…/W…) id, mentioned when the deploy failed or was rolled back. The only way a message mentions anyone. */
   mention?: string;
   /** Repository (owner/name), shown in the context line. */
   repository?: string;
@@ -59,12 +59,12 @@ export const LIMITS = { text: 40_000, section: 3_000, field: 2_000, header: 150,
  * Stable look per event: the same emoji and wording in every message and update.
  * (Block Kit has no colour bar; only legacy attachments do, so the emoji carries it.)
  */
-export const EVENT_STYLE: Record<NotifyEvent, { emoji: string; verb: string }> = {
-  started: { emoji: ':large_blue_circle:', verb: 'Deploying' },
-  'awaiting-approval': { emoji: ':large_yellow_circle:', verb: 'Waiting for approval to deploy' },
-  succeeded: { emoji: ':large_green_circle:', verb: 'Deployed' },
-  failed: { emoji: ':red_circle:', verb: 'Deploy failed' },
-  'rolled-back': { emoji: ':large_purple_circle:', verb: 'Rolled back' },
+export const EVENT_STYLE: Record<NotifyEvent, { emoji: string }> = {
+  started: { emoji: ':large_blue_circle:' },
+  'awaiting-approval': { emoji: ':large_yellow_circle:' },
+  succeeded: { emoji: ':large_green_circle:' },
+  failed: { emoji: ':red_circle:' },
+  'rolled-back': { emoji: ':large_purple_circle:' },
 };
 
 const MENTION_ID = /^[SUW][A-Z0-9]{2,}$/;
@@ -80,11 +80,20 @@ export function isMentionId(id: string): boolean {
 }
 
 function title(n: Notification): string {
-  const what = n.version ?? n.releaseId ?? 'release';
-  const where = n.environment ? (n.event === 'rolled-back' ? ` ${n.environment}` : ` to ${n.environment}`) : '';
-  if (n.event === 'rolled-back') return `Rolled back${where || ''}${n.version ? ` to ${n.version}` : ''}`;
-  if (n.event === 'failed') return `Deploy of ${what}${where} failed`;
-  return `${EVENT_STYLE[n.event].verb} ${what}${where}`;
+  const what = n.version ?? n.releaseId;
+  const env = n.environment;
+  switch (n.event) {
+    case 'started':
+      return what ? `Deploying ${what}${env ? ` to ${env}` : ''}` : `Deploy started${env ? ` (${env})` : ''}`;
+    case 'awaiting-approval':
+      return `Waiting for approval to deploy${what ? ` ${what}` : ''}${env ? ` to ${env}` : ''}`;
+    case 'succeeded':
+      return what ? `Deployed ${what}${env ? ` to ${env}` : ''}` : `Deploy succeeded${env ? ` (${env})` : ''}`;
+    case 'failed':
+      return `Deploy${what ? ` of ${what}` : ''}${env ? ` to ${env}` : ''} failed`;
+    case 'rolled-back':
+      return `Rolled back${env ? ` ${env}` : ''}${what ? ` to ${what}` : ''}`;
+  }
 }
 
 export function planLine(counts: PlanCounts[]): string {
@@ -115,7 +124,7 @@ function isHttpUrl(u: string | undefined): u is string {
 export function buildMessage(n: Notification): SlackMessage {
   const style = EVENT_STYLE[n.event];
   const head = title(n);
-  const mention = n.event === 'failed' && n.mention ? mentionMarkup(n.mention) : '';
+  const mention = (n.event === 'failed' || n.event === 'rolled-back') && n.mention ? mentionMarkup(n.mention) : '';
 
   const fields: TextObject[] = [];
   const field = (label: string, value: string | undefined) => {
