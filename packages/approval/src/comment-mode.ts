@@ -25,7 +25,8 @@ const MARKER = /^<!-- ferry:approval-request env=(\S+) release=([0-9a-f]+)(?: se
 
 function parseMarker(body: string | null | undefined, environment: string, releaseId: string): string[] | undefined {
   const m = MARKER.exec(body ?? '');
-  if (!m || m[1] !== environment || m[2] !== releaseId) return undefined;
+  // The request names the full id; a run may be given a prefix of it (at least 12 characters, checked by the caller).
+  if (!m || m[1] !== environment || !m[2]!.startsWith(releaseId)) return undefined;
   return m[3] ? m[3].split(',') : [];
 }
 

@@ -82,10 +82,24 @@ export const ApprovalSchema = z
   })
   .describe('What approving a deploy to this environment takes (require-approval).');
 
+/** An IANA time zone the runtime knows (checked at config load, so `ferry check` reports it with its line). */
+const timezone = z
+  .string()
+  .default('UTC')
+  .refine((tz) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'an IANA time zone such as Europe/Berlin, America/New_York or UTC')
+  .describe('IANA time zone the starts are read in (daylight saving time included).');
+
 export const FreezeWindowSchema = z.union([
-  z.strictObject({ ...named, from: z.iso.datetime({ offset: true }).describe('One-off window start (ISO 8601 with offset).'), to: z.iso.datetime({ offset: true }) }),
-  z.strictObject({ ...named, cron: z.string().min(1).describe('When each window starts (5-field cron).'), duration, timezone: z.string().default('UTC') }),
-  z.strictObject({ ...named, rrule: z.string().min(1).describe('RFC 5545 RRULE for the window starts, e.g. FREQ=WEEKLY;BYDAY=FR;BYHOUR=16.'), duration, timezone: z.string().default('UTC') }),
+  z.strictObject({ ...named, from: z.iso.datetime({ offset: true }).describe('One-off window start (ISO 8601 with offset).'), to: z.iso.datetime({ offset: true }).describe('One-off window end (exclusive).') }),
+  z.strictObject({ ...named, cron: z.string().min(1).describe('When each window starts (5-field cron, read by croner).'), duration, timezone }),
+  z.strictObject({ ...named, rrule: z.string().min(1).describe('RFC 5545 RRULE (without DTSTART) for the window starts, e.g. FREQ=WEEKLY;BYDAY=FR;BYHOUR=16;BYMINUTE=0;BYSECOND=0.'), duration, timezone }),
 ]);
 
 export type SmokeConfig = z.output<typeof SmokeSchema>;
