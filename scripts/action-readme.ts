@@ -1,5 +1,7 @@
 // Regenerates the inputs and outputs tables of every actions/<name>/README.md
-// from its action.yml, the single source (`pnpm readmes`); creates a README
+// from its action.yml, the single source (`pnpm readmes`), and the tables of
+// every workflow template in workflows-templates/README.md from its
+// on.workflow_call; creates an action README
 // with a title, the description and a usage example when there is none. The
 // tables sit between <!-- ferry:inputs --> … <!-- /ferry:inputs --> and
 // <!-- ferry:outputs --> … <!-- /ferry:outputs -->; everything else is prose
@@ -182,8 +184,64 @@ export function writeReadmes(root: string): string[] {
   return written;
 }
 
+// ---------------------------------------------------------------- workflow templates
+
+interface WorkflowCall {
+  inputs?: Record<string, { description?: string; type?: string; required?: boolean; default?: unknown }>;
+  secrets?: Record<string, { description?: string; required?: boolean }>;
+  outputs?: Record<string, { description?: string }>;
+}
+
+/** The inputs, secrets and outputs tables of a reusable workflow (its `on.workflow_call`). */
+export function templateTables(workflowText: string): string {
+  const wf = parse(workflowText) as { on?: { workflow_call?: WorkflowCall } };
+  const call = wf.on?.workflow_call ?? {};
+  const out: string[] = [];
+  const inputs = Object.entries(call.inputs ?? {});
+  if (inputs.length) {
+    out.push('| input | type | default | description |', '|---|---|---|---|');
+    for (const [k, i] of inputs) {
+      const def = i.default === undefined || String(i.default) === '' ? '' : code(cell(String(i.default)));
+      out.push(`| \`${k}\` | ${i.type ?? 'string'}${i.required ? ' (required)' : ''} | ${def} | ${cell(i.description ?? '')} |`);
+    }
+  }
+  const secrets = Object.entries(call.secrets ?? {});
+  if (secrets.length) {
+    out.push('', '| secret | description |', '|---|---|');
+    for (const [k, v] of secrets) out.push(`| \`${k}\` | ${v.required ? '(required) ' : ''}${cell(v.description ?? '')} |`);
+  }
+  const outputs = Object.entries(call.outputs ?? {});
+  if (outputs.length) {
+    out.push('', '| output | description |', '|---|---|');
+    for (const [k, v] of outputs) out.push(`| \`${k}\` | ${cell(v.description ?? '')} |`);
+  }
+  return out.join('\n').trim();
+}
+
+export const templateMarkers = (file: string) => [`<!-- ferry:template ${file} -->`, `<!-- /ferry:template ${file} -->`] as const;
+
+/** workflows-templates/README.md with every template's tables regenerated between its markers. */
+export function renderTemplatesReadme(root: string, readme: string): string {
+  let text = readme;
+  for (const file of fs.readdirSync(path.join(root, 'workflows-templates')).filter((f) => f.endsWith('.yml')).sort()) {
+    const [open, close] = templateMarkers(file);
+    const a = text.indexOf(open);
+    const b = text.indexOf(close, a + open.length);
+    const body = templateTables(fs.readFileSync(path.join(root, 'workflows-templates', file), 'utf8'));
+    text = a < 0 || b < 0 ? `${text.trimEnd()}\n\n### ${file}\n\n${open}\n${body}\n${close}\n` : `${text.slice(0, a + open.length)}\n${body}\n${text.slice(b)}`;
+  }
+  return text;
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
   const written = writeReadmes(root);
+  const tplReadme = path.join(root, 'workflows-templates', 'README.md');
+  const tplBefore = fs.readFileSync(tplReadme, 'utf8');
+  const tplAfter = renderTemplatesReadme(root, tplBefore);
+  if (tplAfter !== tplBefore) {
+    fs.writeFileSync(tplReadme, tplAfter);
+    written.push(path.relative(root, tplReadme));
+  }
   console.log(written.length ? written.map((f) => `wrote ${f}`).join('\n') : 'every action README is up to date');
 }

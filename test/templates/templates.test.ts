@@ -20,6 +20,7 @@ import {
   parseWorkflow,
   type Workflow,
 } from './checks.js';
+import { renderTemplatesReadme, templateTables } from '../../scripts/action-readme.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const actions = loadActions(root);
@@ -141,6 +142,17 @@ describe('workflow templates and example callers', () => {
       for (const kind of ['inputs', 'secrets', 'outputs']) for (const k of Object.keys(call[kind] ?? {})) if (!doc.includes(`\`${k}\``)) missing.push(`${file} ${kind}.${k}`);
     }
     expect(missing).toEqual([]);
+  });
+
+  it('workflows-templates/README.md tables equal the templates (run `pnpm readmes` when this fails)', () => {
+    const doc = fs.readFileSync(path.join(root, 'workflows-templates/README.md'), 'utf8');
+    expect(renderTemplatesReadme(root, doc)).toBe(doc);
+    // and a changed description would show: the generated table follows the template text
+    const cd = fs.readFileSync(path.join(root, 'workflows-templates/cd.yml'), 'utf8');
+    const changed = cd.replace('description: Release version. Empty means', 'description: The version. Empty means');
+    expect(templateTables(changed)).not.toBe(templateTables(cd));
+    expect(doc).toContain(templateTables(cd));
+    expect(doc).not.toContain(templateTables(changed));
   });
 });
 
