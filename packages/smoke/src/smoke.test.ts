@@ -30,6 +30,7 @@ let web: { url: string; close: () => Promise<void>; state: { switchOk: boolean; 
 /** orders / customers / my_model in schema `good` (every check passes) and `bad` (every check fails). */
 const FIXTURE_SQL = `
 create schema good;
+create sequence good.seq;
 create table good.customers (id integer primary key);
 insert into good.customers values (1), (2);
 create table good.my_model (id integer);
@@ -237,16 +238,20 @@ describe('SQL checks against a real PostgreSQL', () => {
     expect(md).toContain('Who may do it: whoever may run the rollback workflow');
   });
 
-  it('checks row bounds both ways, freshness of an empty table, and a missing contracted table', async () => {
+  it('checks row bounds both ways, the statement timeout, read-only sessions, freshness of an empty table, and a missing contracted table', async () => {
     const smoke = {
       files: false,
       sql: {
         connection: '${secret:WAREHOUSE_URL}',
         schema: 'nowhere',
         contracts: true,
+        timeout: '1s',
         checks: [
+          { name: 'slow', query: 'select pg_sleep(30)', rows: { min: 1 } },
+          { name: 'read-only', query: "select nextval('good.seq')", rows: { min: 1 } },
           { name: 'too few', query: 'select 1 from good.orders', rows: { min: 4 } },
           { name: 'too many', query: 'select 1 from good.orders', rows: { max: 2 } },
+          { name: 'at least', query: 'select * from good.orders;', rows: { min: 2 } },
           { name: 'empty table freshness', freshness: { table: 'bad.empty_orders', column: 'updated_at', max_age: '1h' } },
           { name: 'broken sql', assert_empty: 'select * from good.no_such_table' },
         ],
@@ -256,8 +261,11 @@ describe('SQL checks against a real PostgreSQL', () => {
     await t.deploy('edge');
     const c = byName(await smokeTest(t.ctx, 'edge'));
     expect(c['too few']).toMatchObject({ ok: false, detail: '3 row(s), expected at least 4' });
-    expect(c['too many']).toMatchObject({ ok: false, detail: '3 row(s), expected at most 2' });
+    expect(c['too many']).toMatchObject({ ok: false, detail: 'more than 2 row(s), expected at most 2' });
+    expect(c['at least']).toMatchObject({ ok: true, detail: 'at least 2 row(s)' });
     expect(c['empty table freshness']).toMatchObject({ ok: false, detail: 'bad.empty_orders has no rows with updated_at set' });
+    expect(c.slow).toMatchObject({ ok: false, detail: 'canceling statement due to statement timeout' });
+    expect(c['read-only']).toMatchObject({ ok: false, detail: 'cannot execute nextval() in a read-only transaction' });
     expect(c['broken sql']).toMatchObject({ ok: false, detail: 'relation "good.no_such_table" does not exist' });
     expect(c['contract orders']).toMatchObject({ ok: false, detail: 'nowhere.orders: nowhere.orders does not exist (or has no columns)' });
   });

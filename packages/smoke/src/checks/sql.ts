@@ -50,15 +50,18 @@ export async function sqlChecks(input: CheckInput): Promise<CheckResult[]> {
 
 async function runCheck(wh: Warehouse, c: SqlCheck): Promise<{ ok: boolean; detail: string }> {
   if ('rows' in c) {
-    const rows = await wh.query(c.query);
-    const n = rows.length;
     const { min, max } = c.rows;
+    // Counted in the warehouse, reading no more rows than the bounds need.
+    const cap = max !== undefined ? max + 1 : min;
+    const inner = `select 1 from (${stripSemicolon(c.query)}) ferry_q${cap !== undefined ? ` limit ${cap}` : ''}`;
+    const n = Number((await wh.query(`select count(*) as n from (${inner}) ferry_rows`))[0]?.n ?? 0);
     const ok = (min === undefined || n >= min) && (max === undefined || n <= max);
     const bounds = [min !== undefined ? `at least ${min}` : '', max !== undefined ? `at most ${max}` : ''].filter(Boolean).join(' and ');
-    return { ok, detail: `${n} row(s)${ok ? '' : `, expected ${bounds}`}` };
+    const counted = max !== undefined && n > max ? `more than ${max} row(s)` : max === undefined && min !== undefined && n >= min ? `at least ${min} row(s)` : `${n} row(s)`;
+    return { ok, detail: `${counted}${ok ? '' : `, expected ${bounds}`}` };
   }
   if ('assert_empty' in c) {
-    const rows = await wh.query(`select * from (${c.assert_empty}) ferry_assert limit 6`);
+    const rows = await wh.query(`select * from (${stripSemicolon(c.assert_empty)}) ferry_assert limit 6`);
     if (rows.length === 0) return { ok: true, detail: 'no rows' };
     const sample = rows.slice(0, 5).map((r) => JSON.stringify(r)).join(', ');
     return { ok: false, detail: `${rows.length > 5 ? 'more than 5' : rows.length} row(s), expected none: ${sample.slice(0, 400)}` };
@@ -72,6 +75,11 @@ async function runCheck(wh: Warehouse, c: SqlCheck): Promise<{ ok: boolean; deta
   const limit = durationMs(max_age);
   const shown = newest instanceof Date ? newest.toISOString() : String(newest);
   return age <= limit ? { ok: true, detail: `newest ${column} ${shown} (${fmtAge(age)} old)` } : { ok: false, detail: `newest ${column} ${shown} is ${fmtAge(age)} old, more than ${max_age}` };
+}
+
+/** A query as written may end with a semicolon; inside a subquery it must not. */
+function stripSemicolon(q: string): string {
+  return q.trim().replace(/;\s*$/, '');
 }
 
 function fmtAge(ms: number): string {
