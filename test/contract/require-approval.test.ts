@@ -95,6 +95,7 @@ describe('require-approval (committed bundle)', () => {
     const d = gh.state.deployments.filter((x) => x.environment === 'prod');
     expect(d).toHaveLength(1);
     expect(d[0]!.payload).toMatchObject({ ferry: { releaseId, approval } });
+    expect(prod.summary).toContain('Approved by @alice (');
   });
 
   it('environment mode refusals: self-approval by the actor, a non-member of the team, too few approvers; a rejection denies', async () => {

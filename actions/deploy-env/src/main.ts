@@ -46,6 +46,8 @@ await runAction('deploy-env', async (runner) => {
   if (result.changed) {
     const st = result.stats;
     runner.appendSummary(`\n**${plan.mode === 'rollback' ? 'Rolled back' : 'Deployed'}** ${plan.release.version} to ${plan.environment} (deployment ${result.deployment!.id}): ${st.written} files written, ${st.reused} unchanged, ${st.removed} removed.\n`);
+    const a = s.approval;
+    if (a) runner.appendSummary(`\nApproved by ${a.approvers.map((x) => `@${x.login} (${x.at})`).join(', ')} (${a.mode}${a.url ? `, ${a.url}` : ''})${a.override ? `; freeze window '${a.override.window}' overridden: ${a.override.reason}` : ''}.\n`);
     if (result.airflow?.summary.length) runner.appendSummary(['', '**Airflow**', '', ...result.airflow.summary.map((l) => `- ${l}`), ''].join('\n'));
   }
 });
