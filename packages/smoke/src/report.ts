@@ -16,14 +16,16 @@ function table(r: SmokeReport): string[] {
 }
 
 /** The manual step after a failure, and who may take it. */
-export function rollbackRunbook(env: string): string[] {
+export function rollbackRunbook(env: string, to?: { releaseId: string; version: string }): string[] {
+  const id = to?.releaseId.slice(0, 12);
   return [
-    '**What to do now**: roll back, or fix forward and deploy again.',
+    `**What to do now**: roll back${to ? ` to ${to.version} (\`${id}\`), the last verified release of ${env},` : ''} or fix forward and deploy again.`,
     '',
-    `- GitHub Actions: run the rollback workflow (\`workflow_dispatch\`), e.g. \`gh workflow run rollback.yml -f environment=${env}\`, or a job with \`deploy-env\` and \`rollback: true\` for \`${env}\` (add \`rollback-to: <release id>\` for a given release).`,
-    `- CLI: \`ferry rollback ${env}\`, then \`ferry verify ${env}\`.`,
-    `- Who may do it: whoever may run the rollback workflow (write access to the repository, and, when \`${env}\` is a protected GitHub environment, its required reviewers approve the job).`,
-  ];
+    `- GitHub Actions: run the rollback workflow (a caller of ferry's \`rollback.yml\`, e.g. \`ferry-rollback.yml\`): Actions → ferry rollback → Run workflow, or \`gh workflow run ferry-rollback.yml -f environment=${env}${to ? ` -f release-id=${id}` : ''}\`. A job with \`deploy-env\` and \`rollback: true\`${to ? ` (\`rollback-to: ${id}\`)` : ''} does the same.`,
+    `- CLI: \`ferry rollback ${env}${to ? ` --to ${id}` : ''}\`, then \`ferry verify ${env}\`.`,
+    to ? '' : `- ${env} has no earlier verified release: without \`release-id\` / \`--to\` the rollback goes to the previous successful one, which was never verified.`,
+    `- Who may do it: whoever may run the rollback workflow (write access to the repository, and, when \`${env}\` is a protected GitHub environment, its required reviewers approve the job); during a freeze window the rollback needs an approved \`freeze-override\`.`,
+  ].filter((l, i) => l !== '' || i === 1);
 }
 
 /** Markdown for the job summary: verdict, table of checks, rollback, and the runbook when a manual step is needed. */
@@ -48,7 +50,7 @@ export function smokeMarkdown(r: SmokeReport): string {
   } else {
     if (rb && !rb.done) lines.push('', `Automatic rollback not done: ${rb.reason}.`);
     else lines.push('', 'Automatic rollback is off (`smoke.auto_rollback`).');
-    lines.push('', ...rollbackRunbook(r.environment));
+    lines.push('', ...rollbackRunbook(r.environment, r.rollback?.done ? undefined : r.lastVerified));
   }
   return lines.join('\n') + '\n';
 }
@@ -61,7 +63,8 @@ export function smokeText(r: SmokeReport): string[] {
   const rb = r.rollback;
   if (rb?.done) out.push(`rolled back to ${rb.version} (${rb.releaseId.slice(0, 12)}), deployment ${rb.deploymentId}:`, ...smokeText(rb.report).map((l) => `  ${l}`));
   else if (rb) out.push(`automatic rollback not done: ${rb.reason}`);
-  if (!r.ok && !(rb?.done && rb.report.ok)) out.push(`to roll back: ferry rollback ${r.environment} (or the rollback workflow)`);
+  if (!r.ok && !rb?.done) out.push(`to roll back: ferry rollback ${r.environment}${r.lastVerified ? ` --to ${r.lastVerified.releaseId.slice(0, 12)} (${r.lastVerified.version}, the last verified release)` : ''} (or the rollback workflow)`);
+  else if (rb?.done && !rb.report.ok) out.push(`the rolled-back release failed too: investigate ${r.environment} now`);
   return out;
 }
 

@@ -233,8 +233,9 @@ describe('SQL checks against a real PostgreSQL', () => {
     const md = smokeMarkdown(r);
     expect(md).toContain('### ferry smoke-test: bad FAILED');
     expect(md).toContain('| ❌ | sql | no negative totals |');
-    expect(md).toContain('gh workflow run rollback.yml -f environment=bad');
-    expect(md).toContain('ferry rollback bad');
+    expect(md).toContain('`gh workflow run ferry-rollback.yml -f environment=bad`');
+    expect(md).toContain('`ferry rollback bad`');
+    expect(md).toContain('bad has no earlier verified release');
     expect(md).toContain('Who may do it: whoever may run the rollback workflow');
   });
 
@@ -466,5 +467,23 @@ describe('automatic rollback', () => {
     expect(smokeMarkdown(r)).toContain('Automatic rollback is off');
     const r2 = await smokeTest(t.ctx, 'prod', { autoRollback: true });
     expect(r2.rollback).toEqual({ done: false, reason: 'prod has no earlier verified release to roll back to' });
+  });
+
+  it('names the last verified release in the runbook when it does not roll back', async () => {
+    web.state.switchOk = true;
+    const t = await setup(prod(false));
+    const d1 = await t.deploy('prod');
+    await smokeTest(t.ctx, 'prod');
+    t.change({ 'dags/etl.py': 'X = 2\n' });
+    await t.deploy('prod');
+    web.state.switchOk = false;
+    const r = await smokeTest(t.ctx, 'prod');
+    expect(r.lastVerified).toEqual({ releaseId: d1.releaseId, version: d1.version, deploymentId: d1.id });
+    const id = d1.releaseId.slice(0, 12);
+    const md = smokeMarkdown(r);
+    expect(md).toContain(`roll back to ${d1.version} (\`${id}\`), the last verified release of prod,`);
+    expect(md).toContain(`\`gh workflow run ferry-rollback.yml -f environment=prod -f release-id=${id}\``);
+    expect(md).toContain(`\`ferry rollback prod --to ${id}\``);
+    expect(md).toContain('Who may do it: whoever may run the rollback workflow');
   });
 });

@@ -53,6 +53,8 @@ export async function smokeTest(ctx: SmokeContext, envName: string, opts: SmokeO
   if (!deployment) throw new FerryError(problem('FERRY_NOT_DEPLOYED', `${env.name} has no successful deployment to smoke-test`, { hint: `Deploy to ${env.name} first.` }));
   const report = await checkDeployment(ctx, env, deployment, opts);
   if (report.ok) return report;
+  const target = await lastVerified(ctx, env, deployment);
+  if (target) report.lastVerified = { releaseId: target.releaseId, version: target.version, deploymentId: target.id };
 
   const auto = opts.autoRollback ?? env.smoke.auto_rollback;
   if (!auto) return report;
@@ -60,7 +62,7 @@ export async function smokeTest(ctx: SmokeContext, envName: string, opts: SmokeO
     report.rollback = { done: false, reason: `deployment ${deployment.id} is itself a rollback (of release ${deployment.rollbackOf.slice(0, 12)}): ferry never rolls back a rollback` };
     return report;
   }
-  report.rollback = await autoRollback(ctx, env, deployment);
+  report.rollback = await autoRollback(ctx, env, target);
   if (report.rollback.done) report.status = 'rolled-back';
   return report;
 }
@@ -168,8 +170,7 @@ async function lastVerified(ctx: SmokeContext, env: Environment, current: Deploy
   return undefined;
 }
 
-async function autoRollback(ctx: SmokeContext, env: Environment, failed: DeploymentRecord): Promise<NonNullable<SmokeReport['rollback']>> {
-  const target = await lastVerified(ctx, env, failed);
+async function autoRollback(ctx: SmokeContext, env: Environment, target: DeploymentRecord | undefined): Promise<NonNullable<SmokeReport['rollback']>> {
   if (!target) return { done: false, reason: `${env.name} has no earlier verified release to roll back to` };
   ctx.runner.info(`smoke: rolling ${env.name} back to release ${target.version} (${target.releaseId.slice(0, 12)}), its last verified release`);
   let deploymentId: string;

@@ -25,6 +25,8 @@ export interface SmokeReport {
   checks: CheckResult[];
   watch?: { forMs: number; everyMs: number; groups: CheckGroup[]; rounds: number; failedInRound?: number };
   rollbackRecommended: boolean;
+  /** On failure: the environment's last verified release (what a rollback should return to), when there is one. */
+  lastVerified?: { releaseId: string; version: string; deploymentId: string };
   /** The automatic rollback: done (with the rolled-back deployment's own report) or why not. */
   rollback?: { done: true; releaseId: string; version: string; deploymentId: string; report: SmokeReport } | { done: false; reason: string };
   notes: string[];
