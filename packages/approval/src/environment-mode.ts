@@ -5,6 +5,7 @@ import type { Vote } from './policy.js';
  * The reviews of this run's deployment to `environment` (GET
  * /actions/runs/{run_id}/approvals): `approved` approves, `rejected` denies.
  * GitHub does not say when a review was given, so `at` is when ferry read it.
+ * Environment names are case-insensitive on GitHub.
  */
 export async function runReviews(gh: GitHubClient, repo: { owner: string; repo: string }, runId: number, environment: string, now: Date, runUrl?: string): Promise<Vote[]> {
   let reviews: Awaited<ReturnType<GitHubClient['rest']['actions']['getReviewsForRun']>>['data'];
@@ -15,7 +16,7 @@ export async function runReviews(gh: GitHubClient, repo: { owner: string; repo: 
   }
   const at = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
   return reviews
-    .filter((r) => r.environments.some((e) => e.name === environment) && (r.state === 'approved' || r.state === 'rejected') && r.user)
+    .filter((r) => r.environments.some((e) => e.name?.toLowerCase() === environment.toLowerCase()) && (r.state === 'approved' || r.state === 'rejected') && r.user)
     .map((r) => ({ login: r.user.login, decision: r.state === 'approved' ? 'approve' : 'deny', at, ...(r.comment ? { reason: r.comment } : {}), ...(runUrl ? { url: runUrl } : {}) }));
 }
 
