@@ -99,7 +99,7 @@ describe('deploy-env (committed bundle)', () => {
     expect(smoke.code).toBe(0);
     const staging = deploymentsOf('staging');
     expect(staging).toHaveLength(1);
-    expect(smoke.outputs).toEqual({ verified: 'true', 'deployment-id': String(staging[0]!.id), 'release-id': b['release-id'], 'rollback-recommended': 'false' });
+    expect(smoke.outputs).toMatchObject({ verified: 'true', status: 'verified', 'rolled-back': 'false', 'deployment-id': String(staging[0]!.id), 'release-id': b['release-id'], 'rollback-recommended': 'false' });
     expect(staging[0]!.statuses.at(-1)!.description).toMatch(/^\[ferry:verified\]/);
 
     const prod = await deploy(cwd, 'prod', { 'release-path': releasePath });
