@@ -1,3 +1,5 @@
+import { Cron } from 'croner';
+import * as rruleModule from 'rrule';
 import { z } from 'zod';
 
 /**
@@ -96,10 +98,51 @@ const timezone = z
   }, 'an IANA time zone such as Europe/Berlin, America/New_York or UTC')
   .describe('IANA time zone the starts are read in (daylight saving time included).');
 
+// rrule ships CommonJS (Node: everything under `default`) and ESM (bundlers: named exports).
+const rrulestr: typeof rruleModule.rrulestr = rruleModule.rrulestr ?? (rruleModule as unknown as { default: typeof rruleModule }).default.rrulestr;
+
+/** Why a cron pattern is invalid (croner reads it as the freeze evaluation does), or undefined. */
+function cronProblem(pattern: string): string | undefined {
+  try {
+    new Cron(pattern, { paused: true });
+    return undefined;
+  } catch (e) {
+    return (e as Error).message.replace(/^CronPattern: /, '');
+  }
+}
+
+/** Why an RRULE is invalid, or undefined. DTSTART/TZID belong in `timezone`, not in the rule. */
+function rruleProblem(text: string): string | undefined {
+  const rule = text.trim().replace(/^RRULE:/i, '');
+  if (/DTSTART|TZID/i.test(rule)) return 'write only the RRULE part (FREQ=...;BYDAY=...); the time zone goes in `timezone`';
+  try {
+    const start = new Date(Date.UTC(2000, 0, 1));
+    rrulestr(`RRULE:${rule}`, { dtstart: start }).after(start, true);
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+const cron = z
+  .string()
+  .min(1)
+  .superRefine((v, ctx) => {
+    const why = cronProblem(v);
+    if (why) ctx.addIssue({ code: 'custom', message: `"${v}" is not a valid cron expression: ${why}` });
+  });
+const rrule = z
+  .string()
+  .min(1)
+  .superRefine((v, ctx) => {
+    const why = rruleProblem(v);
+    if (why) ctx.addIssue({ code: 'custom', message: `"${v}" is not a valid RFC 5545 RRULE: ${why}` });
+  });
+
 export const FreezeWindowSchema = z.union([
   z.strictObject({ ...named, from: z.iso.datetime({ offset: true }).describe('One-off window start (ISO 8601 with offset).'), to: z.iso.datetime({ offset: true }).describe('One-off window end (exclusive).') }),
-  z.strictObject({ ...named, cron: z.string().min(1).describe('When each window starts (5-field cron, read by croner).'), duration, timezone }),
-  z.strictObject({ ...named, rrule: z.string().min(1).describe('RFC 5545 RRULE (without DTSTART) for the window starts, e.g. FREQ=WEEKLY;BYDAY=FR;BYHOUR=16;BYMINUTE=0;BYSECOND=0.'), duration, timezone }),
+  z.strictObject({ ...named, cron: cron.describe('When each window starts (5-field cron, read by croner).'), duration, timezone }),
+  z.strictObject({ ...named, rrule: rrule.describe('RFC 5545 RRULE (without DTSTART) for the window starts, e.g. FREQ=WEEKLY;BYDAY=FR;BYHOUR=16;BYMINUTE=0;BYSECOND=0.'), duration, timezone }),
 ]);
 
 export type SmokeConfig = z.output<typeof SmokeSchema>;

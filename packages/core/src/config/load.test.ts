@@ -134,6 +134,31 @@ environments:
     expect(() => getEnvironment(c, 'prd')).toThrow(/did you mean "prod"/);
   });
 
+  it('checks freeze windows when loading: cron, RRULE and time zone, each at its line', () => {
+    const ps = problems(`project: demo
+artifacts:
+  dags:
+    path: dags
+environments:
+  - name: prod
+    targets: { dags: { kind: local, path: out/prod } }
+    freeze:
+      - { name: fri, cron: "61 16 * * 5", duration: 2h }
+      - { name: rr, rrule: "FREQ=SOMETIMES", duration: 2h }
+      - { name: tz, rrule: "DTSTART:20260101T000000Z;FREQ=DAILY", duration: 2h }
+      - { name: zone, cron: "0 16 * * 5", duration: 2h, timezone: Europe/Bärlin }
+      - { name: ok, rrule: "FREQ=WEEKLY;BYDAY=FR;BYHOUR=16", duration: 2h, timezone: Europe/Berlin }
+`);
+    expect(ps.map((p) => [p.location?.key, p.location?.line])).toEqual([
+      ['environments[0].freeze[0].cron', 9],
+      ['environments[0].freeze[1].rrule', 10],
+      ['environments[0].freeze[2].rrule', 11],
+      ['environments[0].freeze[3].timezone', 12],
+    ]);
+    expect(ps[0]!.message).toContain('"61 16 * * 5" is not a valid cron expression');
+    expect(ps[2]!.message).toContain('the time zone goes in `timezone`');
+  });
+
   it('parses an empty document as a missing project', () => {
     expect(() => parseConfig('', '/x/ferry.yml')).toThrow(FerryError);
   });
