@@ -46,11 +46,37 @@ say "Try prod before staging is verified: refused by the promotion rule"
 if ferry deploy prod --release "$RELEASE"; then echo "unexpected: prod accepted an unverified release" >&2; exit 1; fi
 note "Nothing was deployed to prod and nothing was recorded."
 
-say "Verify staging: the targets hold exactly the release's files"
+say "Gates: a smoke check for staging and a release freeze on prod (added to ferry.yml)"
+python3 - "$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)" "$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)" <<'PY'
+import sys
+text = open('ferry.yml').read()
+smoke = """  - name: staging
+    smoke:
+      command:
+        - name: deployed DAGs parse
+          run: [python3, -c, "import ast, pathlib; [ast.parse(p.read_text(), str(p)) for p in pathlib.Path('.ferry/targets/staging/dags').rglob('*.py')]"]
+"""
+text = text.replace("  - name: staging\n", smoke, 1)
+text = text.rstrip("\n") + f"""
+    freeze:
+      - name: quarter-end freeze
+        from: "{sys.argv[1]}"
+        to: "{sys.argv[2]}"
+"""
+open('ferry.yml', 'w').write(text)
+PY
+git -c user.name=demo -c user.email=demo@example.com commit -qam "gates: smoke check on staging, freeze on prod"
+sed -n '/name: staging/,/name: prod/p' ferry.yml | sed -n '1,6p' | sed 's/^/   /'
+tail -4 ferry.yml | sed 's/^/   /'
+
+say "Verify staging: the targets hold exactly the release's files, and the smoke check passes"
 run ferry verify staging
 
-say "Promote the verified release to prod"
-run ferry deploy prod --release "$RELEASE"
+say "prod is frozen: the deploy is refused, naming the window and when it ends"
+if ferry deploy prod --release "$RELEASE"; then echo "unexpected: prod accepted a deploy during a freeze" >&2; exit 1; fi
+
+say "Promote the verified release to prod: a freeze override needs a reason and an approver, both recorded"
+run ferry deploy prod --release "$RELEASE" --override-freeze "quarter-end numbers need the orders fix" --approved-by alice
 
 say "A change to one DAG: plan and deploy it to dev"
 sed -i "s/\"retries\": 3/\"retries\": 4/" dags/ingest_orders_api.py
@@ -65,6 +91,7 @@ run ferry rollback dev
 say "Where everything stands"
 run ferry status
 run ferry history dev
+run ferry history prod
 printf '\n   dev/dags is a symlink swapped atomically on every deploy:\n'
 ls -l .ferry/targets/dev/ | sed -n '2,$p' | sed 's/^/   /'
 printf '\n\033[1mDone.\033[0m Explore %s (ledger: .ferry/ledger.json, releases: .ferry/releases/).\n' "$WORK"

@@ -40,3 +40,15 @@ it('ferry deploy refuses a frozen environment; --override-freeze needs a reason 
   const ledger = JSON.parse(fs.readFileSync(path.join(dir, '.ferry/ledger.json'), 'utf8'));
   expect(ledger.deployments[0].approval).toMatchObject({ mode: 'cli', environment: 'dev', approvers: [{ login: 'alice' }, { login: 'bob' }], override: { window: 'migration', reason: 'hotfix for orders' } });
 });
+
+it('ferry history shows who approved a deployment and the freeze override it passed', async () => {
+  Object.assign(process.env, secrets);
+  const dir = gitRepo({}, { from: example, prefix: 'ferry-cli-freeze-' });
+  const file = path.join(dir, 'ferry.yml');
+  fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('  - name: dev\n', '  - name: dev\n    freeze:\n      - { name: migration, from: "2000-01-01T00:00:00Z", to: "2999-01-01T00:00:00Z" }\n'));
+  commitAll(dir, 'freeze dev');
+  expect((await ferry(dir, 'deploy', 'dev', '--override-freeze', 'hotfix for orders', '--approved-by', 'alice,bob')).code).toBe(0);
+  const hist = await ferry(dir, 'history', 'dev');
+  expect(hist.out).toMatch(/approved by/);
+  expect(hist.out).toContain('alice, bob (freeze override: hotfix for orders)');
+});

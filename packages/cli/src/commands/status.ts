@@ -39,11 +39,18 @@ export function registerStatus(program: Command, cli: Cli): void {
       if (opts.json) return cli.io.out(JSON.stringify(records, null, 2));
       if (records.length === 0) return cli.io.out(`${env.name} has no deployments yet`);
       cli.io.out(
-        table(cli.io, ['id', 'release', 'version', 'when', 'by', 'outcome', 'verified'], records.map((d) => [
-          d.id, d.releaseId.slice(0, 12), d.version + (d.rollbackOf ? ` ↩ from ${d.rollbackOf.slice(0, 7)}` : ''), when(d.createdAt), d.creator, d.outcome, verified(cli.io, d),
+        table(cli.io, ['id', 'release', 'version', 'when', 'by', 'outcome', 'verified', 'approved by'], records.map((d) => [
+          d.id, d.releaseId.slice(0, 12), d.version + (d.rollbackOf ? ` ↩ from ${d.rollbackOf.slice(0, 7)}` : ''), when(d.createdAt), d.creator, d.outcome, verified(cli.io, d), approvedBy(d),
         ])),
       );
     });
+}
+
+/** Who approved the deployment, and the freeze override's reason when it passed one. */
+function approvedBy(d: DeploymentRecord): string {
+  if (!d.approval) return '';
+  const who = d.approval.approvers.map((a) => a.login).join(', ');
+  return d.approval.override ? `${who} (freeze override: ${d.approval.override.reason})` : who;
 }
 
 function verified(io: Io, d: DeploymentRecord): string {
