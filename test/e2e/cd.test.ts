@@ -140,7 +140,11 @@ async function tagged(repository: string, tag: string): Promise<string | null> {
   const res = await fetch(`${registry.url}/v2/${repository}/manifests/${tag}`, { method: 'HEAD', headers: { accept: OCI_MANIFEST } });
   return res.status === 200 ? res.headers.get('docker-content-digest') : null;
 }
-const ferryState = (description: string | null | undefined) => /^\[ferry:([a-z-]+)\]/.exec(description ?? '')?.[1];
+/** The verification ferry last recorded on a deployment (GitHub's own statuses carry no [ferry…] description). */
+const verification = (d: { statuses: { state: string; description: string }[] }) => {
+  const s = d.statuses.filter((x) => /^\[ferry:(verified|verify-failed)\]/.test(x.description)).at(-1);
+  return s && `${/^\[ferry:([a-z-]+)\]/.exec(s.description)![1]}/${s.state}`;
+};
 
 beforeAll(async () => {
   servers = tempDir('ferry-e2e-servers-');
@@ -191,8 +195,9 @@ describe('cd.yml end to end (committed bundles, GitHub test server, Slack receiv
     expect(deployments.map((d) => d.environment).sort()).toEqual(['dev', 'prod', 'staging']);
     for (const d of deployments) {
       expect(d.sha).toBe(sha);
-      expect(ferryState(d.statuses.at(-1)!.description)).toBe('verified');
-      expect(d.statuses.at(-1)!.state).toBe('success');
+      expect(verification(d)).toBe('verified/success');
+      // GitHub's status at the end of the job comes last, as on GitHub.
+      expect(d.statuses.at(-1)).toMatchObject({ state: 'success', description: '', creator: { login: 'github-actions[bot]' } });
     }
     // The deployment the job's environment: created is the one ferry recorded in (reuse-run-deployment).
     const prodJob = job(run, 'production');
@@ -284,12 +289,12 @@ describe('cd.yml end to end (committed bundles, GitHub test server, Slack receiv
     const [failed, rollback] = prod as [(typeof prod)[0], (typeof prod)[0]];
     expect(failed.sha).toBe(sha);
     const badRelease = step(prodJob, 'deploy').outputs['release-id']!;
-    expect(ferryState(failed.statuses.at(-1)!.description)).toBe('verify-failed');
+    expect(verification(failed)).toBe('verify-failed/failure');
+    expect(failed.statuses.at(-1)).toMatchObject({ state: 'failure', description: '' }); // GitHub: the job failed
     expect(failed.statuses.map((x) => x.description)).toContain(`[ferry:approval] environment prod ${badRelease.slice(0, 12)} alice`);
-    expect(ferryState(rollback.statuses.at(-1)!.description)).toBe('verified');
-    expect(rollback.statuses.at(-1)!.state).toBe('success');
+    expect(verification(rollback)).toBe('verified/success');
     expect(rollback.payload).toMatchObject({ ferry: { releaseId: goodRelease, rollbackOf: badRelease } });
-    expect(fresh.filter((d) => d.environment === 'dev').every((d) => ferryState(d.statuses.at(-1)!.description) === 'verified')).toBe(true);
+    expect(fresh.filter((d) => d.environment !== 'prod').map((d) => `${d.environment} ${verification(d)}`).sort()).toEqual(['dev verified/success', 'staging verified/success']);
 
     // Slack: this run's message ends saying production was rolled back.
     expect(slack.messages).toHaveLength(messagesBefore + 1);

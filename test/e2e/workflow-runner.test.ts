@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { gitRepo } from '../support/git-repo.js';
-import { tempDir, tempDirs } from '../contract/run-action.js';
+import { OWNER, REPO, TOKEN, tempDir, tempDirs } from '../contract/run-action.js';
+import { expectNoViolations, startGitHubServer } from '../github-server/index.js';
 import { evaluate, evaluateCondition, splitTemplate } from './expressions.js';
 import { expandMatrix, jobOrder, runWorkflow, WorkflowError } from './workflow-runner.js';
 
@@ -154,7 +155,7 @@ jobs:
   });
 
   it('runs a matrix from a previous job output, with environments and concurrency recorded', async () => {
-    const seeded: unknown[] = [];
+    const gh = await startGitHubServer({ owner: OWNER, repo: REPO, token: TOKEN });
     const r = await run(`
 on: { workflow_call: {} }
 permissions: { contents: read }
@@ -180,21 +181,20 @@ jobs:
     steps:
       - id: d
         run: echo "v=$RUNNER_OS-\${{ runner.os }}-\${{ github.run_id }}" >> "$GITHUB_OUTPUT"
-`, {
-      github: {
-        seedRunDeployment: (i) => {
-          seeded.push(i);
-          return { id: seeded.length };
-        },
-      },
-    });
+`, { github: gh, apiUrl: gh.url }).finally(() => gh.close());
     const legs = r.jobs.filter((j) => j.id === 'deploy');
+    const [dev, staging] = gh.state.deployments;
     expect(legs.map((l) => [l.name, l.environment, l.concurrency])).toEqual([
-      ['deploy (dev)', { name: 'dev', url: 'https://dev.example.com/Linux-Linux-42', deploymentId: 1 }, { group: 'ferry-dev', cancelInProgress: false }],
-      ['deploy (staging)', { name: 'staging', url: 'https://staging.example.com/Linux-Linux-42', deploymentId: 2 }, { group: 'ferry-staging', cancelInProgress: false }],
+      ['deploy (dev)', { name: 'dev', url: 'https://dev.example.com/Linux-Linux-42', deploymentId: dev!.id }, { group: 'ferry-dev', cancelInProgress: false }],
+      ['deploy (staging)', { name: 'staging', url: 'https://staging.example.com/Linux-Linux-42', deploymentId: staging!.id }, { group: 'ferry-staging', cancelInProgress: false }],
     ]);
     expect(legs[0]!.permissions).toEqual({ deployments: 'write' });
-    expect(seeded).toEqual([expect.objectContaining({ environment: 'dev', runId: 42 }), expect.objectContaining({ environment: 'staging', runId: 42 })]);
+    // As on GitHub: the job's deployment, in_progress while it runs, then success with the environment url when it ends.
+    expect([dev, staging].map((d) => [d!.environment, d!.creator.login, d!.statuses.map((x) => [x.state, x.environmentUrl ?? ''])])).toEqual([
+      ['dev', 'github-actions[bot]', [['in_progress', ''], ['success', 'https://dev.example.com/Linux-Linux-42']]],
+      ['staging', 'github-actions[bot]', [['in_progress', ''], ['success', 'https://staging.example.com/Linux-Linux-42']]],
+    ]);
+    expectNoViolations(gh);
   });
 
   it('passes artifacts between jobs by name', async () => {

@@ -39,7 +39,11 @@ export interface WorkflowRunOptions {
   actor?: string;
   /** GITHUB_API_URL (the GitHub test server). */
   apiUrl: string;
-  /** When given, a job with `environment:` gets the deployment GitHub creates for it (as on GitHub). */
+  /**
+   * When given, a job with `environment:` gets the deployment GitHub creates for it (queued → in_progress
+   * by github-actions[bot]), and when the job ends the runner posts the status GitHub writes then
+   * (success or failure, the job's environment url, no description) through the API with the job's token.
+   */
   github?: { seedRunDeployment(input: { environment: string; sha: string; ref?: string; runId: number }): { id: number } };
   /** Extra variables for every process (as if set on the runner machine). */
   machineEnv?: Record<string, string>;
@@ -514,7 +518,27 @@ async function runJob(c: JobContext): Promise<JobRecord> {
   const endScope: EvalScope = { contexts: { ...base, steps, env: { ...jobEnv, ...dotEnv } } };
   rec.outputs = stringMap(interpolate(job.outputs ?? {}, endScope), `jobs.${jobId}.outputs`);
   if (rec.environment && envUrl !== undefined) rec.environment.url = interpolateString(envUrl, endScope);
+  if (rec.environment?.deploymentId !== undefined) await completeRunDeployment(opts, rec);
   return rec;
+}
+
+/**
+ * What GitHub writes when a job with an environment ends: a last status on the job's deployment,
+ * `success` or `failure`, carrying the job's environment url and no description (it supersedes any
+ * status a step posted, so ledgers must not read the latest status blindly).
+ */
+async function completeRunDeployment(opts: WorkflowRunOptions, rec: JobRecord): Promise<void> {
+  const body: Record<string, unknown> = {
+    state: rec.result === 'success' ? 'success' : 'failure',
+    log_url: `https://github.com/${OWNER}/${REPO}/actions/runs/${opts.runId}/job/1`,
+  };
+  if (rec.environment?.url) body.environment_url = rec.environment.url;
+  const res = await fetch(`${opts.apiUrl}/repos/${OWNER}/${REPO}/deployments/${rec.environment!.deploymentId}/statuses`, {
+    method: 'POST',
+    headers: { authorization: `token ${TOKEN}`, accept: 'application/vnd.github+json', 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (res.status !== 201) throw new WorkflowError(`completing the run deployment of job ${rec.name}: ${res.status} ${await res.text()}`);
 }
 
 function gitIdentity(): Record<string, string> {
