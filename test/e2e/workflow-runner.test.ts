@@ -197,6 +197,24 @@ jobs:
     expectNoViolations(gh);
   });
 
+  it('cancels the remaining matrix legs after a failure unless fail-fast is false', async () => {
+    const wf = (failFast: boolean) => `
+on: { workflow_call: {} }
+jobs:
+  m:
+    runs-on: ubuntu-latest
+    strategy:
+      fail-fast: ${failFast}
+      matrix: { n: [1, 2, 3] }
+    steps:
+      - run: test "\${{ matrix.n }}" != 1
+`;
+    expect((await run(wf(true))).jobs.map((j) => j.result)).toEqual(['failure', 'cancelled', 'cancelled']);
+    const loose = await run(wf(false));
+    expect(loose.jobs.map((j) => j.result)).toEqual(['failure', 'success', 'success']);
+    expect(loose.results.m!.result).toBe('failure');
+  });
+
   it('passes artifacts between jobs by name', async () => {
     const r = await run(`
 on: { workflow_call: {} }

@@ -159,7 +159,7 @@ interface InputSpec {
 
 export class WorkflowError extends Error {}
 
-const KNOWN_JOB_KEYS = new Set(['name', 'needs', 'if', 'runs-on', 'environment', 'concurrency', 'permissions', 'strategy', 'outputs', 'env', 'defaults', 'steps', 'timeout-minutes', 'continue-on-error']);
+const KNOWN_JOB_KEYS = new Set(['name', 'needs', 'if', 'runs-on', 'environment', 'concurrency', 'permissions', 'strategy', 'outputs', 'env', 'defaults', 'steps', 'timeout-minutes']);
 
 export function readWorkflow(file: string): WorkflowYml {
   const yml = parse(fs.readFileSync(file, 'utf8')) as WorkflowYml;
@@ -312,7 +312,7 @@ export async function runWorkflow(opts: WorkflowRunOptions): Promise<RunRecord> 
   for (const [name, spec] of Object.entries(call.secrets ?? {})) {
     if (spec?.required && !opts.secrets?.[name]) throw new WorkflowError(`${file}: secret ${name} is required`);
   }
-  const secrets = { ...opts.secrets, GITHUB_TOKEN: TOKEN };
+  const secrets = { ...opts.secrets, github_token: TOKEN };
   const vars = opts.vars ?? {};
 
   const order = jobOrder(wf.jobs, file);
@@ -344,13 +344,23 @@ export async function runWorkflow(opts: WorkflowRunOptions): Promise<RunRecord> 
     let legs: (Record<string, Json> | undefined)[] = [undefined];
     if (job.strategy?.matrix !== undefined) legs = expandMatrix(interpolate(job.strategy.matrix, { contexts: baseContexts }));
     const legRecords: JobRecord[] = [];
+    const failFast = job.strategy?.['fail-fast'] === undefined || interpolate(job.strategy['fail-fast'], { contexts: baseContexts }) !== false;
     for (const matrix of legs) {
+      if (failFast && legRecords.some((l) => l.result === 'failure')) {
+        // strategy.fail-fast (the default): GitHub cancels the legs still queued or running.
+        const cancelled: JobRecord = { id: jobId, name: `${job.name ?? jobId} (${Object.values(matrix ?? {}).map(String).join(', ')})`, result: 'cancelled', outputs: {}, steps: [], summary: '' };
+        if (matrix) cancelled.matrix = matrix;
+        legRecords.push(cancelled);
+        records.push(cancelled);
+        opts.onJob?.(cancelled);
+        continue;
+      }
       const leg = await runJob({ opts, file, wf, jobId, job, matrix, github: { ...github, job: jobId }, inputs, secrets, vars, needs, sha, ref, artifacts, home, event, eventName });
       legRecords.push(leg);
       records.push(leg);
       opts.onJob?.(leg);
     }
-    const failed = legRecords.some((l) => l.result === 'failure');
+    const failed = legRecords.some((l) => l.result === 'failure' || l.result === 'cancelled');
     results[jobId] = { result: failed ? 'failure' : 'success', outputs: Object.assign({}, ...legRecords.map((l) => l.outputs)) as Record<string, string> };
   }
 
