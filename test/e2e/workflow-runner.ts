@@ -258,7 +258,7 @@ export async function runWorkflow(opts: WorkflowRunOptions): Promise<RunRecord> 
   const event = opts.event ?? {
     ref,
     after: sha,
-    head_commit: { id: sha, message: 'change', timestamp: new Date().toISOString() },
+    head_commit: { id: sha, message: git(opts.repository, 'log', '-1', '--format=%B', sha), timestamp: git(opts.repository, 'log', '-1', '--format=%cI', sha) },
     repository: { name: REPO, full_name: `${OWNER}/${REPO}`, owner: { login: OWNER }, default_branch: 'main' },
     sender: { login: actor },
   };
