@@ -9,6 +9,7 @@
  * 2. A commit that breaks production's HTTP smoke check (the deployed config changes a
  *    value the service reports): production's smoke test fails, ferry redeploys the last
  *    verified release and verifies it, Slack says rolled back.
+ * 3. workflows-templates/rollback.yml on staging: back to the release before the current one.
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -27,6 +28,7 @@ import { runWorkflow, type JobRecord, type RunRecord } from './workflow-runner.j
 jest.setTimeout(240_000);
 
 const CD = path.join(ROOT, 'workflows-templates/cd.yml');
+const ROLLBACK = path.join(ROOT, 'workflows-templates/rollback.yml');
 const CHANNEL = 'C0FERRYDEP';
 
 let gh: GitHubServer;
@@ -179,6 +181,7 @@ afterAll(async () => {
 
 describe('cd.yml end to end (committed bundles, GitHub test server, Slack receiver, PostgreSQL)', () => {
   let first: RunRecord | undefined;
+  let second: RunRecord | undefined;
 
   it('a push to main deploys dev → staging → prod (approved, verified) and updates one Slack message', async () => {
     const sha = git(repo, 'rev-parse', 'HEAD');
@@ -263,6 +266,7 @@ describe('cd.yml end to end (committed bundles, GitHub test server, Slack receiv
     expect(rebuilt.digest).not.toBe(etl.digest);
     const sha = git(repo, 'rev-parse', 'HEAD');
     const run = await cd(1002, sha);
+    second = run;
 
     // dev and staging take it (their checks do not read the setting); production's smoke test fails and rolls back.
     expect({ results: Object.fromEntries(Object.entries(run.results).map(([k, v]) => [k, v.result])), failures: explain(run) }).toMatchObject({
@@ -307,6 +311,48 @@ describe('cd.yml end to end (committed bundles, GitHub test server, Slack receiv
       expect.stringMatching(new RegExp(`Waiting for approval to deploy ${version} to prod$`)),
       expect.stringMatching(new RegExp(`Rolled back prod to ${goodRelease}$`)),
     ]);
+    expect(slack.violations).toEqual([]);
+    expectNoViolations(gh);
+  });
+  it('rollback.yml returns staging to the release before the current one, verified, and says so in Slack', async () => {
+    expect(first && second).toBeTruthy(); // staging runs the second run's release; the first run's came before it
+    const goodRelease = step(job(first!, 'staging'), 'deploy').outputs['release-id']!;
+    const badRelease = step(job(second!, 'staging'), 'deploy').outputs['release-id']!;
+    expect(badRelease).not.toBe(goodRelease);
+    const before = gh.state.deployments.length;
+    const messagesBefore = slack.messages.length;
+
+    const run = await runWorkflow({
+      workflow: ROLLBACK,
+      repository: repo,
+      runId: 1003,
+      apiUrl: gh.url,
+      github: gh,
+      eventName: 'workflow_dispatch',
+      inputs: { environment: 'staging', 'slack-channel': CHANNEL },
+      secrets: SECRETS_ALL(),
+      inputDefaults: { 'notify-slack': { 'api-url': slack.url } },
+      machineEnv: { FERRY_REGISTRY_INSECURE: registry.host },
+    });
+    expect({ conclusion: run.conclusion, failures: explain(run) }).toEqual({ conclusion: 'success', failures: '' });
+    expect(run.outputs).toMatchObject({ status: 'deployed', 'release-id': goodRelease, 'previous-release-id': badRelease, verified: 'true' });
+    expect(job(run, 'rollback').concurrency?.group).toBe(job(first!, 'staging').concurrency?.group); // queues behind cd.yml's staging deploys
+
+    // Staging's image tag points at the first release's digest again.
+    expect(await tagged('acme/staging/etl', 'staging')).toBe(etl.digest);
+    expect(fs.readFileSync(path.join(servers, 'staging/config/pipelines.yml'), 'utf8')).toMatch(/page_size: 500\b/);
+
+    // Ledger: one new deployment (the job's own, reused), a rollback of the bad release, verified.
+    const fresh = gh.state.deployments.slice(before);
+    expect(fresh).toHaveLength(1);
+    expect(fresh[0]!.id).toBe(job(run, 'rollback').environment!.deploymentId);
+    expect(String(fresh[0]!.id)).toBe(run.outputs['deployment-id']);
+    expect(verification(fresh[0]!)).toBe('verified/success');
+
+    // Slack: a message of its own, started then rolled back.
+    expect(slack.messages).toHaveLength(messagesBefore + 1);
+    const message = slack.messages.at(-1)!;
+    expect([...message.history.map((h) => h.text), message.text]).toEqual([expect.stringMatching(/started/i), expect.stringMatching(/Rolled back staging/)]);
     expect(slack.violations).toEqual([]);
     expectNoViolations(gh);
   });
