@@ -114,9 +114,8 @@ async function cd(runId: number, sha: string): Promise<RunRecord> {
     runId,
     apiUrl: gh.url,
     github: gh,
-    inputs: { 'slack-channel': CHANNEL },
+    inputs: { 'slack-channel': CHANNEL, 'slack-api-url': slack.url },
     secrets: SECRETS_ALL(),
-    inputDefaults: { 'notify-slack': { 'api-url': slack.url } },
     machineEnv: { FERRY_REGISTRY_INSECURE: registry.host },
   }).catch((e: unknown) => {
     throw new Error(`${e instanceof Error ? e.message : String(e)}\njobs before it:\n${progress.join('\n')}`);
@@ -276,7 +275,7 @@ describe('cd.yml end to end (committed bundles, GitHub test server, Slack receiv
     expect(run.conclusion).toBe('failure');
     const prodJob = job(run, 'production');
     const smoke = step(prodJob, 'smoke');
-    expect(smoke.outputs).toMatchObject({ verified: 'false', status: 'rolled-back', 'rolled-back': 'true', 'rollback-release-id': goodRelease });
+    expect(smoke.outputs).toMatchObject({ verified: 'false', status: 'rolled-back', 'rolled-back': 'true', 'rollback-release-id': goodRelease, 'rollback-version': step(previousProd, 'deploy').outputs.version });
     expect(smoke.commands.some((c) => c.command === 'error' && /settings endpoint/.test(c.message))).toBe(true);
 
     // Production serves the previous release again: its config, and its image digest; staging keeps the new one.
@@ -309,7 +308,7 @@ describe('cd.yml end to end (committed bundles, GitHub test server, Slack receiv
       expect.stringMatching(new RegExp(`Deploying ${version} to dev$`)),
       expect.stringMatching(new RegExp(`Deploying ${version} to staging$`)),
       expect.stringMatching(new RegExp(`Waiting for approval to deploy ${version} to prod$`)),
-      expect.stringMatching(new RegExp(`Rolled back prod to ${goodRelease}$`)),
+      expect.stringMatching(new RegExp(`Rolled back prod to ${step(previousProd, 'deploy').outputs.version}$`)),
     ]);
     expect(slack.violations).toEqual([]);
     expectNoViolations(gh);
@@ -329,9 +328,8 @@ describe('cd.yml end to end (committed bundles, GitHub test server, Slack receiv
       apiUrl: gh.url,
       github: gh,
       eventName: 'workflow_dispatch',
-      inputs: { environment: 'staging', 'slack-channel': CHANNEL },
+      inputs: { environment: 'staging', 'slack-channel': CHANNEL, 'slack-api-url': slack.url },
       secrets: SECRETS_ALL(),
-      inputDefaults: { 'notify-slack': { 'api-url': slack.url } },
       machineEnv: { FERRY_REGISTRY_INSECURE: registry.host },
     });
     expect({ conclusion: run.conclusion, failures: explain(run) }).toEqual({ conclusion: 'success', failures: '' });

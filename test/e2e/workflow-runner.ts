@@ -47,12 +47,6 @@ export interface WorkflowRunOptions {
   github?: { seedRunDeployment(input: { environment: string; sha: string; ref?: string; runId: number }): { id: number } };
   /** Extra variables for every process (as if set on the runner machine). */
   machineEnv?: Record<string, string>;
-  /**
-   * Per ferry action, inputs added to every step of it that does not set them: the test's
-   * stand-in for where a service lives (e.g. notify-slack's `api-url` → the Slack receiver),
-   * as DNS would point slack.com at it. Never used to change what a step does.
-   */
-  inputDefaults?: Record<string, Record<string, string>>;
   /** Called after each job (or matrix leg) ends: progress, and what ran before a harness error. */
   onJob?: (job: JobRecord) => void;
   /** Kill a `run:` step after this long (default 120 s). */
@@ -625,7 +619,7 @@ async function usesStep(
     const r = await runAction(action, {
       cwd: workspace,
       apiUrl: c.opts.apiUrl,
-      inputs: { ...c.opts.inputDefaults?.[action], ...w },
+      inputs: w,
       event: c.event,
       env: { ...env, ...(extraPath.length ? { PATH: [...extraPath, env.PATH ?? process.env.PATH ?? ''].join(':') } : {}) },
     });

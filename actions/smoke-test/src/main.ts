@@ -27,6 +27,7 @@ await runAction('smoke-test', async (runner) => {
   runner.setOutput('rollback-recommended', String(r.rollbackRecommended && !(r.rollback?.done && r.rollback.report.ok)));
   runner.setOutput('rolled-back', String(rolledBack));
   runner.setOutput('rollback-release-id', r.rollback?.done ? r.rollback.releaseId : '');
+  runner.setOutput('rollback-version', r.rollback?.done ? r.rollback.version : '');
   runner.setOutput('report-path', reportPath);
   runner.appendSummary(smokeMarkdown(r));
   if (!r.ok) throw new FerryError(smokeProblems(r));
