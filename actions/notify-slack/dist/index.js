@@ -28374,25 +28374,1205 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _ferry_actions_runner__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6410);
+/* harmony import */ var _ferry_actions_runner__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5695);
+/* harmony import */ var _ferry_core__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9849);
+/* harmony import */ var _ferry_core__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(5568);
+/* harmony import */ var _ferry_slack__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8272);
+/* harmony import */ var _ferry_slack__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3931);
+/* harmony import */ var _settings_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5101);
 
-await (0,_ferry_actions_runner__WEBPACK_IMPORTED_MODULE_0__/* .notImplemented */ .SJ)('notify-slack', 'tracked in ferry issue #7');
+
+
+
+await (0,_ferry_actions_runner__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('notify-slack', async (runner) => {
+    const s = (0,_settings_js__WEBPACK_IMPORTED_MODULE_0__/* .readSettings */ .s)(runner);
+    const outputs = (status, ts = '', channel = '') => {
+        runner.setOutput('status', status);
+        runner.setOutput('ts', ts);
+        runner.setOutput('channel', channel);
+    };
+    if (!s.dest.webhookUrl && !s.dest.token) {
+        runner.annotate({ level: 'notice', title: 'notify-slack', message: 'no webhook-url or token given: no Slack message sent' });
+        return outputs('skipped', s.dest.ts, s.dest.channel);
+    }
+    const message = (0,_ferry_slack__WEBPACK_IMPORTED_MODULE_2__/* .buildMessage */ .Y6)(s.notification);
+    try {
+        const r = await (0,_ferry_slack__WEBPACK_IMPORTED_MODULE_3__/* .sendMessage */ ._)(s.dest, message, { onRetry: ({ attempt, waitMs, reason }) => runner.info(`Slack: ${reason}; retry ${attempt} in ${(waitMs / 1000).toFixed(1)} s`) });
+        for (const note of r.notes)
+            runner.warning(note);
+        outputs(r.status, r.ts, r.channel);
+        runner.info(`Slack: ${s.notification.event} message ${r.status}${r.mode === 'bot' ? ` (channel ${r.channel}, ts ${r.ts})` : ' through the incoming webhook'}`);
+    }
+    catch (e) {
+        // Bad inputs fail the step; Slack's refusals and outages only warn, unless fail-on-error.
+        if (!(e instanceof _ferry_core__WEBPACK_IMPORTED_MODULE_4__/* .FerryError */ .lT) || e.code === 'FERRY_INPUT')
+            throw e;
+        // Keep the hand-over: a later step can still update the pipeline's message.
+        outputs('failed', s.dest.ts, s.dest.channel);
+        if (s.failOnError)
+            throw e;
+        for (const p of e.problems)
+            runner.annotate({ level: 'warning', title: p.code, message: `${p.message}\nfix: ${p.hint ?? _ferry_core__WEBPACK_IMPORTED_MODULE_5__/* .ERROR_CODES */ .O[p.code]}` });
+        runner.appendSummary(`### ferry: Slack message not sent\n\n\`${e.code}\`: ${e.problems[0].message}\n\nThe deployment is not affected (fail-on-error is false).\n`);
+    }
+});
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 6410:
+/***/ 5101:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  SJ: () => (/* binding */ notImplemented)
+  s: () => (/* binding */ readSettings)
 });
 
-// UNUSED EXPORTS: ReportedFailure, runAction
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
+// EXTERNAL MODULE: ./node_modules/.pnpm/@actions+core@3.0.1/node_modules/@actions/core/lib/core.js + 20 modules
+var core = __nccwpck_require__(4858);
+// EXTERNAL MODULE: ./packages/core/src/errors/ferry-error.ts
+var ferry_error = __nccwpck_require__(9849);
+;// CONCATENATED MODULE: ./packages/actions-runner/src/inputs.ts
+
+
+/** Action inputs with ferry's errors: a bad value says which input and what is allowed. */
+const inputs = {
+    string(name) {
+        const v = core/* getInput */.V4(name).trim();
+        return v === '' ? undefined : v;
+    },
+    required(name) {
+        return inputs.string(name) ?? (0,ferry_error/* fail */.fJ)('FERRY_INPUT', `input "${name}" is required`, { hint: `Add \`${name}:\` under \`with:\` in the workflow step.` });
+    },
+    boolean(name, fallback = false) {
+        const v = inputs.string(name);
+        if (v === undefined)
+            return fallback;
+        if (/^(true|yes|1)$/i.test(v))
+            return true;
+        if (/^(false|no|0)$/i.test(v))
+            return false;
+        return (0,ferry_error/* fail */.fJ)('FERRY_INPUT', `input "${name}" must be true or false, got "${v}"`);
+    },
+    oneOf(name, allowed, fallback) {
+        const v = inputs.string(name) ?? fallback;
+        if (allowed.includes(v))
+            return v;
+        return (0,ferry_error/* fail */.fJ)('FERRY_INPUT', `input "${name}" must be one of ${allowed.join(', ')}, got "${v}"`);
+    },
+    /** A token input, masked before anything else can print it. */
+    secret(name) {
+        const v = inputs.string(name);
+        if (v)
+            core/* setSecret */.Pq(v);
+        return v;
+    },
+};
+
+// EXTERNAL MODULE: ./packages/slack/src/message.ts + 1 modules
+var message = __nccwpck_require__(8272);
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+var external_node_fs_default = /*#__PURE__*/__nccwpck_require__.n(external_node_fs_namespaceObject);
+;// CONCATENATED MODULE: ./packages/slack/src/run-context.ts
+
+
+function runContext(env = process.env) {
+    const server = env.GITHUB_SERVER_URL || 'https://github.com';
+    const repo = env.GITHUB_REPOSITORY;
+    const attempt = env.GITHUB_RUN_ATTEMPT && env.GITHUB_RUN_ATTEMPT !== '1' ? `/attempts/${env.GITHUB_RUN_ATTEMPT}` : '';
+    return {
+        repository: repo || undefined,
+        sha: env.GITHUB_SHA || undefined,
+        actor: env.GITHUB_TRIGGERING_ACTOR || env.GITHUB_ACTOR || undefined,
+        runUrl: repo && env.GITHUB_RUN_ID ? `${server}/${repo}/actions/runs/${env.GITHUB_RUN_ID}${attempt}` : undefined,
+    };
+}
+/**
+ * The first line of a commit's message: from the event payload (push:
+ * head_commit / commits), else `git log` in the workspace; undefined when
+ * neither knows it (a message without it is still a message).
+ */
+function commitSubject(sha, env = process.env) {
+    if (!/^[0-9a-f]{7,64}$/i.test(sha))
+        return undefined;
+    try {
+        const event = JSON.parse(external_node_fs_default().readFileSync(env.GITHUB_EVENT_PATH ?? '', 'utf8'));
+        const c = [event.head_commit, ...(event.commits ?? [])].find((x) => x?.id && typeof x.message === 'string' && x.id.startsWith(sha.toLowerCase()));
+        if (c?.message)
+            return firstLine(c.message);
+    }
+    catch {
+        // no event file (local runs) or not JSON: try git
+    }
+    try {
+        const out = (0,external_node_child_process_namespaceObject.execFileSync)('git', ['log', '-1', '--format=%B', sha, '--'], { cwd: env.GITHUB_WORKSPACE || process.cwd(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 });
+        return firstLine(out) || undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+const firstLine = (s) => s.split(/\r?\n/).find((l) => l.trim() !== '')?.trim();
+
+;// CONCATENATED MODULE: ./packages/slack/src/plan-summary.ts
+
+
+/** Planned changes per kind (kinds without changes are left out; unchanged files are not counted). */
+function planCounts(plan) {
+    const out = [];
+    for (const k of plan.kinds) {
+        const c = { kind: k.kind, create: 0, update: 0, delete: 0 };
+        for (const ch of k.changes)
+            if (ch.action !== 'noop')
+                c[ch.action]++;
+        if (c.create + c.update + c.delete > 0)
+            out.push(c);
+    }
+    return out;
+}
+/** Reads a plan.json written by deploy-env (`plan-path` output) and counts its changes. */
+function readPlanCounts(file) {
+    let text;
+    try {
+        text = external_node_fs_default().readFileSync(file, 'utf8');
+    }
+    catch (e) {
+        return (0,ferry_error/* fail */.fJ)('FERRY_INPUT', `plan-path: cannot read ${file} (${e.code ?? String(e)})`, { location: { file }, hint: 'Pass the `plan-path` output of a deploy-env step of the same job (plan files do not travel between jobs unless uploaded as an artifact).' });
+    }
+    let plan;
+    try {
+        plan = JSON.parse(text);
+    }
+    catch {
+        return (0,ferry_error/* fail */.fJ)('FERRY_INPUT', `plan-path: ${file} is not JSON`, { location: { file }, hint: 'Pass the plan.json written by deploy-env (its `plan-path` output).' });
+    }
+    const p = plan;
+    if (p?.format !== 'ferry.plan/v1' || !Array.isArray(p.kinds)) {
+        return (0,ferry_error/* fail */.fJ)('FERRY_INPUT', `plan-path: ${file} is not a ferry plan (format ferry.plan/v1)`, { location: { file, key: 'format' }, hint: 'Pass the plan.json written by deploy-env (its `plan-path` output).' });
+    }
+    return planCounts(p);
+}
+
+;// CONCATENATED MODULE: ./actions/notify-slack/src/settings.ts
+
+
+
+
+/** Reads the inputs; the webhook URL and the token are masked before anything else runs. */
+function readSettings(runner) {
+    const webhookUrl = inputs.secret('webhook-url');
+    const token = inputs.secret('token');
+    if (webhookUrl) {
+        // A log line may show the URL in parts; its secret is the path.
+        // (Not a URL at all: sendWebhook refuses it without showing it.)
+        if (URL.canParse(webhookUrl))
+            runner.mask(new URL(webhookUrl).pathname);
+    }
+    const event = inputs.oneOf('event', message/* EVENTS */.qY, inputs.required('event'));
+    let mention = inputs.string('mention');
+    if (mention && !(0,message/* isMentionId */.qW)(mention)) {
+        // A typo here must not fail a deploy job: warn, and send without the mention.
+        runner.annotate({ level: 'warning', title: 'FERRY_INPUT', message: `input "mention" must be a Slack user group id (S…) or user id (U…/W…), got "${mention}"; the message mentions no one\nfix: find a user group id under People → User groups → ⋯ → Copy group ID, a user id under the profile → ⋯ → Copy member ID` });
+        mention = undefined;
+    }
+    const ctx = runContext();
+    const commit = inputs.string('commit') ?? ctx.sha;
+    let plan;
+    const planPath = inputs.string('plan-path');
+    if (planPath) {
+        try {
+            plan = readPlanCounts(external_node_path_default().resolve(process.env.GITHUB_WORKSPACE || process.cwd(), planPath));
+        }
+        catch (e) {
+            if (!(e instanceof ferry_error/* FerryError */.lT))
+                throw e;
+            runner.warning(`${e.message}; the message is sent without the plan`);
+        }
+    }
+    const notification = {
+        event,
+        environment: inputs.string('environment'),
+        releaseId: inputs.string('release-id'),
+        version: inputs.string('version'),
+        commit,
+        commitMessage: commit ? commitSubject(commit) : undefined,
+        actor: inputs.string('actor') ?? ctx.actor,
+        plan,
+        summary: inputs.string('summary'),
+        runUrl: ctx.runUrl,
+        reviewUrl: inputs.string('review-url'),
+        failedStep: inputs.string('failed-step'),
+        mention,
+        repository: ctx.repository,
+    };
+    const dest = { webhookUrl, token, channel: inputs.string('channel'), ts: inputs.string('ts'), apiUrl: inputs.string('api-url') };
+    return { notification, dest, failOnError: inputs.boolean('fail-on-error') };
+}
+
+
+/***/ }),
+
+/***/ 5695:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Cs: () => (/* binding */ runAction)
+});
+
+// UNUSED EXPORTS: ReportedFailure, notImplemented
+
+// EXTERNAL MODULE: ./node_modules/.pnpm/@actions+core@3.0.1/node_modules/@actions/core/lib/core.js + 20 modules
+var core = __nccwpck_require__(4858);
+// EXTERNAL MODULE: ./packages/core/src/errors/ferry-error.ts
+var ferry_error = __nccwpck_require__(9849);
+;// CONCATENATED MODULE: ./packages/actions-runner/src/actions-runner.ts
+
+
+/** GitHub Actions summaries are capped at 1 MiB per step; stay well below. */
+const SUMMARY_LIMIT = 1000 * 1024;
+/** The Runner port over @actions/core: the only place ferry talks to the runner. */
+class ActionsRunner {
+    summaryBytes = 0;
+    info(message) {
+        core/* info */.pq(message);
+    }
+    warning(message) {
+        core/* warning */.$e(message);
+    }
+    debug(message) {
+        core/* debug */.Yz(message);
+    }
+    annotate(a) {
+        const props = { title: a.title, file: a.file, startLine: a.line, startColumn: a.column };
+        if (a.level === 'error')
+            core/* error */.z3(a.message, props);
+        else if (a.level === 'warning')
+            core/* warning */.$e(a.message, props);
+        else
+            core/* notice */.lm(a.message, props);
+    }
+    setOutput(name, value) {
+        core/* setOutput */.uH(name, value);
+    }
+    appendSummary(markdown) {
+        const bytes = Buffer.byteLength(markdown);
+        if (this.summaryBytes + bytes > SUMMARY_LIMIT) {
+            core/* warning */.$e('job summary is full (GitHub caps it at 1 MiB); the rest is in the step log');
+            core/* info */.pq(markdown);
+            return;
+        }
+        this.summaryBytes += bytes;
+        core/* summary */.z.addRaw(markdown, true);
+    }
+    mask(secret) {
+        if (secret)
+            core/* setSecret */.Pq(secret);
+    }
+    progress(step, done, total) {
+        if (done === total || done % 5000 === 0)
+            core/* info */.pq(`${step}: ${done}/${total}`);
+    }
+    async flush() {
+        if (this.summaryBytes > 0)
+            await core/* summary */.z.write();
+    }
+    /** Every problem as an annotation (with file/line where known) and one summary table. */
+    reportProblems(problems) {
+        for (const p of problems) {
+            this.annotate({ level: p.severity === 'warning' ? 'warning' : 'error', title: p.code, message: `${p.message}${p.hint ? `\nfix: ${p.hint}` : ''}`, file: p.location?.file, line: p.location?.line, column: p.location?.column });
+        }
+        const rows = problems.map((p) => `| \`${p.code}\` | ${esc((0,ferry_error/* formatLocation */.j$)(p.location))} | ${esc(p.message)} | ${esc(p.hint ?? '')} |`);
+        this.appendSummary(['### ferry: problems', '', '| code | where | problem | fix |', '|---|---|---|---|', ...rows, ''].join('\n'));
+    }
+}
+const esc = (s) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+;// CONCATENATED MODULE: ./packages/actions-runner/src/run-action.ts
+
+
+
+/**
+ * A failure the action has already reported in full (annotations, summary):
+ * the step only needs to fail, with this message.
+ */
+class ReportedFailure extends Error {
+    name = 'ReportedFailure';
+}
+/**
+ * Entry point of every action: runs `body`, turns any failure into
+ * annotations, a summary table and a failed step (never a bare stack trace).
+ */
+async function runAction(name, body) {
+    const runner = new ActionsRunner();
+    try {
+        await body(runner);
+    }
+    catch (e) {
+        if (e instanceof ReportedFailure) {
+            core/* setFailed */.C1(`${name}: ${e.message}`);
+            return;
+        }
+        const problems = (0,ferry_error/* toProblems */.ek)(e);
+        runner.reportProblems(problems);
+        core/* setFailed */.C1(`${name}: ${problems.map(ferry_error/* formatProblem */.Vw).join('\n')}`);
+        if (!(e instanceof Error && e.name === 'FerryError') && e instanceof Error && e.stack)
+            core/* debug */.Yz(e.stack);
+    }
+    finally {
+        await runner.flush().catch(() => undefined);
+    }
+}
+/** For actions whose implementation has not landed: fail clearly instead of succeeding silently. */
+async function notImplemented(name, issue) {
+    await runAction(name, async () => {
+        fail('FERRY_NOT_IMPLEMENTED', `${name} is not implemented in this version of ferry (${issue}); this step did nothing`, {
+            hint: `Remove the ${name} step for now, or pin a ferry version that includes it.`,
+        });
+    });
+}
+
+
+/***/ }),
+
+/***/ 5568:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   O: () => (/* binding */ ERROR_CODES)
+/* harmony export */ });
+/**
+ * Every error ferry can report, by code. The code is stable (users search for
+ * it, tests assert it); the text next to it is the generic fix shown when a
+ * call site has nothing more specific to say.
+ */
+const ERROR_CODES = {
+    // ferry.yml
+    FERRY_CONFIG_NOT_FOUND: 'Create a ferry.yml at the repository root, or pass its path with --config / the `config` input.',
+    FERRY_CONFIG_YAML: 'Fix the YAML syntax at the position shown.',
+    FERRY_CONFIG_INVALID: 'Fix the value at the key shown; the JSON Schema (ferry.schema.json) lists what is allowed.',
+    FERRY_CONFIG_UNKNOWN_KEY: 'Remove the key or correct its spelling.',
+    FERRY_CONFIG_DUPLICATE_ENV: 'Give every environment a unique name.',
+    FERRY_CONFIG_REQUIRES: '`requires` must name an environment listed earlier in `environments`.',
+    FERRY_CONFIG_MISSING_TARGET: 'Add a target for this artifact kind to the environment, or remove the artifact.',
+    FERRY_UNKNOWN_ENV: 'Use one of the environments listed in ferry.yml.',
+    // paths
+    FERRY_PATH_ESCAPES: 'Keep every path inside the repository; remove `..` segments or absolute paths.',
+    FERRY_SYMLINK_ESCAPES: 'Replace the symlink with a regular file, or point it inside the repository.',
+    FERRY_PATH_NOT_FOUND: 'Create the folder or fix the path in ferry.yml.',
+    FERRY_PATH_NOT_DIR: 'Point the path at a folder, not a file.',
+    // configs
+    FERRY_CONFIG_FILE_PARSE: 'Fix the syntax of the config file at the position shown.',
+    FERRY_CONFIG_FILE_SCHEMA: 'Make the config file match its JSON Schema.',
+    FERRY_CONFIG_SCHEMA_INVALID: 'Fix the JSON Schema file named in ferry.yml.',
+    FERRY_SECRET_LITERAL: 'Replace the literal with a secret reference such as ${secret:NAME}; the value is resolved at deploy time.',
+    FERRY_SECRET_REFERENCE: 'Write secret references exactly as ${secret:NAME}, NAME being letters, digits and underscores.',
+    FERRY_SECRET_MISSING: 'Provide the secret to the deploy step as an environment variable of the same name (env: NAME: ${{ secrets.NAME }}).',
+    // kinds
+    FERRY_KIND_NOT_IMPLEMENTED: 'This artifact kind is not supported in this version of ferry; remove it from ferry.yml or upgrade.',
+    // releases
+    FERRY_RELEASE_NOT_FOUND: 'Build the release first (`ferry build` / build-artifacts), or check the release id and release store.',
+    FERRY_RELEASE_TAMPERED: 'The release no longer matches its recorded hashes. Do not deploy it; rebuild from source.',
+    FERRY_RELEASE_INVALID: 'The release.json is not a ferry release; rebuild it.',
+    FERRY_RELEASE_AMBIGUOUS: 'Give more characters of the release id.',
+    FERRY_GIT: 'Run inside a git checkout with the commit available (actions/checkout with fetch-depth: 0 for tags).',
+    FERRY_TAG_EXISTS: 'A tag of that name points at another commit; choose another version or delete the tag.',
+    // deploy
+    FERRY_PROMOTION_UNVERIFIED: 'Deploy this release to the required environment and verify it there first.',
+    FERRY_APPROVAL_REQUIRED: 'Apply the plan with the digest of the plan that was approved.',
+    FERRY_NOT_DEPLOYED: 'Deploy a release to this environment first.',
+    // approvals and freeze windows (require-approval, deploy-env)
+    FERRY_FROZEN: 'Wait until the freeze window ends, or deploy with a freeze override: require-approval with `freeze-override: <reason>`, its `approval` output passed to deploy-env.',
+    FERRY_APPROVAL_SELF: 'Ask someone other than the release\'s author and the run\'s actor to approve, or set approval.allow_self_approval: true in ferry.yml.',
+    FERRY_APPROVAL_NOT_ALLOWED: 'Ask one of the users or teams in approval.allowed to approve, or add the approver there in ferry.yml.',
+    FERRY_APPROVAL_OTHER_RELEASE: 'Approve the release being deployed: the approval must name its id (at least 12 characters).',
+    FERRY_APPROVAL_TOO_FEW: 'Ask more distinct allowed approvers to approve, or lower approval.min_approvals in ferry.yml.',
+    FERRY_APPROVAL_DENIED: 'An allowed reviewer denied the deploy; address the reason and request approval again with a new run.',
+    FERRY_APPROVAL_TIMEOUT: 'No decision came in time; run require-approval again (or use `wait: resume`), or raise approval.timeout in ferry.yml.',
+    FERRY_APPROVAL_INVALID: 'Pass the `approval` output of require-approval unchanged (a JSON ApprovalRecord).',
+    FERRY_NOTHING_TO_ROLLBACK: 'The environment has no earlier successful release to return to.',
+    FERRY_TARGET_IO: 'Check that the target path is writable and on a local filesystem.',
+    FERRY_TARGET_DRIFT: 'The target no longer holds the files of its release; redeploy or investigate who changed it.',
+    FERRY_LOCKED: 'Another deploy to this environment is running; wait for it or remove the stale lock file.',
+    // S3 targets
+    FERRY_S3: 'Check the bucket, prefix, region and endpoint in ferry.yml, and that the store is reachable; the AWS error code is in the message.',
+    FERRY_S3_ACCESS_DENIED: 'Give the deploy role s3:ListBucket on the bucket (for the prefix) and s3:GetObject, s3:PutObject, s3:DeleteObject on arn:aws:s3:::<bucket>/<prefix>*.',
+    FERRY_S3_NO_SUCH_BUCKET: 'Create the bucket, or fix `bucket` (and `region` / `endpoint`) of the S3 target in ferry.yml.',
+    FERRY_S3_CREDENTIALS: 'Provide AWS credentials through the standard chain: in GitHub Actions run aws-actions/configure-aws-credentials (OIDC role) before this step; locally set AWS_PROFILE or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.',
+    // dbt
+    FERRY_TOOL_MISSING: 'Install the tool in the workflow before this step, or change the command in ferry.yml.',
+    FERRY_DBT_FAILED: 'Run the same dbt command locally and fix what it reports.',
+    FERRY_DBT_RUN_FAILED: 'Fix the failing models or tests and deploy again; what dbt already built stays built.',
+    FERRY_DBT_RUN_RESULTS: 'ferry reads run_results.json of schema v6 (dbt 1.5 and later); check the dbt version.',
+    FERRY_DBT_MANIFEST_INVALID: 'The dbt manifest.json is corrupt or not a manifest; regenerate it with `dbt parse` (or rebuild the release that holds it).',
+    FERRY_DBT_MANIFEST_VERSION: 'ferry reads dbt manifests of schema v10 (dbt 1.6), v11 (dbt 1.7) and v12 (dbt 1.8 and later); regenerate the manifest with a dbt-core release that writes one of them.',
+    // images / OCI registries
+    FERRY_IMAGE_REF: 'Write the image as [registry/]repository[:tag][@sha256:digest], e.g. ghcr.io/acme/etl:1.4 (repository names are lowercase).',
+    FERRY_REGISTRY_UNAUTHORIZED: 'Give ferry credentials for the registry: FERRY_REGISTRY_<HOST>_USERNAME and _PASSWORD (HOST upper-cased, other characters as "_", e.g. FERRY_REGISTRY_GHCR_IO_USERNAME), or `docker login` / docker/login-action before this step.',
+    FERRY_REGISTRY_DENIED: 'The credentials are valid but lack this access: grant the account pull (and push, for a promotion target) on the repository.',
+    FERRY_REGISTRY_NOT_FOUND: 'Check the image name and tag, and that the image was pushed before the release is built.',
+    FERRY_REGISTRY_NOT_IMAGE: 'Point the reference at a container image (OCI or Docker v2 manifest or index), not another kind of artifact.',
+    FERRY_REGISTRY_DIGEST: 'The registry returned content that does not match its digest; retry, and report it to the registry operator if it persists.',
+    FERRY_REGISTRY_INSECURE: 'Plain http:// is allowed only for registries on this machine (localhost, 127.0.0.0/8, [::1]) named in FERRY_REGISTRY_INSECURE; use https for any other registry.',
+    FERRY_REGISTRY_HTTP: 'Check that the registry is reachable from this runner and retry; the registry\'s own error is shown.',
+    // Airflow REST API (checks after a deploy)
+    FERRY_AIRFLOW_API: 'Check airflow.url (the webserver / API server base URL, without /api/v1 or /api/v2) and that it is reachable from this runner; Airflow\'s own answer is shown.',
+    FERRY_AIRFLOW_AUTH: 'Check airflow.auth: Airflow 2 takes basic auth (username/password) or a bearer token; Airflow 3 takes a username/password exchanged at /auth/token, or a token. Pass secrets as ${secret:NAME}; the user needs permission for DAGs, DAG runs, Variables and Connections.',
+    FERRY_AIRFLOW_DAG_MISSING: 'The files are deployed, but Airflow has not parsed them yet: raise airflow.wait.timeout (DAG folders sync in minutes on MWAA/Composer) or check the DAG processor / scheduler logs; roll back if the release must not stay.',
+    FERRY_AIRFLOW_IMPORT_ERROR: 'Fix the error in the DAG file (run it with python locally; `airflow dags list-import-errors` shows the same), then deploy again, or roll back.',
+    FERRY_AIRFLOW_CONFIG: 'Fix airflow.variables / airflow.connections in ferry.yml, or the config file they name (rendered for this environment).',
+    FERRY_AIRFLOW_BACKFILL: 'Check the backfill in the Airflow UI (Browse → DAG runs / Backfills); a DAG can have only one running backfill at a time.',
+    // Slack (notify-slack)
+    FERRY_SLACK_AUTH: 'Slack refused the credentials: create a new incoming webhook (Slack app → Incoming Webhooks) or bot token (OAuth & Permissions, scope chat:write) and store it as a repository secret passed to `webhook-url` / `token`.',
+    FERRY_SLACK_CHANNEL: 'Check `channel` (a channel id like C0123ABCD, shown under the channel name → About): it must exist, not be archived, and the bot must be a member (/invite @your-app in the channel).',
+    FERRY_SLACK_REJECTED: 'Slack refused the message itself; this is most likely a bug in ferry: report it with the Slack error code shown.',
+    FERRY_SLACK_UNAVAILABLE: 'Slack could not be reached or kept rate limiting after the retries; the deployment is not affected. Check https://slack-status.com and re-run the job to post the message.',
+    // smoke tests (smoke-test / ferry verify)
+    FERRY_SMOKE_FAILED: 'A smoke check failed (see the report): roll back (the rollback workflow or `ferry rollback <env>`) or fix forward and deploy again.',
+    FERRY_WAREHOUSE: 'Check smoke.sql.connection (a postgres:// URL, usually "${secret:NAME}"), that the warehouse is reachable from this runner, and that the user may read the checked tables.',
+    // ledger / GitHub
+    FERRY_LEDGER: 'Check the ledger file or the GitHub token permissions (deployments: write).',
+    FERRY_GITHUB_API: 'Check the token, its permissions and the repository name.',
+    FERRY_INPUT: 'Fix the action input or command-line option shown.',
+    FERRY_NOT_IMPLEMENTED: 'This action is not implemented in this version of ferry.',
+    FERRY_INTERNAL: 'This is a bug in ferry; please report it with the log.',
+};
+
+
+/***/ }),
+
+/***/ 9849:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   CC: () => (/* binding */ problem),
+/* harmony export */   Vw: () => (/* binding */ formatProblem),
+/* harmony export */   ek: () => (/* binding */ toProblems),
+/* harmony export */   fJ: () => (/* binding */ fail),
+/* harmony export */   j$: () => (/* binding */ formatLocation),
+/* harmony export */   lT: () => (/* binding */ FerryError)
+/* harmony export */ });
+/* harmony import */ var _codes_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5568);
+
+/**
+ * One or more problems, reported together. Everything ferry refuses to do is
+ * thrown as a FerryError so entry points can print code, location and fix
+ * instead of a stack trace.
+ */
+class FerryError extends Error {
+    problems;
+    constructor(problems) {
+        const list = Array.isArray(problems) ? problems : [problems];
+        if (list.length === 0)
+            throw new Error('FerryError needs at least one problem');
+        super(list.length === 1 ? formatProblem(list[0]) : `${list.length} problems:\n${list.map((p) => '  ' + formatProblem(p)).join('\n')}`);
+        this.name = 'FerryError';
+        this.problems = list;
+    }
+    get code() {
+        return this.problems[0].code;
+    }
+    static is(e) {
+        return e instanceof FerryError;
+    }
+}
+function problem(code, message, extra = {}) {
+    return { code, message, ...extra };
+}
+/** Throws a FerryError with one problem. */
+function fail(code, message, extra = {}) {
+    throw new FerryError(problem(code, message, extra));
+}
+function formatLocation(loc) {
+    if (!loc)
+        return '';
+    let s = loc.file ?? '';
+    if (loc.line !== undefined)
+        s += `:${loc.line}${loc.column !== undefined ? `:${loc.column}` : ''}`;
+    if (loc.key)
+        s += `${s ? ' ' : ''}(${loc.key})`;
+    return s;
+}
+/** `CODE file:line (key): message — hint` on one line. */
+function formatProblem(p) {
+    const where = formatLocation(p.location);
+    const hint = p.hint ?? _codes_js__WEBPACK_IMPORTED_MODULE_0__/* .ERROR_CODES */ .O[p.code];
+    return `${p.code}${where ? ` ${where}` : ''}: ${p.message}${hint ? `\n    fix: ${hint}` : ''}`;
+}
+/** Problems from any thrown value; unknown errors become FERRY_INTERNAL. */
+function toProblems(e) {
+    if (e instanceof FerryError)
+        return e.problems;
+    const message = e instanceof Error ? e.message : String(e);
+    return [{ code: 'FERRY_INTERNAL', message }];
+}
+
+
+/***/ }),
+
+/***/ 8272:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  qY: () => (/* binding */ EVENTS),
+  Y6: () => (/* binding */ buildMessage),
+  qW: () => (/* binding */ isMentionId)
+});
+
+// UNUSED EXPORTS: EVENT_STYLE, LIMITS, mentionMarkup, planLine
+
+;// CONCATENATED MODULE: ./packages/slack/src/escape.ts
+/**
+ * Slack's text rules for mrkdwn (https://docs.slack.dev/messaging/formatting-message-text):
+ * `&`, `<` and `>` are control characters and must be sent as `&amp;`, `&lt;`, `&gt;`.
+ * Escaping them is what neutralises `<!channel>`, `<!here>`, `<@U…>` and
+ * `<!subteam^…>` in user text. Slack does not turn a literal `@channel` into a
+ * mention unless `link_names` is set (ferry never sets it), but clients and
+ * other integrations that re-post the text might; so a word joiner (U+2060,
+ * invisible, not a space) goes after the `@` of `@channel`, `@here` and `@everyone`.
+ */
+const WORD_JOINER = '\u2060';
+function escapeText(s) {
+    return s
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/@(channel|here|everyone)\b/gi, `@${WORD_JOINER}$1`);
+}
+/**
+ * Cuts already-escaped text to at most `max` characters (UTF-16 code units, as
+ * Slack counts), ending with "…" when cut, never inside an `&amp;`-style entity
+ * or a surrogate pair.
+ */
+function truncateEscaped(s, max) {
+    if (s.length <= max)
+        return s;
+    let cut = max - 1;
+    const amp = s.lastIndexOf('&', cut - 1);
+    if (amp >= 0 && amp > cut - 5 && !s.slice(amp, cut).includes(';')) {
+        // `cut` falls inside an entity such as `&amp;`: cut before it.
+        const end = s.indexOf(';', amp);
+        if (end === -1 || end >= cut)
+            cut = amp;
+    }
+    const code = s.charCodeAt(cut - 1);
+    if (code >= 0xd800 && code <= 0xdbff)
+        cut--;
+    return s.slice(0, cut) + '…';
+}
+/** Escapes user text and fits it into `max` characters. */
+function safeText(s, max) {
+    return truncateEscaped(escapeText(s), max);
+}
+/**
+ * Plain-text objects (header, button labels) show `&`, `<`, `>` as typed and
+ * are not parsed for mentions, so they are not entity-escaped (that would show
+ * `&amp;`). Belt and braces all the same: a word joiner after every `<` and
+ * after the `@` of @channel/@here/@everyone, so no mention syntax survives
+ * even where a client did parse it. One line, cut to `max`.
+ */
+function plainText(s, max) {
+    const clean = s
+        .replace(/[\r\n]+/g, ' ')
+        .replace(/</g, `<${WORD_JOINER}`)
+        .replace(/@(channel|here|everyone)\b/gi, `@${WORD_JOINER}$1`);
+    if (clean.length <= max)
+        return clean;
+    let cut = max - 1;
+    const code = clean.charCodeAt(cut - 1);
+    if (code >= 0xd800 && code <= 0xdbff)
+        cut--;
+    return clean.slice(0, cut) + '…';
+}
+
+;// CONCATENATED MODULE: ./packages/slack/src/message.ts
+
+const EVENTS = ['started', 'awaiting-approval', 'succeeded', 'failed', 'rolled-back'];
+/** Slack's documented limits (Block Kit reference, chat.postMessage). */
+const LIMITS = { text: 40_000, section: 3_000, field: 2_000, header: 150, button: 75, url: 3_000, contextElements: 10, blocks: 50 };
+/**
+ * Stable look per event: the same emoji and wording in every message and update.
+ * (Block Kit has no colour bar; only legacy attachments do, so the emoji carries it.)
+ */
+const EVENT_STYLE = {
+    started: { emoji: ':large_blue_circle:' },
+    'awaiting-approval': { emoji: ':large_yellow_circle:' },
+    succeeded: { emoji: ':large_green_circle:' },
+    failed: { emoji: ':red_circle:' },
+    'rolled-back': { emoji: ':large_purple_circle:' },
+};
+const MENTION_ID = /^[SUW][A-Z0-9]{2,}$/;
+/** `<!subteam^S…>` for a user group, `<@U…>` for a user; anything else is refused by the caller. */
+function mentionMarkup(id) {
+    if (!MENTION_ID.test(id))
+        throw new Error(`not a Slack user or user group id: ${id}`);
+    return id.startsWith('S') ? `<!subteam^${id}>` : `<@${id}>`;
+}
+function isMentionId(id) {
+    return MENTION_ID.test(id);
+}
+function title(n) {
+    const what = n.version ?? n.releaseId;
+    const env = n.environment;
+    switch (n.event) {
+        case 'started':
+            return what ? `Deploying ${what}${env ? ` to ${env}` : ''}` : `Deploy started${env ? ` (${env})` : ''}`;
+        case 'awaiting-approval':
+            return `Waiting for approval to deploy${what ? ` ${what}` : ''}${env ? ` to ${env}` : ''}`;
+        case 'succeeded':
+            return what ? `Deployed ${what}${env ? ` to ${env}` : ''}` : `Deploy succeeded${env ? ` (${env})` : ''}`;
+        case 'failed':
+            return `Deploy${what ? ` of ${what}` : ''}${env ? ` to ${env}` : ''} failed`;
+        case 'rolled-back':
+            return `Rolled back${env ? ` ${env}` : ''}${what ? ` to ${what}` : ''}`;
+    }
+}
+function planLine(counts) {
+    if (counts.length === 0)
+        return 'no changes';
+    return counts
+        .map((c) => {
+        const parts = [c.create && `${c.create} new`, c.update && `${c.update} changed`, c.delete && `${c.delete} removed`].filter(Boolean);
+        return `${c.kind}: ${parts.length ? parts.join(', ') : 'no changes'}`;
+    })
+        .join(' · ');
+}
+function isHttpUrl(u) {
+    if (!u || u.length > LIMITS.url)
+        return false;
+    try {
+        const p = new URL(u).protocol;
+        return p === 'https:' || p === 'http:';
+    }
+    catch {
+        return false;
+    }
+}
+/**
+ * The message for one event, built as data: every piece of user text is
+ * escaped (safeText) or sent as plain_text, and cut to Slack's limits, so
+ * quotes, newlines, long commit messages and `<!channel>` arrive as text.
+ */
+function buildMessage(n) {
+    const style = EVENT_STYLE[n.event];
+    const head = title(n);
+    const mention = (n.event === 'failed' || n.event === 'rolled-back') && n.mention ? mentionMarkup(n.mention) : '';
+    const fields = [];
+    const field = (label, value) => {
+        if (value)
+            fields.push({ type: 'mrkdwn', text: `*${label}*\n${safeText(value, LIMITS.field - label.length - 3)}` });
+    };
+    field('Environment', n.environment);
+    field('Version', n.version);
+    field('Release', n.releaseId);
+    if (n.commit) {
+        const short = n.commit.slice(0, 12);
+        const msg = n.commitMessage ? ` ${n.commitMessage}` : '';
+        fields.push({ type: 'mrkdwn', text: `*Commit*\n\`${safeText(short, 40)}\`${safeText(msg, LIMITS.field - 80)}` });
+    }
+    field('By', n.actor);
+    if (n.event === 'failed')
+        field('Failed step', n.failedStep);
+    const blocks = [{ type: 'header', text: { type: 'plain_text', text: plainText(`${style.emoji} ${head}`, LIMITS.header), emoji: true } }];
+    if (mention)
+        blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `${mention} ${safeText(head, 200)}` } });
+    if (fields.length)
+        blocks.push({ type: 'section', fields: fields.slice(0, 10) });
+    if (n.plan)
+        blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Plan*\n${safeText(planLine(n.plan), LIMITS.section - 10)}` } });
+    if (n.summary)
+        blocks.push({ type: 'section', text: { type: 'mrkdwn', text: safeText(n.summary, LIMITS.section) } });
+    const buttons = [];
+    const reviewUrl = n.reviewUrl ?? n.runUrl;
+    if (n.event === 'awaiting-approval' && isHttpUrl(reviewUrl))
+        buttons.push({ type: 'button', text: { type: 'plain_text', text: 'Review deployment' }, url: reviewUrl, action_id: 'ferry-review', style: 'primary' });
+    if (isHttpUrl(n.runUrl))
+        buttons.push({ type: 'button', text: { type: 'plain_text', text: 'View run' }, url: n.runUrl, action_id: 'ferry-run' });
+    if (buttons.length)
+        blocks.push({ type: 'actions', elements: buttons });
+    const context = [];
+    if (n.repository)
+        context.push(safeText(n.repository, 200));
+    context.push(`ferry · ${n.event}`);
+    blocks.push({ type: 'context', elements: context.slice(0, LIMITS.contextElements).map((t) => ({ type: 'mrkdwn', text: t })) });
+    const fallback = [mention, `${style.emoji} ${safeText(head, 1000)}`, n.event === 'failed' && n.failedStep ? `(step: ${safeText(n.failedStep, 500)})` : '']
+        .filter(Boolean)
+        .join(' ');
+    return { text: fallback.slice(0, LIMITS.text), blocks };
+}
+
+
+/***/ }),
+
+/***/ 3931:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  _: () => (/* binding */ sendMessage)
+});
+
+// EXTERNAL MODULE: ./packages/core/src/errors/ferry-error.ts
+var ferry_error = __nccwpck_require__(9849);
+;// CONCATENATED MODULE: ./packages/slack/src/client.ts
+/**
+ * Sending to Slack: incoming webhooks and the Web API (chat.postMessage,
+ * chat.update), over plain `fetch` with one small bounded retry loop.
+ *
+ * Why not the official @slack/web-api (8.x, fetch-based, ~230 kB bundled with
+ * p-queue/p-retry) and @slack/webhook: the webhook client does not retry 429s
+ * (it aborts on any 4xx, Retry-After ignored), so webhooks need this loop
+ * anyway; the Web API client's default policy retries for about thirty
+ * minutes and adds its own backoff on top of Retry-After, which a deploy job
+ * must not do; and both wrap errors in their own types that would still need
+ * mapping to ferry's codes. Two endpoints and one retry rule are simpler
+ * written out, and match packages/registry and packages/airflow.
+ *
+ * Secrets: neither the webhook URL nor the token ever goes into an error
+ * message; errors name the endpoint as "the incoming webhook" or the API
+ * method, and quote only Slack's error code.
+ */
+
+const RETRYABLE_API_ERRORS = new Set(['ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
+const DEFAULT_API_URL = 'https://slack.com/api/';
+/** Seconds (Slack sends whole seconds); HTTP dates are not used by Slack. */
+function retryAfterMs(v) {
+    if (v === null || !/^\d+(\.\d+)?$/.test(v.trim()))
+        return undefined;
+    return Math.ceil(Number(v) * 1000);
+}
+const backoff = (attempt) => Math.min(8000, 500 * 2 ** (attempt - 1));
+function unavailable(where, why) {
+    return new SlackError('unavailable', (0,ferry_error/* problem */.CC)('FERRY_SLACK_UNAVAILABLE', `Slack ${where}: ${why}`));
+}
+/** POSTs until Slack answers something that is not "try again", within the bounds. */
+async function post(where, url, init, o, isRetryable) {
+    const doFetch = o.fetch ?? fetch;
+    const sleep = o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    const attempts = Math.max(1, o.attempts ?? 4);
+    const maxWait = o.maxWaitMs ?? 30_000;
+    for (let attempt = 1;; attempt++) {
+        let res;
+        let wait;
+        let reason;
+        try {
+            const r = await doFetch(url, { method: 'POST', headers: init.headers, body: init.body, redirect: 'error', signal: AbortSignal.timeout(o.timeoutMs ?? 10_000) });
+            res = { status: r.status, body: await r.text() };
+            if (r.status === 429) {
+                wait = retryAfterMs(r.headers.get('retry-after'));
+                reason = `rate limited (HTTP 429${wait !== undefined ? `, Retry-After ${wait / 1000} s` : ''})`;
+                if (wait !== undefined && wait > maxWait)
+                    throw unavailable(where, `${reason}, longer than the ${maxWait / 1000} s ferry waits`);
+            }
+            else if (r.status >= 500 || isRetryable(res)) {
+                reason = `HTTP ${r.status}${res.body && res.body.length < 200 ? ` ${res.body.trim()}` : ''}`;
+            }
+            else {
+                return res;
+            }
+        }
+        catch (e) {
+            if (e instanceof ferry_error/* FerryError */.lT)
+                throw e;
+            // fetch's own errors carry the URL in `cause` only; the message is generic, so it is safe to show.
+            const err = e;
+            reason = err.name === 'TimeoutError' ? `no answer within ${(o.timeoutMs ?? 10_000) / 1000} s` : `cannot connect (${err.cause?.code ?? err.message})`;
+        }
+        if (attempt >= attempts)
+            throw unavailable(where, `${reason} (gave up after ${attempts} attempts)`);
+        const ms = wait ?? backoff(attempt);
+        o.onRetry?.({ attempt, waitMs: ms, reason });
+        await sleep(ms);
+    }
+}
+/** Slack's documented error codes (incoming webhooks and chat.postMessage / chat.update), in words. */
+const KNOWN = {
+    // credentials
+    invalid_auth: { code: 'FERRY_SLACK_AUTH', text: 'the token is not valid (mistyped, revoked, or from another workspace)' },
+    not_authed: { code: 'FERRY_SLACK_AUTH', text: 'no token reached Slack' },
+    account_inactive: { code: 'FERRY_SLACK_AUTH', text: 'the token belongs to a deleted user or workspace' },
+    token_revoked: { code: 'FERRY_SLACK_AUTH', text: 'the token was revoked (the app was uninstalled or the token rotated)' },
+    token_expired: { code: 'FERRY_SLACK_AUTH', text: 'the token has expired (token rotation is on for this app)', hint: 'Use a bot token that does not expire, or turn token rotation off for the app.' },
+    missing_scope: { code: 'FERRY_SLACK_AUTH', text: 'the token lacks the chat:write scope', hint: 'Add the chat:write bot scope under OAuth & Permissions, reinstall the app, and update the secret.' },
+    not_allowed_token_type: { code: 'FERRY_SLACK_AUTH', text: 'this kind of token cannot post messages', hint: 'Use a bot token (xoxb-…).' },
+    no_permission: { code: 'FERRY_SLACK_AUTH', text: 'the token has no permission to post here' },
+    ekm_access_denied: { code: 'FERRY_SLACK_AUTH', text: 'administrators have suspended posting messages' },
+    invalid_token: { code: 'FERRY_SLACK_AUTH', text: 'the webhook URL is not valid' },
+    no_service: { code: 'FERRY_SLACK_AUTH', text: 'the webhook was removed or disabled (no_service)', hint: 'Create a new incoming webhook for the channel and update the secret passed to `webhook-url`.' },
+    no_team: { code: 'FERRY_SLACK_AUTH', text: 'the workspace of the webhook no longer exists' },
+    team_disabled: { code: 'FERRY_SLACK_AUTH', text: 'the workspace of the webhook is disabled' },
+    // channel
+    channel_not_found: { code: 'FERRY_SLACK_CHANNEL', text: 'the channel does not exist, or the app cannot see it' },
+    not_in_channel: { code: 'FERRY_SLACK_CHANNEL', text: 'the bot is not a member of the channel', hint: 'Invite the app to the channel (/invite @your-app), or add the chat:write.public scope for public channels.' },
+    is_archived: { code: 'FERRY_SLACK_CHANNEL', text: 'the channel is archived' },
+    channel_is_archived: { code: 'FERRY_SLACK_CHANNEL', text: 'the channel of the webhook is archived', hint: 'Unarchive the channel, or create a webhook for another channel.' },
+    action_prohibited: { code: 'FERRY_SLACK_CHANNEL', text: 'an administrator restricts posting to this channel' },
+    posting_to_general_channel_denied: { code: 'FERRY_SLACK_CHANNEL', text: 'only admins may post to the workspace-wide channel' },
+    restricted_action: { code: 'FERRY_SLACK_CHANNEL', text: 'the workspace does not let this app post to the channel' },
+    restricted_action_read_only_channel: { code: 'FERRY_SLACK_CHANNEL', text: 'the channel is read-only' },
+    // updating (ferry then posts a new message)
+    message_not_found: { code: 'FERRY_SLACK_REJECTED', text: 'the message to update (`ts`) no longer exists in the channel' },
+    cant_update_message: { code: 'FERRY_SLACK_REJECTED', text: 'the message to update (`ts`) was not posted by this app' },
+    edit_window_closed: { code: 'FERRY_SLACK_REJECTED', text: 'the workspace no longer allows editing the message' },
+    // the message itself
+    invalid_payload: { code: 'FERRY_SLACK_REJECTED', text: 'Slack could not read the payload' },
+    no_text: { code: 'FERRY_SLACK_REJECTED', text: 'the message had no text' },
+    invalid_blocks: { code: 'FERRY_SLACK_REJECTED', text: 'Slack refused the message blocks' },
+    invalid_blocks_format: { code: 'FERRY_SLACK_REJECTED', text: 'the blocks are not an array of block objects' },
+    msg_too_long: { code: 'FERRY_SLACK_REJECTED', text: 'the message text is too long' },
+    msg_blocks_too_long: { code: 'FERRY_SLACK_REJECTED', text: 'the message blocks are too long' },
+    too_many_attachments: { code: 'FERRY_SLACK_REJECTED', text: 'too many attachments' },
+    invalid_arguments: { code: 'FERRY_SLACK_REJECTED', text: 'Slack refused the arguments' },
+    user_not_found: { code: 'FERRY_SLACK_REJECTED', text: 'a user named in the message does not exist' },
+    // Slack's side
+    ratelimited: { code: 'FERRY_SLACK_UNAVAILABLE', text: 'rate limited' },
+    rollup_error: { code: 'FERRY_SLACK_UNAVAILABLE', text: 'Slack had an internal error (rollup_error)' },
+    internal_error: { code: 'FERRY_SLACK_UNAVAILABLE', text: 'Slack had an internal error' },
+    fatal_error: { code: 'FERRY_SLACK_UNAVAILABLE', text: 'Slack had an internal error' },
+    service_unavailable: { code: 'FERRY_SLACK_UNAVAILABLE', text: 'Slack is unavailable' },
+    request_timeout: { code: 'FERRY_SLACK_UNAVAILABLE', text: 'Slack timed out' },
+};
+/** A FerryError that also carries Slack's own error code. */
+class SlackError extends ferry_error/* FerryError */.lT {
+    slackCode;
+    constructor(slackCode, p) {
+        super(p);
+        this.slackCode = slackCode;
+    }
+}
+/** An error code from Slack as a FerryError saying what it means and how to fix it. */
+function slackError(where, slackCode, status) {
+    // Only a code-like answer is quoted: a body is never echoed into logs.
+    const safe = /^[a-z0-9_.-]{1,80}$/i.test(slackCode) ? slackCode : 'unexpected answer';
+    const k = KNOWN[safe];
+    const http = status !== undefined && status !== 200 ? `HTTP ${status}, ` : '';
+    if (k)
+        return new SlackError(safe, (0,ferry_error/* problem */.CC)(k.code, `Slack ${where}: ${k.text} (${http}${safe})`, k.hint ? { hint: k.hint } : {}));
+    return new SlackError(safe, (0,ferry_error/* problem */.CC)(status !== undefined && status >= 500 ? 'FERRY_SLACK_UNAVAILABLE' : 'FERRY_SLACK_REJECTED', `Slack ${where}: ${http}${safe}`));
+}
+/** Posts through an incoming webhook. Webhooks answer `ok`, or an error code as plain text with a 4xx status. */
+async function sendWebhook(webhookUrl, message, o = {}) {
+    const where = 'incoming webhook';
+    if (!URL.canParse(webhookUrl) || !/^https?:$/.test(new URL(webhookUrl).protocol)) {
+        throw new SlackError('invalid_url', (0,ferry_error/* problem */.CC)('FERRY_SLACK_AUTH', 'the incoming webhook URL is not an http(s) URL (its value is not shown)', { hint: 'Pass the webhook URL from the Slack app (https://hooks.slack.com/services/…) through a secret, e.g. webhook-url: ${{ secrets.SLACK_WEBHOOK_URL }}.' }));
+    }
+    const res = await post(where, webhookUrl, { headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify({ text: message.text, blocks: message.blocks, unfurl_links: false, unfurl_media: false }) }, o, () => false);
+    if (res.status >= 200 && res.status < 300)
+        return;
+    throw slackError(where, res.body.trim().split(/\s/)[0] || `HTTP ${res.status}`, res.status);
+}
+async function callApi(method, t, args, o) {
+    const base = (t.apiUrl ?? DEFAULT_API_URL).replace(/\/?$/, '/');
+    const res = await post(method, base + method, { headers: { 'content-type': 'application/json; charset=utf-8', authorization: `Bearer ${t.token}` }, body: JSON.stringify(args) }, o, (r) => {
+        const body = parseApi(r.body);
+        return body?.ok === false && RETRYABLE_API_ERRORS.has(String(body.error));
+    });
+    const body = parseApi(res.body);
+    if (!body)
+        throw slackError(method, `HTTP ${res.status} without a Slack API answer`, res.status);
+    if (body.ok !== true)
+        throw slackError(method, String(body.error ?? 'unknown_error'), res.status);
+    if (typeof body.ts !== 'string' || typeof body.channel !== 'string')
+        throw slackError(method, 'an answer without ts or channel', res.status);
+    return { channel: body.channel, ts: body.ts };
+}
+function parseApi(text) {
+    try {
+        const v = JSON.parse(text);
+        return v && typeof v === 'object' ? v : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+function postMessage(t, message, o = {}) {
+    return callApi('chat.postMessage', t, { channel: t.channel, text: message.text, blocks: message.blocks, unfurl_links: false, unfurl_media: false }, o);
+}
+function updateMessage(t, ts, message, o = {}) {
+    return callApi('chat.update', t, { channel: t.channel, ts, text: message.text, blocks: message.blocks }, o);
+}
+/** chat.update errors after which posting a new message is the right thing to do. */
+function isUpdateImpossible(e) {
+    return e instanceof SlackError && ['message_not_found', 'cant_update_message', 'edit_window_closed'].includes(e.slackCode);
+}
+
+;// CONCATENATED MODULE: ./packages/slack/src/notify.ts
+
+
+/**
+ * Sends one message: bot mode (chat.postMessage, or chat.update when `ts` is
+ * given, so one message per pipeline is updated in place across jobs) when a
+ * token is given, else the incoming webhook. An update of a message that is
+ * gone or not editable posts a new message instead, and says so.
+ */
+async function sendMessage(dest, message, o = {}) {
+    const notes = [];
+    if (dest.token) {
+        if (!dest.channel && dest.webhookUrl) {
+            notes.push('a bot token but no channel: posting through webhook-url instead (give `channel` to update one message in place)');
+            await sendWebhook(dest.webhookUrl, message, o);
+            return { status: 'sent', mode: 'webhook', notes };
+        }
+        // A Slack setup problem, not a bad input: like Slack's own refusals it warns unless fail-on-error.
+        if (!dest.channel)
+            throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_SLACK_CHANNEL', 'a bot token was given without `channel`', { hint: 'Pass the channel id (e.g. C0123ABCD), or the `channel` output of the notify-slack step that posted the message.' }));
+        if (dest.webhookUrl)
+            notes.push('both token and webhook-url are set: using the token (bot mode), which can update the message in place');
+        const target = { token: dest.token, channel: dest.channel, apiUrl: dest.apiUrl };
+        if (dest.ts) {
+            try {
+                const r = await updateMessage(target, dest.ts, message, o);
+                return { status: 'updated', mode: 'bot', ...r, notes };
+            }
+            catch (e) {
+                if (!isUpdateImpossible(e))
+                    throw e;
+                notes.push(`${e.problems[0].message}; posted a new message instead`);
+            }
+        }
+        const r = await postMessage(target, message, o);
+        return { status: 'sent', mode: 'bot', ...r, notes };
+    }
+    if (dest.webhookUrl) {
+        if (dest.ts)
+            notes.push('incoming webhooks cannot update a message: `ts` is ignored and a new message is posted (use `token` and `channel` to update in place)');
+        await sendWebhook(dest.webhookUrl, message, o);
+        return { status: 'sent', mode: 'webhook', notes };
+    }
+    return (0,ferry_error/* fail */.fJ)('FERRY_INPUT', 'no Slack destination: give `webhook-url`, or `token` and `channel`');
+}
+
+
+/***/ }),
+
+/***/ 2613:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
+
+/***/ }),
+
+/***/ 4434:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
+
+/***/ }),
+
+/***/ 8611:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("http");
+
+/***/ }),
+
+/***/ 5692:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("https");
+
+/***/ }),
+
+/***/ 9278:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("net");
+
+/***/ }),
+
+/***/ 4589:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:assert");
+
+/***/ }),
+
+/***/ 6698:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:async_hooks");
+
+/***/ }),
+
+/***/ 4573:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer");
+
+/***/ }),
+
+/***/ 7540:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:console");
+
+/***/ }),
+
+/***/ 7598:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
+
+/***/ }),
+
+/***/ 3053:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:diagnostics_channel");
+
+/***/ }),
+
+/***/ 610:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns");
+
+/***/ }),
+
+/***/ 8474:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
+
+/***/ }),
+
+/***/ 7067:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
+
+/***/ }),
+
+/***/ 2467:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2");
+
+/***/ }),
+
+/***/ 7030:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
+
+/***/ }),
+
+/***/ 643:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:perf_hooks");
+
+/***/ }),
+
+/***/ 1792:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:querystring");
+
+/***/ }),
+
+/***/ 7075:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
+
+/***/ }),
+
+/***/ 1692:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tls");
+
+/***/ }),
+
+/***/ 3136:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
+
+/***/ }),
+
+/***/ 7975:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
+
+/***/ }),
+
+/***/ 3429:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util/types");
+
+/***/ }),
+
+/***/ 5919:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:worker_threads");
+
+/***/ }),
+
+/***/ 8522:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
+
+/***/ }),
+
+/***/ 3193:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decoder");
+
+/***/ }),
+
+/***/ 4756:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
+
+/***/ }),
+
+/***/ 9023:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
+
+/***/ }),
+
+/***/ 4858:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Yz: () => (/* binding */ core_debug),
+  z3: () => (/* binding */ error),
+  V4: () => (/* binding */ getInput),
+  pq: () => (/* binding */ info),
+  lm: () => (/* binding */ notice),
+  C1: () => (/* binding */ setFailed),
+  uH: () => (/* binding */ setOutput),
+  Pq: () => (/* binding */ core_setSecret),
+  z: () => (/* reexport */ summary),
+  $e: () => (/* binding */ warning)
+});
+
+// UNUSED EXPORTS: ExitCode, addPath, endGroup, exportVariable, getBooleanInput, getIDToken, getMultilineInput, getState, group, isDebug, markdownSummary, platform, saveState, setCommandEcho, startGroup, toPlatformPath, toPosixPath, toWin32Path
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
@@ -31339,444 +32519,6 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
-;// CONCATENATED MODULE: ./packages/core/src/errors/codes.ts
-/**
- * Every error ferry can report, by code. The code is stable (users search for
- * it, tests assert it); the text next to it is the generic fix shown when a
- * call site has nothing more specific to say.
- */
-const ERROR_CODES = {
-    // ferry.yml
-    FERRY_CONFIG_NOT_FOUND: 'Create a ferry.yml at the repository root, or pass its path with --config / the `config` input.',
-    FERRY_CONFIG_YAML: 'Fix the YAML syntax at the position shown.',
-    FERRY_CONFIG_INVALID: 'Fix the value at the key shown; the JSON Schema (ferry.schema.json) lists what is allowed.',
-    FERRY_CONFIG_UNKNOWN_KEY: 'Remove the key or correct its spelling.',
-    FERRY_CONFIG_DUPLICATE_ENV: 'Give every environment a unique name.',
-    FERRY_CONFIG_REQUIRES: '`requires` must name an environment listed earlier in `environments`.',
-    FERRY_CONFIG_MISSING_TARGET: 'Add a target for this artifact kind to the environment, or remove the artifact.',
-    FERRY_UNKNOWN_ENV: 'Use one of the environments listed in ferry.yml.',
-    // paths
-    FERRY_PATH_ESCAPES: 'Keep every path inside the repository; remove `..` segments or absolute paths.',
-    FERRY_SYMLINK_ESCAPES: 'Replace the symlink with a regular file, or point it inside the repository.',
-    FERRY_PATH_NOT_FOUND: 'Create the folder or fix the path in ferry.yml.',
-    FERRY_PATH_NOT_DIR: 'Point the path at a folder, not a file.',
-    // configs
-    FERRY_CONFIG_FILE_PARSE: 'Fix the syntax of the config file at the position shown.',
-    FERRY_CONFIG_FILE_SCHEMA: 'Make the config file match its JSON Schema.',
-    FERRY_CONFIG_SCHEMA_INVALID: 'Fix the JSON Schema file named in ferry.yml.',
-    FERRY_SECRET_LITERAL: 'Replace the literal with a secret reference such as ${secret:NAME}; the value is resolved at deploy time.',
-    FERRY_SECRET_REFERENCE: 'Write secret references exactly as ${secret:NAME}, NAME being letters, digits and underscores.',
-    FERRY_SECRET_MISSING: 'Provide the secret to the deploy step as an environment variable of the same name (env: NAME: ${{ secrets.NAME }}).',
-    // kinds
-    FERRY_KIND_NOT_IMPLEMENTED: 'This artifact kind is not supported in this version of ferry; remove it from ferry.yml or upgrade.',
-    // releases
-    FERRY_RELEASE_NOT_FOUND: 'Build the release first (`ferry build` / build-artifacts), or check the release id and release store.',
-    FERRY_RELEASE_TAMPERED: 'The release no longer matches its recorded hashes. Do not deploy it; rebuild from source.',
-    FERRY_RELEASE_INVALID: 'The release.json is not a ferry release; rebuild it.',
-    FERRY_RELEASE_AMBIGUOUS: 'Give more characters of the release id.',
-    FERRY_GIT: 'Run inside a git checkout with the commit available (actions/checkout with fetch-depth: 0 for tags).',
-    FERRY_TAG_EXISTS: 'A tag of that name points at another commit; choose another version or delete the tag.',
-    // deploy
-    FERRY_PROMOTION_UNVERIFIED: 'Deploy this release to the required environment and verify it there first.',
-    FERRY_APPROVAL_REQUIRED: 'Apply the plan with the digest of the plan that was approved.',
-    FERRY_NOT_DEPLOYED: 'Deploy a release to this environment first.',
-    FERRY_NOTHING_TO_ROLLBACK: 'The environment has no earlier successful release to return to.',
-    FERRY_TARGET_IO: 'Check that the target path is writable and on a local filesystem.',
-    FERRY_TARGET_DRIFT: 'The target no longer holds the files of its release; redeploy or investigate who changed it.',
-    FERRY_LOCKED: 'Another deploy to this environment is running; wait for it or remove the stale lock file.',
-    // S3 targets
-    FERRY_S3: 'Check the bucket, prefix, region and endpoint in ferry.yml, and that the store is reachable; the AWS error code is in the message.',
-    FERRY_S3_ACCESS_DENIED: 'Give the deploy role s3:ListBucket on the bucket (for the prefix) and s3:GetObject, s3:PutObject, s3:DeleteObject on arn:aws:s3:::<bucket>/<prefix>*.',
-    FERRY_S3_NO_SUCH_BUCKET: 'Create the bucket, or fix `bucket` (and `region` / `endpoint`) of the S3 target in ferry.yml.',
-    FERRY_S3_CREDENTIALS: 'Provide AWS credentials through the standard chain: in GitHub Actions run aws-actions/configure-aws-credentials (OIDC role) before this step; locally set AWS_PROFILE or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.',
-    // dbt
-    FERRY_TOOL_MISSING: 'Install the tool in the workflow before this step, or change the command in ferry.yml.',
-    FERRY_DBT_FAILED: 'Run the same dbt command locally and fix what it reports.',
-    FERRY_DBT_RUN_FAILED: 'Fix the failing models or tests and deploy again; what dbt already built stays built.',
-    FERRY_DBT_RUN_RESULTS: 'ferry reads run_results.json of schema v6 (dbt 1.5 and later); check the dbt version.',
-    FERRY_DBT_MANIFEST_INVALID: 'The dbt manifest.json is corrupt or not a manifest; regenerate it with `dbt parse` (or rebuild the release that holds it).',
-    FERRY_DBT_MANIFEST_VERSION: 'ferry reads dbt manifests of schema v10 (dbt 1.6), v11 (dbt 1.7) and v12 (dbt 1.8 and later); regenerate the manifest with a dbt-core release that writes one of them.',
-    // images / OCI registries
-    FERRY_IMAGE_REF: 'Write the image as [registry/]repository[:tag][@sha256:digest], e.g. ghcr.io/acme/etl:1.4 (repository names are lowercase).',
-    FERRY_REGISTRY_UNAUTHORIZED: 'Give ferry credentials for the registry: FERRY_REGISTRY_<HOST>_USERNAME and _PASSWORD (HOST upper-cased, other characters as "_", e.g. FERRY_REGISTRY_GHCR_IO_USERNAME), or `docker login` / docker/login-action before this step.',
-    FERRY_REGISTRY_DENIED: 'The credentials are valid but lack this access: grant the account pull (and push, for a promotion target) on the repository.',
-    FERRY_REGISTRY_NOT_FOUND: 'Check the image name and tag, and that the image was pushed before the release is built.',
-    FERRY_REGISTRY_NOT_IMAGE: 'Point the reference at a container image (OCI or Docker v2 manifest or index), not another kind of artifact.',
-    FERRY_REGISTRY_DIGEST: 'The registry returned content that does not match its digest; retry, and report it to the registry operator if it persists.',
-    FERRY_REGISTRY_INSECURE: 'Plain http:// is allowed only for registries on this machine (localhost, 127.0.0.0/8, [::1]) named in FERRY_REGISTRY_INSECURE; use https for any other registry.',
-    FERRY_REGISTRY_HTTP: 'Check that the registry is reachable from this runner and retry; the registry\'s own error is shown.',
-    // Airflow REST API (checks after a deploy)
-    FERRY_AIRFLOW_API: 'Check airflow.url (the webserver / API server base URL, without /api/v1 or /api/v2) and that it is reachable from this runner; Airflow\'s own answer is shown.',
-    FERRY_AIRFLOW_AUTH: 'Check airflow.auth: Airflow 2 takes basic auth (username/password) or a bearer token; Airflow 3 takes a username/password exchanged at /auth/token, or a token. Pass secrets as ${secret:NAME}; the user needs permission for DAGs, DAG runs, Variables and Connections.',
-    FERRY_AIRFLOW_DAG_MISSING: 'The files are deployed, but Airflow has not parsed them yet: raise airflow.wait.timeout (DAG folders sync in minutes on MWAA/Composer) or check the DAG processor / scheduler logs; roll back if the release must not stay.',
-    FERRY_AIRFLOW_IMPORT_ERROR: 'Fix the error in the DAG file (run it with python locally; `airflow dags list-import-errors` shows the same), then deploy again, or roll back.',
-    FERRY_AIRFLOW_CONFIG: 'Fix airflow.variables / airflow.connections in ferry.yml, or the config file they name (rendered for this environment).',
-    FERRY_AIRFLOW_BACKFILL: 'Check the backfill in the Airflow UI (Browse → DAG runs / Backfills); a DAG can have only one running backfill at a time.',
-    // ledger / GitHub
-    FERRY_LEDGER: 'Check the ledger file or the GitHub token permissions (deployments: write).',
-    FERRY_GITHUB_API: 'Check the token, its permissions and the repository name.',
-    FERRY_INPUT: 'Fix the action input or command-line option shown.',
-    FERRY_NOT_IMPLEMENTED: 'This action is not implemented in this version of ferry.',
-    FERRY_INTERNAL: 'This is a bug in ferry; please report it with the log.',
-};
-
-;// CONCATENATED MODULE: ./packages/core/src/errors/ferry-error.ts
-
-/**
- * One or more problems, reported together. Everything ferry refuses to do is
- * thrown as a FerryError so entry points can print code, location and fix
- * instead of a stack trace.
- */
-class FerryError extends Error {
-    problems;
-    constructor(problems) {
-        const list = Array.isArray(problems) ? problems : [problems];
-        if (list.length === 0)
-            throw new Error('FerryError needs at least one problem');
-        super(list.length === 1 ? formatProblem(list[0]) : `${list.length} problems:\n${list.map((p) => '  ' + formatProblem(p)).join('\n')}`);
-        this.name = 'FerryError';
-        this.problems = list;
-    }
-    get code() {
-        return this.problems[0].code;
-    }
-    static is(e) {
-        return e instanceof FerryError;
-    }
-}
-function problem(code, message, extra = {}) {
-    return { code, message, ...extra };
-}
-/** Throws a FerryError with one problem. */
-function fail(code, message, extra = {}) {
-    throw new FerryError(problem(code, message, extra));
-}
-function formatLocation(loc) {
-    if (!loc)
-        return '';
-    let s = loc.file ?? '';
-    if (loc.line !== undefined)
-        s += `:${loc.line}${loc.column !== undefined ? `:${loc.column}` : ''}`;
-    if (loc.key)
-        s += `${s ? ' ' : ''}(${loc.key})`;
-    return s;
-}
-/** `CODE file:line (key): message — hint` on one line. */
-function formatProblem(p) {
-    const where = formatLocation(p.location);
-    const hint = p.hint ?? ERROR_CODES[p.code];
-    return `${p.code}${where ? ` ${where}` : ''}: ${p.message}${hint ? `\n    fix: ${hint}` : ''}`;
-}
-/** Problems from any thrown value; unknown errors become FERRY_INTERNAL. */
-function toProblems(e) {
-    if (e instanceof FerryError)
-        return e.problems;
-    const message = e instanceof Error ? e.message : String(e);
-    return [{ code: 'FERRY_INTERNAL', message }];
-}
-
-;// CONCATENATED MODULE: ./packages/actions-runner/src/actions-runner.ts
-
-
-/** GitHub Actions summaries are capped at 1 MiB per step; stay well below. */
-const SUMMARY_LIMIT = 1000 * 1024;
-/** The Runner port over @actions/core: the only place ferry talks to the runner. */
-class ActionsRunner {
-    summaryBytes = 0;
-    info(message) {
-        info(message);
-    }
-    warning(message) {
-        warning(message);
-    }
-    debug(message) {
-        core_debug(message);
-    }
-    annotate(a) {
-        const props = { title: a.title, file: a.file, startLine: a.line, startColumn: a.column };
-        if (a.level === 'error')
-            error(a.message, props);
-        else if (a.level === 'warning')
-            warning(a.message, props);
-        else
-            notice(a.message, props);
-    }
-    setOutput(name, value) {
-        setOutput(name, value);
-    }
-    appendSummary(markdown) {
-        const bytes = Buffer.byteLength(markdown);
-        if (this.summaryBytes + bytes > SUMMARY_LIMIT) {
-            warning('job summary is full (GitHub caps it at 1 MiB); the rest is in the step log');
-            info(markdown);
-            return;
-        }
-        this.summaryBytes += bytes;
-        summary.addRaw(markdown, true);
-    }
-    mask(secret) {
-        if (secret)
-            core_setSecret(secret);
-    }
-    progress(step, done, total) {
-        if (done === total || done % 5000 === 0)
-            info(`${step}: ${done}/${total}`);
-    }
-    async flush() {
-        if (this.summaryBytes > 0)
-            await summary.write();
-    }
-    /** Every problem as an annotation (with file/line where known) and one summary table. */
-    reportProblems(problems) {
-        for (const p of problems) {
-            this.annotate({ level: p.severity === 'warning' ? 'warning' : 'error', title: p.code, message: `${p.message}${p.hint ? `\nfix: ${p.hint}` : ''}`, file: p.location?.file, line: p.location?.line, column: p.location?.column });
-        }
-        const rows = problems.map((p) => `| \`${p.code}\` | ${esc(formatLocation(p.location))} | ${esc(p.message)} | ${esc(p.hint ?? '')} |`);
-        this.appendSummary(['### ferry: problems', '', '| code | where | problem | fix |', '|---|---|---|---|', ...rows, ''].join('\n'));
-    }
-}
-const esc = (s) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-
-;// CONCATENATED MODULE: ./packages/actions-runner/src/run-action.ts
-
-
-
-/**
- * A failure the action has already reported in full (annotations, summary):
- * the step only needs to fail, with this message.
- */
-class ReportedFailure extends Error {
-    name = 'ReportedFailure';
-}
-/**
- * Entry point of every action: runs `body`, turns any failure into
- * annotations, a summary table and a failed step (never a bare stack trace).
- */
-async function runAction(name, body) {
-    const runner = new ActionsRunner();
-    try {
-        await body(runner);
-    }
-    catch (e) {
-        if (e instanceof ReportedFailure) {
-            setFailed(`${name}: ${e.message}`);
-            return;
-        }
-        const problems = toProblems(e);
-        runner.reportProblems(problems);
-        setFailed(`${name}: ${problems.map(formatProblem).join('\n')}`);
-        if (!(e instanceof Error && e.name === 'FerryError') && e instanceof Error && e.stack)
-            core_debug(e.stack);
-    }
-    finally {
-        await runner.flush().catch(() => undefined);
-    }
-}
-/** For actions whose implementation has not landed: fail clearly instead of succeeding silently. */
-async function notImplemented(name, issue) {
-    await runAction(name, async () => {
-        fail('FERRY_NOT_IMPLEMENTED', `${name} is not implemented in this version of ferry (${issue}); this step did nothing`, {
-            hint: `Remove the ${name} step for now, or pin a ferry version that includes it.`,
-        });
-    });
-}
-
-
-/***/ }),
-
-/***/ 2613:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
-
-/***/ }),
-
-/***/ 4434:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
-
-/***/ }),
-
-/***/ 8611:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("http");
-
-/***/ }),
-
-/***/ 5692:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("https");
-
-/***/ }),
-
-/***/ 9278:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("net");
-
-/***/ }),
-
-/***/ 4589:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:assert");
-
-/***/ }),
-
-/***/ 6698:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:async_hooks");
-
-/***/ }),
-
-/***/ 4573:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer");
-
-/***/ }),
-
-/***/ 7540:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:console");
-
-/***/ }),
-
-/***/ 7598:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
-
-/***/ }),
-
-/***/ 3053:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:diagnostics_channel");
-
-/***/ }),
-
-/***/ 610:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns");
-
-/***/ }),
-
-/***/ 8474:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
-
-/***/ }),
-
-/***/ 7067:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
-
-/***/ }),
-
-/***/ 2467:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2");
-
-/***/ }),
-
-/***/ 7030:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
-
-/***/ }),
-
-/***/ 643:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:perf_hooks");
-
-/***/ }),
-
-/***/ 1792:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:querystring");
-
-/***/ }),
-
-/***/ 7075:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
-
-/***/ }),
-
-/***/ 1692:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tls");
-
-/***/ }),
-
-/***/ 3136:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
-
-/***/ }),
-
-/***/ 7975:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
-
-/***/ }),
-
-/***/ 3429:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util/types");
-
-/***/ }),
-
-/***/ 5919:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:worker_threads");
-
-/***/ }),
-
-/***/ 8522:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
-
-/***/ }),
-
-/***/ 3193:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decoder");
-
-/***/ }),
-
-/***/ 4756:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
-
-/***/ }),
-
-/***/ 9023:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 /***/ })
 
@@ -31882,6 +32624,18 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /******/ 			return fn.r ? promise : getResult();
 /******/ 		}, (err) => ((err ? reject(promise[webpackError] = err) : outerResolve(exports)), resolveQueue(queue)));
 /******/ 		queue && queue.d < 0 && (queue.d = 0);
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/compat get default export */
+/******/ (() => {
+/******/ 	// getDefaultExport function for compatibility with non-harmony modules
+/******/ 	__nccwpck_require__.n = (module) => {
+/******/ 		var getter = module && module.__esModule ?
+/******/ 			() => (module['default']) :
+/******/ 			() => (module);
+/******/ 		__nccwpck_require__.d(getter, { a: getter });
+/******/ 		return getter;
 /******/ 	};
 /******/ })();
 /******/ 

@@ -8227,7 +8227,7 @@ const { NoOpLogger } = __webpack_require__(4192);
 const { InvokeStore } = __webpack_require__(14);
 const { normalizeProvider } = __webpack_require__(5888);
 const { RETRY_MODES } = __webpack_require__(6467);
-const { platform, release } = __webpack_require__(542);
+const { platform, release } = __webpack_require__(8161);
 const { versions, env } = __webpack_require__(1708);
 const { isValidHostLabel, isIpAddress, customEndpointFunctions } = __webpack_require__(4223);
 const { EndpointError, resolveEndpoint } = __webpack_require__(4223);
@@ -11670,7 +11670,7 @@ const { CredentialsProviderError, parseKnownFiles, getProfileName } = __webpack_
 const { HttpRequest } = __webpack_require__(1656);
 const { createHash, createPrivateKey, createPublicKey, sign } = __webpack_require__(7598);
 const { promises } = __webpack_require__(3024);
-const { homedir } = __webpack_require__(542);
+const { homedir } = __webpack_require__(8161);
 const { dirname, join } = __webpack_require__(6760);
 
 class LoginCredentialsFetcher {
@@ -21694,7 +21694,7 @@ exports.withBaseException = withBaseException;
 /***/ 9637:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
-const { homedir } = __webpack_require__(542);
+const { homedir } = __webpack_require__(8161);
 const { sep, join } = __webpack_require__(6760);
 const { createHash } = __webpack_require__(7598);
 const { readFile: readFile$1 } = __webpack_require__(1455);

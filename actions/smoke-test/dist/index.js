@@ -5988,7 +5988,7 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 6928:
+/***/ 4547:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -6056,7 +6056,7 @@ const required_1 = __nccwpck_require__(8216);
 const limitItems_1 = __nccwpck_require__(4376);
 const uniqueItems_1 = __nccwpck_require__(2108);
 const const_1 = __nccwpck_require__(970);
-const enum_1 = __nccwpck_require__(6928);
+const enum_1 = __nccwpck_require__(4547);
 const validation = [
     // number
     limitNumber_1.default,
@@ -8596,6 +8596,6047 @@ function escapeJsonPtr(str) {
 
 /***/ }),
 
+/***/ 1015:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+// This is an empty module that is served up when outside of a workerd environment
+// See the `exports` field in package.json
+exports["default"] = {};
+//# sourceMappingURL=empty.js.map
+
+/***/ }),
+
+/***/ 3701:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+//Parse method copied from https://github.com/brianc/node-postgres
+//Copyright (c) 2010-2014 Brian Carlson (brian.m.carlson@gmail.com)
+//MIT License
+
+//parses a connection string
+function parse(str, options = {}) {
+  //unix socket
+  if (str.charAt(0) === '/') {
+    const config = str.split(' ')
+    return { host: config[0], database: config[1] }
+  }
+
+  // Check for empty host in URL
+
+  const config = Object.create(null)
+  let result
+  let dummyHost = false
+  if (/ |%[^a-f0-9]|%[a-f0-9][^a-f0-9]/i.test(str)) {
+    // Ensure spaces are encoded as %20
+    str = encodeURI(str).replace(/%25(\d\d)/g, '%$1')
+  }
+
+  try {
+    try {
+      result = new URL(str, 'postgres://base')
+    } catch (e) {
+      // The URL is invalid so try again with a dummy host
+      result = new URL(str.replace('@/', '@___DUMMY___/'), 'postgres://base')
+      dummyHost = true
+    }
+  } catch (err) {
+    // Remove the input from the error message to avoid leaking sensitive information
+    err.input && (err.input = '*****REDACTED*****')
+    throw err
+  }
+
+  // We'd like to use Object.fromEntries() here but Node.js 10 does not support it
+  for (const entry of result.searchParams.entries()) {
+    config[entry[0]] = entry[1]
+  }
+
+  config.user = config.user || decodeURIComponent(result.username)
+  config.password = config.password || decodeURIComponent(result.password)
+
+  if (result.protocol == 'socket:') {
+    config.host = decodeURI(result.pathname)
+    config.database = result.searchParams.get('db')
+    config.client_encoding = result.searchParams.get('encoding')
+    return config
+  }
+  const hostname = (dummyHost ? '' : result.hostname).replace(/^\[(.+)\]$/, '$1')
+  if (!config.host) {
+    // Only set the host if there is no equivalent query param.
+    config.host = decodeURIComponent(hostname)
+  } else if (hostname && /^%2f/i.test(hostname)) {
+    // Only prepend the hostname to the pathname if it is not a URL encoded Unix socket host.
+    result.pathname = hostname + result.pathname
+  }
+  if (!config.port) {
+    // Only set the port if there is no equivalent query param.
+    config.port = result.port
+  }
+
+  const pathname = result.pathname.slice(1) || null
+  config.database = pathname ? decodeURI(pathname) : null
+
+  if (config.ssl === 'true' || config.ssl === '1') {
+    config.ssl = true
+  }
+
+  if (config.ssl === '0') {
+    config.ssl = false
+  }
+
+  if (config.sslcert || config.sslkey || config.sslrootcert || config.sslmode) {
+    config.ssl = {}
+  }
+
+  // sslnegotiation=direct implies SSL is in use (libpq requires sslmode>=require),
+  // so enable SSL if the connection string did not otherwise configure it.
+  if (config.sslnegotiation === 'direct' && config.ssl === undefined) {
+    config.ssl = true
+  }
+
+  // Only try to load fs if we expect to read from the disk
+  const fs = config.sslcert || config.sslkey || config.sslrootcert ? __nccwpck_require__(9896) : null
+
+  if (config.sslcert) {
+    config.ssl.cert = fs.readFileSync(config.sslcert).toString()
+  }
+
+  if (config.sslkey) {
+    config.ssl.key = fs.readFileSync(config.sslkey).toString()
+  }
+
+  if (config.sslrootcert) {
+    config.ssl.ca = fs.readFileSync(config.sslrootcert).toString()
+  }
+
+  if (options.useLibpqCompat && config.uselibpqcompat) {
+    throw new Error('Both useLibpqCompat and uselibpqcompat are set. Please use only one of them.')
+  }
+
+  if (config.uselibpqcompat === 'true' || options.useLibpqCompat) {
+    switch (config.sslmode) {
+      case 'disable': {
+        config.ssl = false
+        break
+      }
+      case 'prefer': {
+        config.ssl.rejectUnauthorized = false
+        break
+      }
+      case 'require': {
+        if (config.sslrootcert) {
+          // If a root CA is specified, behavior of `sslmode=require` will be the same as that of `verify-ca`
+          config.ssl.checkServerIdentity = function () {}
+        } else {
+          config.ssl.rejectUnauthorized = false
+        }
+        break
+      }
+      case 'verify-ca': {
+        if (!config.ssl.ca) {
+          throw new Error(
+            'SECURITY WARNING: Using sslmode=verify-ca requires specifying a CA with sslrootcert. If a public CA is used, verify-ca allows connections to a server that somebody else may have registered with the CA, making you vulnerable to Man-in-the-Middle attacks. Either specify a custom CA certificate with sslrootcert parameter or use sslmode=verify-full for proper security.'
+          )
+        }
+        config.ssl.checkServerIdentity = function () {}
+        break
+      }
+      case 'verify-full': {
+        break
+      }
+    }
+  } else {
+    switch (config.sslmode) {
+      case 'disable': {
+        config.ssl = false
+        break
+      }
+      case 'prefer':
+      case 'require':
+      case 'verify-ca':
+      case 'verify-full': {
+        if (config.sslmode !== 'verify-full') {
+          deprecatedSslModeWarning(config.sslmode)
+        }
+        break
+      }
+      case 'no-verify': {
+        config.ssl.rejectUnauthorized = false
+        break
+      }
+    }
+  }
+
+  return config
+}
+
+// convert pg-connection-string ssl config to a ClientConfig.ConnectionOptions
+function toConnectionOptions(sslConfig) {
+  const connectionOptions = Object.entries(sslConfig).reduce((c, [key, value]) => {
+    // we explicitly check for undefined and null instead of `if (value)` because some
+    // options accept falsy values. Example: `ssl.rejectUnauthorized = false`
+    if (value !== undefined && value !== null) {
+      c[key] = value
+    }
+
+    return c
+  }, Object.create(null))
+
+  return connectionOptions
+}
+
+// convert pg-connection-string config to a ClientConfig
+function toClientConfig(config) {
+  const poolConfig = Object.entries(config).reduce((c, [key, value]) => {
+    if (key === 'ssl') {
+      const sslConfig = value
+
+      if (typeof sslConfig === 'boolean') {
+        c[key] = sslConfig
+      }
+
+      if (typeof sslConfig === 'object') {
+        c[key] = toConnectionOptions(sslConfig)
+      }
+    } else if (value !== undefined && value !== null) {
+      if (key === 'port') {
+        // when port is not specified, it is converted into an empty string
+        // we want to avoid NaN or empty string as a values in ClientConfig
+        if (value !== '') {
+          const v = parseInt(value, 10)
+          if (isNaN(v)) {
+            throw new Error(`Invalid ${key}: ${value}`)
+          }
+
+          c[key] = v
+        }
+      } else {
+        c[key] = value
+      }
+    }
+
+    return c
+  }, Object.create(null))
+
+  return poolConfig
+}
+
+// parses a connection string into ClientConfig
+function parseIntoClientConfig(str) {
+  return toClientConfig(parse(str))
+}
+
+function deprecatedSslModeWarning(sslmode) {
+  if (!deprecatedSslModeWarning.warned && typeof process !== 'undefined' && process.emitWarning) {
+    deprecatedSslModeWarning.warned = true
+    process.emitWarning(`SECURITY WARNING: The SSL modes 'prefer', 'require', and 'verify-ca' are treated as aliases for 'verify-full'.
+In the next major version (pg-connection-string v3.0.0 and pg v9.0.0), these modes will adopt standard libpq semantics, which have weaker security guarantees.
+
+To prepare for this change:
+- If you want the current behavior, explicitly use 'sslmode=verify-full'
+- If you want libpq compatibility now, use 'uselibpqcompat=true&sslmode=${sslmode}'
+
+See https://www.postgresql.org/docs/current/libpq-ssl.html for libpq SSL mode definitions.`)
+  }
+}
+
+module.exports = parse
+
+parse.parse = parse
+parse.toClientConfig = toClientConfig
+parse.parseIntoClientConfig = parseIntoClientConfig
+
+
+/***/ }),
+
+/***/ 6101:
+/***/ ((module) => {
+
+
+
+// selected so (BASE - 1) * 0x100000000 + 0xffffffff is a safe integer
+var BASE = 1000000;
+
+function readInt8(buffer) {
+	var high = buffer.readInt32BE(0);
+	var low = buffer.readUInt32BE(4);
+	var sign = '';
+
+	if (high < 0) {
+		high = ~high + (low === 0);
+		low = (~low + 1) >>> 0;
+		sign = '-';
+	}
+
+	var result = '';
+	var carry;
+	var t;
+	var digits;
+	var pad;
+	var l;
+	var i;
+
+	{
+		carry = high % BASE;
+		high = high / BASE >>> 0;
+
+		t = 0x100000000 * carry + low;
+		low = t / BASE >>> 0;
+		digits = '' + (t - BASE * low);
+
+		if (low === 0 && high === 0) {
+			return sign + digits + result;
+		}
+
+		pad = '';
+		l = 6 - digits.length;
+
+		for (i = 0; i < l; i++) {
+			pad += '0';
+		}
+
+		result = pad + digits + result;
+	}
+
+	{
+		carry = high % BASE;
+		high = high / BASE >>> 0;
+
+		t = 0x100000000 * carry + low;
+		low = t / BASE >>> 0;
+		digits = '' + (t - BASE * low);
+
+		if (low === 0 && high === 0) {
+			return sign + digits + result;
+		}
+
+		pad = '';
+		l = 6 - digits.length;
+
+		for (i = 0; i < l; i++) {
+			pad += '0';
+		}
+
+		result = pad + digits + result;
+	}
+
+	{
+		carry = high % BASE;
+		high = high / BASE >>> 0;
+
+		t = 0x100000000 * carry + low;
+		low = t / BASE >>> 0;
+		digits = '' + (t - BASE * low);
+
+		if (low === 0 && high === 0) {
+			return sign + digits + result;
+		}
+
+		pad = '';
+		l = 6 - digits.length;
+
+		for (i = 0; i < l; i++) {
+			pad += '0';
+		}
+
+		result = pad + digits + result;
+	}
+
+	{
+		carry = high % BASE;
+		t = 0x100000000 * carry + low;
+		digits = '' + t % BASE;
+
+		return sign + digits + result;
+	}
+}
+
+module.exports = readInt8;
+
+
+/***/ }),
+
+/***/ 9163:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+const EventEmitter = (__nccwpck_require__(4434).EventEmitter)
+
+const NOOP = function () {}
+
+const removeWhere = (list, predicate) => {
+  const i = list.findIndex(predicate)
+
+  return i === -1 ? undefined : list.splice(i, 1)[0]
+}
+
+class IdleItem {
+  constructor(client, idleListener, timeoutId) {
+    this.client = client
+    this.idleListener = idleListener
+    this.timeoutId = timeoutId
+  }
+}
+
+class PendingItem {
+  constructor(callback) {
+    this.callback = callback
+  }
+}
+
+function throwOnDoubleRelease() {
+  throw new Error('Release called on client which has already been released to the pool.')
+}
+
+function promisify(Promise, callback) {
+  if (callback) {
+    return { callback: callback, result: undefined }
+  }
+  let rej
+  let res
+  const cb = function (err, client) {
+    err ? rej(err) : res(client)
+  }
+  const result = new Promise(function (resolve, reject) {
+    res = resolve
+    rej = reject
+  }).catch((err) => {
+    // replace the stack trace that leads to `TCP.onStreamRead` with one that leads back to the
+    // application that created the query
+    Error.captureStackTrace(err)
+    throw err
+  })
+  return { callback: cb, result: result }
+}
+
+function makeIdleListener(pool, client) {
+  return function idleListener(err) {
+    err.client = client
+
+    client.removeListener('error', idleListener)
+    client.on('error', () => {
+      pool.log('additional client error after disconnection due to error', err)
+    })
+    pool._remove(client)
+    // TODO - document that once the pool emits an error
+    // the client has already been closed & purged and is unusable
+    pool.emit('error', err, client)
+  }
+}
+
+class Pool extends EventEmitter {
+  constructor(options, Client) {
+    super()
+    this.options = Object.assign({}, options)
+
+    if (options != null && 'password' in options) {
+      // "hiding" the password so it doesn't show up in stack traces
+      // or if the client is console.logged
+      Object.defineProperty(this.options, 'password', {
+        configurable: true,
+        enumerable: false,
+        writable: true,
+        value: options.password,
+      })
+    }
+    if (options != null && options.ssl && options.ssl.key) {
+      // "hiding" the ssl->key so it doesn't show up in stack traces
+      // or if the client is console.logged
+      Object.defineProperty(this.options.ssl, 'key', {
+        enumerable: false,
+      })
+    }
+
+    this.options.max = this.options.max || this.options.poolSize || 10
+    this.options.min = this.options.min || 0
+    this.options.maxUses = this.options.maxUses || Infinity
+    this.options.allowExitOnIdle = this.options.allowExitOnIdle || false
+    this.options.maxLifetimeSeconds = this.options.maxLifetimeSeconds || 0
+    this.log = this.options.log || function () {}
+    this.Client = this.options.Client || Client || (__nccwpck_require__(4331).Client)
+    this.Promise = this.options.Promise || global.Promise
+
+    if (typeof this.options.idleTimeoutMillis === 'undefined') {
+      this.options.idleTimeoutMillis = 10000
+    }
+
+    this._clients = []
+    this._idle = []
+    this._expired = new WeakSet()
+    this._pendingQueue = []
+    this._endCallback = undefined
+    this.ending = false
+    this.ended = false
+  }
+
+  _promiseTry(f) {
+    const Promise = this.Promise
+    if (typeof Promise.try === 'function') {
+      return Promise.try(f)
+    }
+    return new Promise((resolve) => resolve(f()))
+  }
+
+  _isFull() {
+    return this._clients.length >= this.options.max
+  }
+
+  _isAboveMin() {
+    return this._clients.length > this.options.min
+  }
+
+  _pulseQueue() {
+    this.log('pulse queue')
+    if (this.ended) {
+      this.log('pulse queue ended')
+      return
+    }
+    if (this.ending) {
+      this.log('pulse queue on ending')
+      if (this._idle.length) {
+        this._idle.slice().map((item) => {
+          this._remove(item.client)
+        })
+      }
+      if (!this._clients.length) {
+        this.ended = true
+        this._endCallback()
+      }
+      return
+    }
+
+    // if we don't have any waiting, do nothing
+    if (!this._pendingQueue.length) {
+      this.log('no queued requests')
+      return
+    }
+    // if we don't have any idle clients and we have no more room do nothing
+    if (!this._idle.length && this._isFull()) {
+      return
+    }
+    const pendingItem = this._pendingQueue.shift()
+    if (this._idle.length) {
+      const idleItem = this._idle.pop()
+      clearTimeout(idleItem.timeoutId)
+      const client = idleItem.client
+      client.ref && client.ref()
+      const idleListener = idleItem.idleListener
+
+      return this._acquireClient(client, pendingItem, idleListener, false)
+    }
+    if (!this._isFull()) {
+      return this.newClient(pendingItem)
+    }
+    throw new Error('unexpected condition')
+  }
+
+  _remove(client, callback) {
+    const removed = removeWhere(this._idle, (item) => item.client === client)
+
+    if (removed !== undefined) {
+      clearTimeout(removed.timeoutId)
+    }
+
+    this._clients = this._clients.filter((c) => c !== client)
+    const context = this
+    client.end(() => {
+      context.emit('remove', client)
+
+      if (typeof callback === 'function') {
+        callback()
+      }
+    })
+  }
+
+  connect(cb) {
+    if (this.ending) {
+      const err = new Error('Cannot use a pool after calling end on the pool')
+      return cb ? cb(err) : this.Promise.reject(err)
+    }
+
+    const response = promisify(this.Promise, cb)
+    const result = response.result
+
+    // if we don't have to connect a new client, don't do so
+    if (this._isFull() || this._idle.length) {
+      // if we have idle clients schedule a pulse immediately
+      if (this._idle.length) {
+        process.nextTick(() => this._pulseQueue())
+      }
+
+      if (!this.options.connectionTimeoutMillis) {
+        this._pendingQueue.push(new PendingItem(response.callback))
+        return result
+      }
+
+      const queueCallback = (err, res, done) => {
+        clearTimeout(tid)
+        response.callback(err, res, done)
+      }
+
+      const pendingItem = new PendingItem(queueCallback)
+
+      // set connection timeout on checking out an existing client
+      const tid = setTimeout(() => {
+        // remove the callback from pending waiters because
+        // we're going to call it with a timeout error
+        removeWhere(this._pendingQueue, (i) => i.callback === queueCallback)
+        pendingItem.timedOut = true
+        response.callback(new Error('timeout exceeded when trying to connect'))
+      }, this.options.connectionTimeoutMillis)
+
+      if (tid.unref) {
+        tid.unref()
+      }
+
+      this._pendingQueue.push(pendingItem)
+      return result
+    }
+
+    this.newClient(new PendingItem(response.callback))
+
+    return result
+  }
+
+  newClient(pendingItem) {
+    const client = new this.Client(this.options)
+    this._clients.push(client)
+    const idleListener = makeIdleListener(this, client)
+
+    this.log('checking client timeout')
+
+    // connection timeout logic
+    let tid
+    let timeoutHit = false
+    if (this.options.connectionTimeoutMillis) {
+      tid = setTimeout(() => {
+        if (client.connection) {
+          this.log('ending client due to timeout')
+          timeoutHit = true
+          client.connection.stream.destroy()
+        } else if (!client.isConnected()) {
+          this.log('ending client due to timeout')
+          timeoutHit = true
+          // force kill the node driver, and let libpq do its teardown
+          client.end()
+        }
+      }, this.options.connectionTimeoutMillis)
+    }
+
+    this.log('connecting new client')
+    client.connect((err) => {
+      if (tid) {
+        clearTimeout(tid)
+      }
+      client.on('error', idleListener)
+      if (err) {
+        this.log('client failed to connect', err)
+        // remove the dead client from our list of clients
+        this._clients = this._clients.filter((c) => c !== client)
+        if (timeoutHit) {
+          err = new Error('Connection terminated due to connection timeout', { cause: err })
+        }
+
+        // this client won’t be released, so move on immediately
+        this._pulseQueue()
+
+        if (!pendingItem.timedOut) {
+          pendingItem.callback(err, undefined, NOOP)
+        }
+      } else {
+        this.log('new client connected')
+
+        if (this.options.onConnect) {
+          this._promiseTry(() => this.options.onConnect(client)).then(
+            () => {
+              this._afterConnect(client, pendingItem, idleListener)
+            },
+            (hookErr) => {
+              this._clients = this._clients.filter((c) => c !== client)
+              client.end(() => {
+                this._pulseQueue()
+                if (!pendingItem.timedOut) {
+                  pendingItem.callback(hookErr, undefined, NOOP)
+                }
+              })
+            }
+          )
+          return
+        }
+
+        return this._afterConnect(client, pendingItem, idleListener)
+      }
+    })
+  }
+
+  _afterConnect(client, pendingItem, idleListener) {
+    if (this.options.maxLifetimeSeconds !== 0) {
+      const maxLifetimeTimeout = setTimeout(() => {
+        this.log('ending client due to expired lifetime')
+        this._expired.add(client)
+        const idleIndex = this._idle.findIndex((idleItem) => idleItem.client === client)
+        if (idleIndex !== -1) {
+          this._acquireClient(
+            client,
+            new PendingItem((err, client, clientRelease) => clientRelease()),
+            idleListener,
+            false
+          )
+        }
+      }, this.options.maxLifetimeSeconds * 1000)
+
+      maxLifetimeTimeout.unref()
+      client.once('end', () => clearTimeout(maxLifetimeTimeout))
+    }
+
+    return this._acquireClient(client, pendingItem, idleListener, true)
+  }
+
+  // acquire a client for a pending work item
+  _acquireClient(client, pendingItem, idleListener, isNew) {
+    if (isNew) {
+      this.emit('connect', client)
+    }
+
+    this.emit('acquire', client)
+
+    client.release = this._releaseOnce(client, idleListener)
+
+    client.removeListener('error', idleListener)
+
+    if (!pendingItem.timedOut) {
+      if (isNew && this.options.verify) {
+        this.options.verify(client, (err) => {
+          if (err) {
+            client.release(err)
+            return pendingItem.callback(err, undefined, NOOP)
+          }
+
+          pendingItem.callback(undefined, client, client.release)
+        })
+      } else {
+        pendingItem.callback(undefined, client, client.release)
+      }
+    } else {
+      if (isNew && this.options.verify) {
+        this.options.verify(client, client.release)
+      } else {
+        client.release()
+      }
+    }
+  }
+
+  // returns a function that wraps _release and throws if called more than once
+  _releaseOnce(client, idleListener) {
+    let released = false
+
+    return (err) => {
+      if (released) {
+        throwOnDoubleRelease()
+      }
+
+      released = true
+      this._release(client, idleListener, err)
+    }
+  }
+
+  // release a client back to the poll, include an error
+  // to remove it from the pool
+  _release(client, idleListener, err) {
+    client.on('error', idleListener)
+
+    client._poolUseCount = (client._poolUseCount || 0) + 1
+
+    this.emit('release', err, client)
+
+    // TODO(bmc): expose a proper, public interface _queryable and _ending
+    if (err || this.ending || !client._queryable || client._ending || client._poolUseCount >= this.options.maxUses) {
+      if (client._poolUseCount >= this.options.maxUses) {
+        this.log('remove expended client')
+      }
+
+      return this._remove(client, this._pulseQueue.bind(this))
+    }
+
+    const isExpired = this._expired.has(client)
+    if (isExpired) {
+      this.log('remove expired client')
+      this._expired.delete(client)
+      return this._remove(client, this._pulseQueue.bind(this))
+    }
+
+    // idle timeout
+    let tid
+    if (this.options.idleTimeoutMillis && this._isAboveMin()) {
+      tid = setTimeout(() => {
+        if (this._isAboveMin()) {
+          this.log('remove idle client')
+          this._remove(client, this._pulseQueue.bind(this))
+        }
+      }, this.options.idleTimeoutMillis)
+
+      if (this.options.allowExitOnIdle) {
+        // allow Node to exit if this is all that's left
+        tid.unref()
+      }
+    }
+
+    if (this.options.allowExitOnIdle) {
+      client.unref()
+    }
+
+    this._idle.push(new IdleItem(client, idleListener, tid))
+    this._pulseQueue()
+  }
+
+  query(text, values, cb) {
+    // guard clause against passing a function as the first parameter
+    if (typeof text === 'function') {
+      const response = promisify(this.Promise, text)
+      setImmediate(function () {
+        return response.callback(new Error('Passing a function as the first parameter to pool.query is not supported'))
+      })
+      return response.result
+    }
+
+    // allow plain text query without values, but callback
+    if (typeof values === 'function') {
+      cb = values
+      values = undefined
+    }
+    const response = promisify(this.Promise, cb)
+    cb = response.callback
+
+    this.connect((err, client) => {
+      if (err) {
+        return cb(err)
+      }
+
+      let clientReleased = false
+      const onError = (err) => {
+        if (clientReleased) {
+          return
+        }
+        clientReleased = true
+        client.release(err)
+        cb(err)
+      }
+
+      client.once('error', onError)
+      this.log('dispatching query')
+      try {
+        client.query(text, values, (err, res) => {
+          this.log('query dispatched')
+          client.removeListener('error', onError)
+          if (clientReleased) {
+            return
+          }
+          clientReleased = true
+          client.release(err)
+          if (err) {
+            return cb(err)
+          }
+          return cb(undefined, res)
+        })
+      } catch (err) {
+        client.release(err)
+        return cb(err)
+      }
+    })
+    return response.result
+  }
+
+  end(cb) {
+    this.log('ending')
+    if (this.ending) {
+      const err = new Error('Called end on pool more than once')
+      return cb ? cb(err) : this.Promise.reject(err)
+    }
+    this.ending = true
+    const promised = promisify(this.Promise, cb)
+    this._endCallback = promised.callback
+    this._pulseQueue()
+    return promised.result
+  }
+
+  get waitingCount() {
+    return this._pendingQueue.length
+  }
+
+  get idleCount() {
+    return this._idle.length
+  }
+
+  get expiredCount() {
+    return this._clients.reduce((acc, client) => acc + (this._expired.has(client) ? 1 : 0), 0)
+  }
+
+  get totalCount() {
+    return this._clients.length
+  }
+}
+module.exports = Pool
+
+
+/***/ }),
+
+/***/ 7293:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.BufferReader = void 0;
+class BufferReader {
+    constructor(offset = 0) {
+        this.offset = offset;
+        this.buffer = Buffer.allocUnsafe(0);
+        // TODO(bmc): support non-utf8 encoding?
+        this.encoding = 'utf-8';
+    }
+    setBuffer(offset, buffer) {
+        this.offset = offset;
+        this.buffer = buffer;
+    }
+    int16() {
+        const result = this.buffer.readInt16BE(this.offset);
+        this.offset += 2;
+        return result;
+    }
+    byte() {
+        const result = this.buffer[this.offset];
+        this.offset++;
+        return result;
+    }
+    int32() {
+        const result = this.buffer.readInt32BE(this.offset);
+        this.offset += 4;
+        return result;
+    }
+    uint32() {
+        const result = this.buffer.readUInt32BE(this.offset);
+        this.offset += 4;
+        return result;
+    }
+    string(length) {
+        const result = this.buffer.toString(this.encoding, this.offset, this.offset + length);
+        this.offset += length;
+        return result;
+    }
+    cstring() {
+        const start = this.offset;
+        let end = start;
+        // eslint-disable-next-line no-empty
+        while (this.buffer[end++]) { }
+        this.offset = end;
+        return this.buffer.toString(this.encoding, start, end - 1);
+    }
+    bytes(length) {
+        const result = this.buffer.slice(this.offset, this.offset + length);
+        this.offset += length;
+        return result;
+    }
+}
+exports.BufferReader = BufferReader;
+//# sourceMappingURL=buffer-reader.js.map
+
+/***/ }),
+
+/***/ 6886:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+//binary data writer tuned for encoding binary specific to the postgres binary protocol
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.Writer = void 0;
+class Writer {
+    constructor(size = 256) {
+        this.size = size;
+        this.offset = 5;
+        this.headerPosition = 0;
+        this.buffer = Buffer.allocUnsafe(size);
+    }
+    ensure(size) {
+        const remaining = this.buffer.length - this.offset;
+        if (remaining < size) {
+            const oldBuffer = this.buffer;
+            // exponential growth factor of around ~ 1.5
+            // https://stackoverflow.com/questions/2269063/buffer-growth-strategy
+            const newSize = oldBuffer.length + (oldBuffer.length >> 1) + size;
+            this.buffer = Buffer.allocUnsafe(newSize);
+            oldBuffer.copy(this.buffer, 0, 0, this.offset);
+        }
+    }
+    addInt32(num) {
+        this.ensure(4);
+        this.buffer[this.offset++] = (num >>> 24) & 0xff;
+        this.buffer[this.offset++] = (num >>> 16) & 0xff;
+        this.buffer[this.offset++] = (num >>> 8) & 0xff;
+        this.buffer[this.offset++] = (num >>> 0) & 0xff;
+        return this;
+    }
+    addInt16(num) {
+        this.ensure(2);
+        this.buffer[this.offset++] = (num >>> 8) & 0xff;
+        this.buffer[this.offset++] = (num >>> 0) & 0xff;
+        return this;
+    }
+    addCString(string) {
+        if (!string) {
+            this.ensure(1);
+        }
+        else {
+            const len = Buffer.byteLength(string);
+            this.ensure(len + 1); // +1 for null terminator
+            this.buffer.write(string, this.offset, 'utf-8');
+            this.offset += len;
+        }
+        this.buffer[this.offset++] = 0; // null terminator
+        return this;
+    }
+    addString(string = '') {
+        const len = Buffer.byteLength(string);
+        this.ensure(len);
+        this.buffer.write(string, this.offset);
+        this.offset += len;
+        return this;
+    }
+    // Write an Int32 byte-length prefix immediately followed by the string's UTF-8
+    // bytes. Postgres' Bind wire format prefixes every parameter with its length,
+    // and doing it in one method computes Buffer.byteLength ONCE — the previous
+    // `addInt32(Buffer.byteLength(s)).addString(s)` pairing scanned the string
+    // three times (byteLength for the prefix, byteLength again inside addString,
+    // then the encode), which is costly for large text parameters.
+    addInt32PrefixedString(string) {
+        const len = Buffer.byteLength(string);
+        this.ensure(4 + len);
+        const buffer = this.buffer;
+        let offset = this.offset;
+        buffer[offset++] = (len >>> 24) & 0xff;
+        buffer[offset++] = (len >>> 16) & 0xff;
+        buffer[offset++] = (len >>> 8) & 0xff;
+        buffer[offset++] = (len >>> 0) & 0xff;
+        buffer.write(string, offset, 'utf-8');
+        this.offset = offset + len;
+        return this;
+    }
+    add(otherBuffer) {
+        this.ensure(otherBuffer.length);
+        otherBuffer.copy(this.buffer, this.offset);
+        this.offset += otherBuffer.length;
+        return this;
+    }
+    /**
+     * Appends an uninitialized block of {@link size} bytes to the buffer and returns its offset.
+     */
+    reserveUnsafe(size) {
+        const offset = this.offset;
+        this.ensure(size);
+        this.offset += size;
+        return offset;
+    }
+    join(code) {
+        if (code) {
+            this.buffer[this.headerPosition] = code;
+            //length is everything in this packet minus the code
+            const length = this.offset - (this.headerPosition + 1);
+            this.buffer.writeInt32BE(length, this.headerPosition + 1);
+        }
+        return this.buffer.slice(code ? 0 : 5, this.offset);
+    }
+    flush(code) {
+        const result = this.join(code);
+        this.offset = 5;
+        this.headerPosition = 0;
+        this.buffer = Buffer.allocUnsafe(this.size);
+        return result;
+    }
+    clear() {
+        this.offset = 5;
+        this.headerPosition = 0;
+    }
+}
+exports.Writer = Writer;
+//# sourceMappingURL=buffer-writer.js.map
+
+/***/ }),
+
+/***/ 1215:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.DatabaseError = exports.serialize = void 0;
+exports.parse = parse;
+const messages_1 = __nccwpck_require__(3023);
+Object.defineProperty(exports, "DatabaseError", ({ enumerable: true, get: function () { return messages_1.DatabaseError; } }));
+const serializer_1 = __nccwpck_require__(5343);
+Object.defineProperty(exports, "serialize", ({ enumerable: true, get: function () { return serializer_1.serialize; } }));
+const parser_1 = __nccwpck_require__(7488);
+function parse(stream, callback) {
+    const parser = new parser_1.Parser();
+    stream.on('data', (buffer) => parser.parse(buffer, callback));
+    return new Promise((resolve) => stream.on('end', () => resolve()));
+}
+//# sourceMappingURL=index.js.map
+
+/***/ }),
+
+/***/ 3023:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.NoticeMessage = exports.DataRowMessage = exports.CommandCompleteMessage = exports.ReadyForQueryMessage = exports.NotificationResponseMessage = exports.BackendKeyDataMessage = exports.AuthenticationMD5Password = exports.ParameterStatusMessage = exports.ParameterDescriptionMessage = exports.RowDescriptionMessage = exports.Field = exports.CopyResponse = exports.CopyDataMessage = exports.DatabaseError = exports.copyDone = exports.emptyQuery = exports.replicationStart = exports.portalSuspended = exports.noData = exports.closeComplete = exports.bindComplete = exports.parseComplete = void 0;
+exports.parseComplete = {
+    name: 'parseComplete',
+    length: 5,
+};
+exports.bindComplete = {
+    name: 'bindComplete',
+    length: 5,
+};
+exports.closeComplete = {
+    name: 'closeComplete',
+    length: 5,
+};
+exports.noData = {
+    name: 'noData',
+    length: 5,
+};
+exports.portalSuspended = {
+    name: 'portalSuspended',
+    length: 5,
+};
+exports.replicationStart = {
+    name: 'replicationStart',
+    length: 4,
+};
+exports.emptyQuery = {
+    name: 'emptyQuery',
+    length: 4,
+};
+exports.copyDone = {
+    name: 'copyDone',
+    length: 4,
+};
+class DatabaseError extends Error {
+    constructor(message, length, name) {
+        super(message);
+        this.length = length;
+        this.name = name;
+    }
+}
+exports.DatabaseError = DatabaseError;
+class CopyDataMessage {
+    constructor(length, chunk) {
+        this.length = length;
+        this.chunk = chunk;
+        this.name = 'copyData';
+    }
+}
+exports.CopyDataMessage = CopyDataMessage;
+class CopyResponse {
+    constructor(length, name, binary, columnCount) {
+        this.length = length;
+        this.name = name;
+        this.binary = binary;
+        this.columnTypes = new Array(columnCount);
+    }
+}
+exports.CopyResponse = CopyResponse;
+class Field {
+    constructor(name, tableID, columnID, dataTypeID, dataTypeSize, dataTypeModifier, format) {
+        this.name = name;
+        this.tableID = tableID;
+        this.columnID = columnID;
+        this.dataTypeID = dataTypeID;
+        this.dataTypeSize = dataTypeSize;
+        this.dataTypeModifier = dataTypeModifier;
+        this.format = format;
+    }
+}
+exports.Field = Field;
+class RowDescriptionMessage {
+    constructor(length, fieldCount) {
+        this.length = length;
+        this.fieldCount = fieldCount;
+        this.name = 'rowDescription';
+        this.fields = new Array(this.fieldCount);
+    }
+}
+exports.RowDescriptionMessage = RowDescriptionMessage;
+class ParameterDescriptionMessage {
+    constructor(length, parameterCount) {
+        this.length = length;
+        this.parameterCount = parameterCount;
+        this.name = 'parameterDescription';
+        this.dataTypeIDs = new Array(this.parameterCount);
+    }
+}
+exports.ParameterDescriptionMessage = ParameterDescriptionMessage;
+class ParameterStatusMessage {
+    constructor(length, parameterName, parameterValue) {
+        this.length = length;
+        this.parameterName = parameterName;
+        this.parameterValue = parameterValue;
+        this.name = 'parameterStatus';
+    }
+}
+exports.ParameterStatusMessage = ParameterStatusMessage;
+class AuthenticationMD5Password {
+    constructor(length, salt) {
+        this.length = length;
+        this.salt = salt;
+        this.name = 'authenticationMD5Password';
+    }
+}
+exports.AuthenticationMD5Password = AuthenticationMD5Password;
+class BackendKeyDataMessage {
+    constructor(length, processID, secretKey) {
+        this.length = length;
+        this.processID = processID;
+        this.secretKey = secretKey;
+        this.name = 'backendKeyData';
+    }
+}
+exports.BackendKeyDataMessage = BackendKeyDataMessage;
+class NotificationResponseMessage {
+    constructor(length, processId, channel, payload) {
+        this.length = length;
+        this.processId = processId;
+        this.channel = channel;
+        this.payload = payload;
+        this.name = 'notification';
+    }
+}
+exports.NotificationResponseMessage = NotificationResponseMessage;
+class ReadyForQueryMessage {
+    constructor(length, status) {
+        this.length = length;
+        this.status = status;
+        this.name = 'readyForQuery';
+    }
+}
+exports.ReadyForQueryMessage = ReadyForQueryMessage;
+class CommandCompleteMessage {
+    constructor(length, text) {
+        this.length = length;
+        this.text = text;
+        this.name = 'commandComplete';
+    }
+}
+exports.CommandCompleteMessage = CommandCompleteMessage;
+class DataRowMessage {
+    constructor(length, fields) {
+        this.length = length;
+        this.fields = fields;
+        this.name = 'dataRow';
+        this.fieldCount = fields.length;
+    }
+}
+exports.DataRowMessage = DataRowMessage;
+class NoticeMessage {
+    constructor(length, message) {
+        this.length = length;
+        this.message = message;
+        this.name = 'notice';
+    }
+}
+exports.NoticeMessage = NoticeMessage;
+//# sourceMappingURL=messages.js.map
+
+/***/ }),
+
+/***/ 7488:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.Parser = void 0;
+const messages_1 = __nccwpck_require__(3023);
+const buffer_reader_1 = __nccwpck_require__(7293);
+// every message is prefixed with a single byte
+const CODE_LENGTH = 1;
+// every message has an int32 length which includes itself but does
+// NOT include the code in the length
+const LEN_LENGTH = 4;
+const HEADER_LENGTH = CODE_LENGTH + LEN_LENGTH;
+// A placeholder for a `BackendMessage`’s length value that will be set after construction.
+const LATEINIT_LENGTH = -1;
+const emptyBuffer = Buffer.allocUnsafe(0);
+class Parser {
+    constructor(opts) {
+        this.buffer = emptyBuffer;
+        this.bufferLength = 0;
+        this.bufferOffset = 0;
+        this.reader = new buffer_reader_1.BufferReader();
+        if ((opts === null || opts === void 0 ? void 0 : opts.mode) === 'binary') {
+            throw new Error('Binary mode not supported yet');
+        }
+        this.mode = (opts === null || opts === void 0 ? void 0 : opts.mode) || 'text';
+    }
+    parse(buffer, callback) {
+        this.mergeBuffer(buffer);
+        const bufferFullLength = this.bufferOffset + this.bufferLength;
+        let offset = this.bufferOffset;
+        while (offset + HEADER_LENGTH <= bufferFullLength) {
+            // code is 1 byte long - it identifies the message type
+            const code = this.buffer[offset];
+            // length is 1 Uint32BE - it is the length of the message EXCLUDING the code
+            const length = this.buffer.readUInt32BE(offset + CODE_LENGTH);
+            const fullMessageLength = CODE_LENGTH + length;
+            if (fullMessageLength + offset <= bufferFullLength) {
+                const message = this.handlePacket(offset + HEADER_LENGTH, code, length, this.buffer);
+                callback(message);
+                offset += fullMessageLength;
+            }
+            else {
+                break;
+            }
+        }
+        if (offset === bufferFullLength) {
+            // No more use for the buffer
+            this.buffer = emptyBuffer;
+            this.bufferLength = 0;
+            this.bufferOffset = 0;
+        }
+        else {
+            // Adjust the cursors of remainingBuffer
+            this.bufferLength = bufferFullLength - offset;
+            this.bufferOffset = offset;
+        }
+    }
+    mergeBuffer(buffer) {
+        if (this.bufferLength > 0) {
+            const newLength = this.bufferLength + buffer.byteLength;
+            const newFullLength = newLength + this.bufferOffset;
+            if (newFullLength > this.buffer.byteLength) {
+                // We can't concat the new buffer with the remaining one
+                let newBuffer;
+                if (newLength <= this.buffer.byteLength && this.bufferOffset >= this.bufferLength) {
+                    // We can move the relevant part to the beginning of the buffer instead of allocating a new buffer
+                    newBuffer = this.buffer;
+                }
+                else {
+                    // Allocate a new larger buffer
+                    let newBufferLength = this.buffer.byteLength * 2;
+                    while (newLength >= newBufferLength) {
+                        newBufferLength *= 2;
+                    }
+                    newBuffer = Buffer.allocUnsafe(newBufferLength);
+                }
+                // Move the remaining buffer to the new one
+                this.buffer.copy(newBuffer, 0, this.bufferOffset, this.bufferOffset + this.bufferLength);
+                this.buffer = newBuffer;
+                this.bufferOffset = 0;
+            }
+            // Concat the new buffer with the remaining one
+            buffer.copy(this.buffer, this.bufferOffset + this.bufferLength);
+            this.bufferLength = newLength;
+        }
+        else {
+            this.buffer = buffer;
+            this.bufferOffset = 0;
+            this.bufferLength = buffer.byteLength;
+        }
+    }
+    handlePacket(offset, code, length, bytes) {
+        const { reader } = this;
+        // NOTE: This undesirably retains the buffer in `this.reader` if the `parse*Message` calls below throw. However, those should only throw in the case of a protocol error, which normally results in the reader being discarded.
+        reader.setBuffer(offset, bytes);
+        let message;
+        switch (code) {
+            case 50 /* MessageCodes.BindComplete */:
+                message = messages_1.bindComplete;
+                break;
+            case 49 /* MessageCodes.ParseComplete */:
+                message = messages_1.parseComplete;
+                break;
+            case 51 /* MessageCodes.CloseComplete */:
+                message = messages_1.closeComplete;
+                break;
+            case 110 /* MessageCodes.NoData */:
+                message = messages_1.noData;
+                break;
+            case 115 /* MessageCodes.PortalSuspended */:
+                message = messages_1.portalSuspended;
+                break;
+            case 99 /* MessageCodes.CopyDone */:
+                message = messages_1.copyDone;
+                break;
+            case 87 /* MessageCodes.ReplicationStart */:
+                message = messages_1.replicationStart;
+                break;
+            case 73 /* MessageCodes.EmptyQuery */:
+                message = messages_1.emptyQuery;
+                break;
+            case 68 /* MessageCodes.DataRow */:
+                message = parseDataRowMessage(reader);
+                break;
+            case 67 /* MessageCodes.CommandComplete */:
+                message = parseCommandCompleteMessage(reader);
+                break;
+            case 90 /* MessageCodes.ReadyForQuery */:
+                message = parseReadyForQueryMessage(reader);
+                break;
+            case 65 /* MessageCodes.NotificationResponse */:
+                message = parseNotificationMessage(reader);
+                break;
+            case 82 /* MessageCodes.AuthenticationResponse */:
+                message = parseAuthenticationResponse(reader, length);
+                break;
+            case 83 /* MessageCodes.ParameterStatus */:
+                message = parseParameterStatusMessage(reader);
+                break;
+            case 75 /* MessageCodes.BackendKeyData */:
+                message = parseBackendKeyData(reader);
+                break;
+            case 69 /* MessageCodes.ErrorMessage */:
+                message = parseErrorMessage(reader, 'error');
+                break;
+            case 78 /* MessageCodes.NoticeMessage */:
+                message = parseErrorMessage(reader, 'notice');
+                break;
+            case 84 /* MessageCodes.RowDescriptionMessage */:
+                message = parseRowDescriptionMessage(reader);
+                break;
+            case 116 /* MessageCodes.ParameterDescriptionMessage */:
+                message = parseParameterDescriptionMessage(reader);
+                break;
+            case 71 /* MessageCodes.CopyIn */:
+                message = parseCopyInMessage(reader);
+                break;
+            case 72 /* MessageCodes.CopyOut */:
+                message = parseCopyOutMessage(reader);
+                break;
+            case 100 /* MessageCodes.CopyData */:
+                message = parseCopyData(reader, length);
+                break;
+            default:
+                return new messages_1.DatabaseError('received invalid response: ' + code.toString(16), length, 'error');
+        }
+        reader.setBuffer(0, emptyBuffer);
+        message.length = length;
+        return message;
+    }
+}
+exports.Parser = Parser;
+const parseReadyForQueryMessage = (reader) => {
+    const status = reader.string(1);
+    return new messages_1.ReadyForQueryMessage(LATEINIT_LENGTH, status);
+};
+const parseCommandCompleteMessage = (reader) => {
+    const text = reader.cstring();
+    return new messages_1.CommandCompleteMessage(LATEINIT_LENGTH, text);
+};
+const parseCopyData = (reader, length) => {
+    const chunk = reader.bytes(length - 4);
+    return new messages_1.CopyDataMessage(LATEINIT_LENGTH, chunk);
+};
+const parseCopyInMessage = (reader) => parseCopyMessage(reader, 'copyInResponse');
+const parseCopyOutMessage = (reader) => parseCopyMessage(reader, 'copyOutResponse');
+const parseCopyMessage = (reader, messageName) => {
+    const isBinary = reader.byte() !== 0;
+    const columnCount = reader.int16();
+    const message = new messages_1.CopyResponse(LATEINIT_LENGTH, messageName, isBinary, columnCount);
+    for (let i = 0; i < columnCount; i++) {
+        message.columnTypes[i] = reader.int16();
+    }
+    return message;
+};
+const parseNotificationMessage = (reader) => {
+    const processId = reader.int32();
+    const channel = reader.cstring();
+    const payload = reader.cstring();
+    return new messages_1.NotificationResponseMessage(LATEINIT_LENGTH, processId, channel, payload);
+};
+const parseRowDescriptionMessage = (reader) => {
+    const fieldCount = reader.int16();
+    const message = new messages_1.RowDescriptionMessage(LATEINIT_LENGTH, fieldCount);
+    for (let i = 0; i < fieldCount; i++) {
+        message.fields[i] = parseField(reader);
+    }
+    return message;
+};
+const parseField = (reader) => {
+    const name = reader.cstring();
+    const tableID = reader.uint32();
+    const columnID = reader.int16();
+    const dataTypeID = reader.uint32();
+    const dataTypeSize = reader.int16();
+    const dataTypeModifier = reader.int32();
+    const mode = reader.int16() === 0 ? 'text' : 'binary';
+    return new messages_1.Field(name, tableID, columnID, dataTypeID, dataTypeSize, dataTypeModifier, mode);
+};
+const parseParameterDescriptionMessage = (reader) => {
+    const parameterCount = reader.int16();
+    const message = new messages_1.ParameterDescriptionMessage(LATEINIT_LENGTH, parameterCount);
+    for (let i = 0; i < parameterCount; i++) {
+        // OIDs are unsigned, same as dataTypeID in parseField above
+        message.dataTypeIDs[i] = reader.uint32();
+    }
+    return message;
+};
+const parseDataRowMessage = (reader) => {
+    const fieldCount = reader.int16();
+    const fields = new Array(fieldCount);
+    for (let i = 0; i < fieldCount; i++) {
+        const len = reader.int32();
+        // a -1 for length means the value of the field is null
+        fields[i] = len === -1 ? null : reader.string(len);
+    }
+    return new messages_1.DataRowMessage(LATEINIT_LENGTH, fields);
+};
+const parseParameterStatusMessage = (reader) => {
+    const name = reader.cstring();
+    const value = reader.cstring();
+    return new messages_1.ParameterStatusMessage(LATEINIT_LENGTH, name, value);
+};
+const parseBackendKeyData = (reader) => {
+    const processID = reader.int32();
+    const secretKey = reader.int32();
+    return new messages_1.BackendKeyDataMessage(LATEINIT_LENGTH, processID, secretKey);
+};
+const parseAuthenticationResponse = (reader, length) => {
+    const code = reader.int32();
+    // TODO(bmc): maybe better types here
+    const message = {
+        name: 'authenticationOk',
+        length,
+    };
+    switch (code) {
+        case 0: // AuthenticationOk
+            break;
+        case 3: // AuthenticationCleartextPassword
+            if (message.length === 8) {
+                message.name = 'authenticationCleartextPassword';
+            }
+            break;
+        case 5: // AuthenticationMD5Password
+            if (message.length === 12) {
+                message.name = 'authenticationMD5Password';
+                const salt = reader.bytes(4);
+                return new messages_1.AuthenticationMD5Password(LATEINIT_LENGTH, salt);
+            }
+            break;
+        case 10: // AuthenticationSASL
+            {
+                message.name = 'authenticationSASL';
+                message.mechanisms = [];
+                let mechanism;
+                do {
+                    mechanism = reader.cstring();
+                    if (mechanism) {
+                        message.mechanisms.push(mechanism);
+                    }
+                } while (mechanism);
+            }
+            break;
+        case 11: // AuthenticationSASLContinue
+            message.name = 'authenticationSASLContinue';
+            message.data = reader.string(length - 8);
+            break;
+        case 12: // AuthenticationSASLFinal
+            message.name = 'authenticationSASLFinal';
+            message.data = reader.string(length - 8);
+            break;
+        default:
+            throw new Error('Unknown authenticationOk message type ' + code);
+    }
+    return message;
+};
+const parseErrorMessage = (reader, name) => {
+    const fields = {};
+    let fieldType = reader.string(1);
+    while (fieldType !== '\0') {
+        fields[fieldType] = reader.cstring();
+        fieldType = reader.string(1);
+    }
+    const messageValue = fields.M;
+    const message = name === 'notice'
+        ? new messages_1.NoticeMessage(LATEINIT_LENGTH, messageValue)
+        : new messages_1.DatabaseError(messageValue, LATEINIT_LENGTH, name);
+    message.severity = fields.S;
+    message.code = fields.C;
+    message.detail = fields.D;
+    message.hint = fields.H;
+    message.position = fields.P;
+    message.internalPosition = fields.p;
+    message.internalQuery = fields.q;
+    message.where = fields.W;
+    message.schema = fields.s;
+    message.table = fields.t;
+    message.column = fields.c;
+    message.dataType = fields.d;
+    message.constraint = fields.n;
+    message.file = fields.F;
+    message.line = fields.L;
+    message.routine = fields.R;
+    return message;
+};
+//# sourceMappingURL=parser.js.map
+
+/***/ }),
+
+/***/ 5343:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.serialize = void 0;
+const buffer_writer_1 = __nccwpck_require__(6886);
+const writer = new buffer_writer_1.Writer();
+const startup = (opts) => {
+    // protocol version
+    writer.addInt16(3).addInt16(0);
+    for (const key of Object.keys(opts)) {
+        writer.addCString(key).addCString(opts[key]);
+    }
+    writer.addCString('client_encoding').addCString('UTF8');
+    const bodyBuffer = writer.addCString('').flush();
+    // this message is sent without a code
+    const length = bodyBuffer.length + 4;
+    return new buffer_writer_1.Writer().addInt32(length).add(bodyBuffer).flush();
+};
+const requestSsl = () => {
+    const response = Buffer.allocUnsafe(8);
+    response.writeInt32BE(8, 0);
+    response.writeInt32BE(80877103, 4);
+    return response;
+};
+const password = (password) => {
+    return writer.addCString(password).flush(112 /* code.startup */);
+};
+const sendSASLInitialResponseMessage = function (mechanism, initialResponse) {
+    // 0x70 = 'p'
+    writer.addCString(mechanism).addInt32PrefixedString(initialResponse);
+    return writer.flush(112 /* code.startup */);
+};
+const sendSCRAMClientFinalMessage = function (additionalData) {
+    return writer.addString(additionalData).flush(112 /* code.startup */);
+};
+const query = (text) => {
+    return writer.addCString(text).flush(81 /* code.query */);
+};
+const emptyArray = [];
+const parse = (query) => {
+    // expect something like this:
+    // { name: 'queryName',
+    //   text: 'select * from blah',
+    //   types: ['int8', 'bool'] }
+    // normalize missing query names to allow for null
+    const name = query.name || '';
+    if (name.length > 63) {
+        console.error('Warning! Postgres only supports 63 characters for query names.');
+        console.error('You supplied %s (%s)', name, name.length);
+        console.error('This can cause conflicts and silent errors executing queries');
+    }
+    const types = query.types || emptyArray;
+    const len = types.length;
+    const buffer = writer
+        .addCString(name) // name of query
+        .addCString(query.text) // actual query text
+        .addInt16(len);
+    for (let i = 0; i < len; i++) {
+        buffer.addInt32(types[i]);
+    }
+    return writer.flush(80 /* code.parse */);
+};
+const writeValues = function (values, valueMapper, formatsOffset) {
+    const len = values.length;
+    for (let i = 0; i < len; i++) {
+        const mappedVal = valueMapper ? valueMapper(values[i], i) : values[i];
+        let formatByte = 0 /* ParamType.STRING */;
+        if (mappedVal == null) {
+            // write -1 to indicate null
+            writer.addInt32(-1);
+        }
+        else if (mappedVal instanceof Buffer) {
+            formatByte = 1 /* ParamType.BINARY */;
+            // add the buffer to the param writer
+            writer.addInt32(mappedVal.length);
+            writer.add(mappedVal);
+        }
+        else {
+            // length prefix + UTF-8 bytes in one pass (Buffer.byteLength computed once)
+            writer.addInt32PrefixedString(mappedVal);
+        }
+        // beware: `writer` operations can replace `writer.buffer` with a new buffer
+        const buf = writer.buffer;
+        buf[formatsOffset++] = 0;
+        buf[formatsOffset++] = formatByte;
+    }
+};
+const bind = (config = {}) => {
+    // normalize config
+    const portal = config.portal || '';
+    const statement = config.statement || '';
+    const binary = config.binary || false;
+    const values = config.values || emptyArray;
+    const len = values.length;
+    writer.addCString(portal).addCString(statement);
+    // number of parameter format codes
+    writer.addInt16(len);
+    // space for those codes, filled by `writeValues`
+    const formatsOffset = writer.reserveUnsafe(len * 2);
+    // number of parameter values
+    writer.addInt16(len);
+    try {
+        writeValues(values, config.valueMapper, formatsOffset);
+    }
+    catch (err) {
+        writer.clear();
+        throw err;
+    }
+    // all results use the same format code
+    writer.addInt16(1);
+    // format code
+    writer.addInt16(binary ? 1 /* ParamType.BINARY */ : 0 /* ParamType.STRING */);
+    return writer.flush(66 /* code.bind */);
+};
+const emptyExecute = Buffer.from([69 /* code.execute */, 0x00, 0x00, 0x00, 0x09, 0x00, 0x00, 0x00, 0x00, 0x00]);
+const execute = (config) => {
+    // this is the happy path for most queries
+    if (!config || (!config.portal && !config.rows)) {
+        return emptyExecute;
+    }
+    const portal = config.portal || '';
+    const rows = config.rows || 0;
+    const portalLength = Buffer.byteLength(portal);
+    const len = 4 + portalLength + 1 + 4;
+    // one extra bit for code
+    const buff = Buffer.allocUnsafe(1 + len);
+    buff[0] = 69 /* code.execute */;
+    buff.writeInt32BE(len, 1);
+    buff.write(portal, 5, 'utf-8');
+    buff[portalLength + 5] = 0; // null terminate portal cString
+    buff.writeUInt32BE(rows, buff.length - 4);
+    return buff;
+};
+const cancel = (processID, secretKey) => {
+    const buffer = Buffer.allocUnsafe(16);
+    buffer.writeInt32BE(16, 0);
+    buffer.writeInt16BE(1234, 4);
+    buffer.writeInt16BE(5678, 6);
+    buffer.writeInt32BE(processID, 8);
+    buffer.writeInt32BE(secretKey, 12);
+    return buffer;
+};
+const cstringMessage = (code, string) => {
+    const stringLen = Buffer.byteLength(string);
+    const len = 4 + stringLen + 1;
+    // one extra bit for code
+    const buffer = Buffer.allocUnsafe(1 + len);
+    buffer[0] = code;
+    buffer.writeInt32BE(len, 1);
+    buffer.write(string, 5, 'utf-8');
+    buffer[len] = 0; // null terminate cString
+    return buffer;
+};
+const emptyDescribePortal = writer.addCString('P').flush(68 /* code.describe */);
+const emptyDescribeStatement = writer.addCString('S').flush(68 /* code.describe */);
+const describe = (msg) => {
+    return msg.name
+        ? cstringMessage(68 /* code.describe */, `${msg.type}${msg.name || ''}`)
+        : msg.type === 'P'
+            ? emptyDescribePortal
+            : emptyDescribeStatement;
+};
+const close = (msg) => {
+    const text = `${msg.type}${msg.name || ''}`;
+    return cstringMessage(67 /* code.close */, text);
+};
+const copyData = (chunk) => {
+    return writer.add(chunk).flush(100 /* code.copyFromChunk */);
+};
+const copyFail = (message) => {
+    return cstringMessage(102 /* code.copyFail */, message);
+};
+const codeOnlyBuffer = (code) => Buffer.from([code, 0x00, 0x00, 0x00, 0x04]);
+const flushBuffer = codeOnlyBuffer(72 /* code.flush */);
+const syncBuffer = codeOnlyBuffer(83 /* code.sync */);
+const endBuffer = codeOnlyBuffer(88 /* code.end */);
+const copyDoneBuffer = codeOnlyBuffer(99 /* code.copyDone */);
+const serialize = {
+    startup,
+    password,
+    requestSsl,
+    sendSASLInitialResponseMessage,
+    sendSCRAMClientFinalMessage,
+    query,
+    parse,
+    bind,
+    execute,
+    describe,
+    close,
+    flush: () => flushBuffer,
+    sync: () => syncBuffer,
+    end: () => endBuffer,
+    copyData,
+    copyDone: () => copyDoneBuffer,
+    copyFail,
+    cancel,
+};
+exports.serialize = serialize;
+//# sourceMappingURL=serializer.js.map
+
+/***/ }),
+
+/***/ 3675:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+var textParsers = __nccwpck_require__(5066);
+var binaryParsers = __nccwpck_require__(8912);
+var arrayParser = __nccwpck_require__(4461);
+var builtinTypes = __nccwpck_require__(6323);
+
+exports.getTypeParser = getTypeParser;
+exports.setTypeParser = setTypeParser;
+exports.arrayParser = arrayParser;
+exports.builtins = builtinTypes;
+
+var typeParsers = {
+  text: {},
+  binary: {}
+};
+
+//the empty parse function
+function noParse (val) {
+  return String(val);
+};
+
+//returns a function used to convert a specific type (specified by
+//oid) into a result javascript type
+//note: the oid can be obtained via the following sql query:
+//SELECT oid FROM pg_type WHERE typname = 'TYPE_NAME_HERE';
+function getTypeParser (oid, format) {
+  format = format || 'text';
+  if (!typeParsers[format]) {
+    return noParse;
+  }
+  return typeParsers[format][oid] || noParse;
+};
+
+function setTypeParser (oid, format, parseFn) {
+  if(typeof format == 'function') {
+    parseFn = format;
+    format = 'text';
+  }
+  typeParsers[format][oid] = parseFn;
+};
+
+textParsers.init(function(oid, converter) {
+  typeParsers.text[oid] = converter;
+});
+
+binaryParsers.init(function(oid, converter) {
+  typeParsers.binary[oid] = converter;
+});
+
+
+/***/ }),
+
+/***/ 4461:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+var array = __nccwpck_require__(7449);
+
+module.exports = {
+  create: function (source, transform) {
+    return {
+      parse: function() {
+        return array.parse(source, transform);
+      }
+    };
+  }
+};
+
+
+/***/ }),
+
+/***/ 8912:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+var parseInt64 = __nccwpck_require__(6101);
+
+var parseBits = function(data, bits, offset, invert, callback) {
+  offset = offset || 0;
+  invert = invert || false;
+  callback = callback || function(lastValue, newValue, bits) { return (lastValue * Math.pow(2, bits)) + newValue; };
+  var offsetBytes = offset >> 3;
+
+  var inv = function(value) {
+    if (invert) {
+      return ~value & 0xff;
+    }
+
+    return value;
+  };
+
+  // read first (maybe partial) byte
+  var mask = 0xff;
+  var firstBits = 8 - (offset % 8);
+  if (bits < firstBits) {
+    mask = (0xff << (8 - bits)) & 0xff;
+    firstBits = bits;
+  }
+
+  if (offset) {
+    mask = mask >> (offset % 8);
+  }
+
+  var result = 0;
+  if ((offset % 8) + bits >= 8) {
+    result = callback(0, inv(data[offsetBytes]) & mask, firstBits);
+  }
+
+  // read bytes
+  var bytes = (bits + offset) >> 3;
+  for (var i = offsetBytes + 1; i < bytes; i++) {
+    result = callback(result, inv(data[i]), 8);
+  }
+
+  // bits to read, that are not a complete byte
+  var lastBits = (bits + offset) % 8;
+  if (lastBits > 0) {
+    result = callback(result, inv(data[bytes]) >> (8 - lastBits), lastBits);
+  }
+
+  return result;
+};
+
+var parseFloatFromBits = function(data, precisionBits, exponentBits) {
+  var bias = Math.pow(2, exponentBits - 1) - 1;
+  var sign = parseBits(data, 1);
+  var exponent = parseBits(data, exponentBits, 1);
+
+  if (exponent === 0) {
+    return 0;
+  }
+
+  // parse mantissa
+  var precisionBitsCounter = 1;
+  var parsePrecisionBits = function(lastValue, newValue, bits) {
+    if (lastValue === 0) {
+      lastValue = 1;
+    }
+
+    for (var i = 1; i <= bits; i++) {
+      precisionBitsCounter /= 2;
+      if ((newValue & (0x1 << (bits - i))) > 0) {
+        lastValue += precisionBitsCounter;
+      }
+    }
+
+    return lastValue;
+  };
+
+  var mantissa = parseBits(data, precisionBits, exponentBits + 1, false, parsePrecisionBits);
+
+  // special cases
+  if (exponent == (Math.pow(2, exponentBits + 1) - 1)) {
+    if (mantissa === 0) {
+      return (sign === 0) ? Infinity : -Infinity;
+    }
+
+    return NaN;
+  }
+
+  // normale number
+  return ((sign === 0) ? 1 : -1) * Math.pow(2, exponent - bias) * mantissa;
+};
+
+var parseInt16 = function(value) {
+  if (parseBits(value, 1) == 1) {
+    return -1 * (parseBits(value, 15, 1, true) + 1);
+  }
+
+  return parseBits(value, 15, 1);
+};
+
+var parseInt32 = function(value) {
+  if (parseBits(value, 1) == 1) {
+    return -1 * (parseBits(value, 31, 1, true) + 1);
+  }
+
+  return parseBits(value, 31, 1);
+};
+
+var parseFloat32 = function(value) {
+  return parseFloatFromBits(value, 23, 8);
+};
+
+var parseFloat64 = function(value) {
+  return parseFloatFromBits(value, 52, 11);
+};
+
+var parseNumeric = function(value) {
+  var sign = parseBits(value, 16, 32);
+  if (sign == 0xc000) {
+    return NaN;
+  }
+
+  var weight = Math.pow(10000, parseBits(value, 16, 16));
+  var result = 0;
+
+  var digits = [];
+  var ndigits = parseBits(value, 16);
+  for (var i = 0; i < ndigits; i++) {
+    result += parseBits(value, 16, 64 + (16 * i)) * weight;
+    weight /= 10000;
+  }
+
+  var scale = Math.pow(10, parseBits(value, 16, 48));
+  return ((sign === 0) ? 1 : -1) * Math.round(result * scale) / scale;
+};
+
+var parseDate = function(isUTC, value) {
+  var sign = parseBits(value, 1);
+  var rawValue = parseBits(value, 63, 1);
+
+  // discard usecs and shift from 2000 to 1970
+  var result = new Date((((sign === 0) ? 1 : -1) * rawValue / 1000) + 946684800000);
+
+  if (!isUTC) {
+    result.setTime(result.getTime() + result.getTimezoneOffset() * 60000);
+  }
+
+  // add microseconds to the date
+  result.usec = rawValue % 1000;
+  result.getMicroSeconds = function() {
+    return this.usec;
+  };
+  result.setMicroSeconds = function(value) {
+    this.usec = value;
+  };
+  result.getUTCMicroSeconds = function() {
+    return this.usec;
+  };
+
+  return result;
+};
+
+var parseArray = function(value) {
+  var dim = parseBits(value, 32);
+
+  var flags = parseBits(value, 32, 32);
+  var elementType = parseBits(value, 32, 64);
+
+  var offset = 96;
+  var dims = [];
+  for (var i = 0; i < dim; i++) {
+    // parse dimension
+    dims[i] = parseBits(value, 32, offset);
+    offset += 32;
+
+    // ignore lower bounds
+    offset += 32;
+  }
+
+  var parseElement = function(elementType) {
+    // parse content length
+    var length = parseBits(value, 32, offset);
+    offset += 32;
+
+    // parse null values
+    if (length == 0xffffffff) {
+      return null;
+    }
+
+    var result;
+    if ((elementType == 0x17) || (elementType == 0x14)) {
+      // int/bigint
+      result = parseBits(value, length * 8, offset);
+      offset += length * 8;
+      return result;
+    }
+    else if (elementType == 0x19) {
+      // string
+      result = value.toString(this.encoding, offset >> 3, (offset += (length << 3)) >> 3);
+      return result;
+    }
+    else {
+      console.log("ERROR: ElementType not implemented: " + elementType);
+    }
+  };
+
+  var parse = function(dimension, elementType) {
+    var array = [];
+    var i;
+
+    if (dimension.length > 1) {
+      var count = dimension.shift();
+      for (i = 0; i < count; i++) {
+        array[i] = parse(dimension, elementType);
+      }
+      dimension.unshift(count);
+    }
+    else {
+      for (i = 0; i < dimension[0]; i++) {
+        array[i] = parseElement(elementType);
+      }
+    }
+
+    return array;
+  };
+
+  return parse(dims, elementType);
+};
+
+var parseText = function(value) {
+  return value.toString('utf8');
+};
+
+var parseBool = function(value) {
+  if(value === null) return null;
+  return (parseBits(value, 8) > 0);
+};
+
+var init = function(register) {
+  register(20, parseInt64);
+  register(21, parseInt16);
+  register(23, parseInt32);
+  register(26, parseInt32);
+  register(1700, parseNumeric);
+  register(700, parseFloat32);
+  register(701, parseFloat64);
+  register(16, parseBool);
+  register(1114, parseDate.bind(null, false));
+  register(1184, parseDate.bind(null, true));
+  register(1000, parseArray);
+  register(1007, parseArray);
+  register(1016, parseArray);
+  register(1008, parseArray);
+  register(1009, parseArray);
+  register(25, parseText);
+};
+
+module.exports = {
+  init: init
+};
+
+
+/***/ }),
+
+/***/ 6323:
+/***/ ((module) => {
+
+/**
+ * Following query was used to generate this file:
+
+ SELECT json_object_agg(UPPER(PT.typname), PT.oid::int4 ORDER BY pt.oid)
+ FROM pg_type PT
+ WHERE typnamespace = (SELECT pgn.oid FROM pg_namespace pgn WHERE nspname = 'pg_catalog') -- Take only builting Postgres types with stable OID (extension types are not guaranted to be stable)
+ AND typtype = 'b' -- Only basic types
+ AND typelem = 0 -- Ignore aliases
+ AND typisdefined -- Ignore undefined types
+ */
+
+module.exports = {
+    BOOL: 16,
+    BYTEA: 17,
+    CHAR: 18,
+    INT8: 20,
+    INT2: 21,
+    INT4: 23,
+    REGPROC: 24,
+    TEXT: 25,
+    OID: 26,
+    TID: 27,
+    XID: 28,
+    CID: 29,
+    JSON: 114,
+    XML: 142,
+    PG_NODE_TREE: 194,
+    SMGR: 210,
+    PATH: 602,
+    POLYGON: 604,
+    CIDR: 650,
+    FLOAT4: 700,
+    FLOAT8: 701,
+    ABSTIME: 702,
+    RELTIME: 703,
+    TINTERVAL: 704,
+    CIRCLE: 718,
+    MACADDR8: 774,
+    MONEY: 790,
+    MACADDR: 829,
+    INET: 869,
+    ACLITEM: 1033,
+    BPCHAR: 1042,
+    VARCHAR: 1043,
+    DATE: 1082,
+    TIME: 1083,
+    TIMESTAMP: 1114,
+    TIMESTAMPTZ: 1184,
+    INTERVAL: 1186,
+    TIMETZ: 1266,
+    BIT: 1560,
+    VARBIT: 1562,
+    NUMERIC: 1700,
+    REFCURSOR: 1790,
+    REGPROCEDURE: 2202,
+    REGOPER: 2203,
+    REGOPERATOR: 2204,
+    REGCLASS: 2205,
+    REGTYPE: 2206,
+    UUID: 2950,
+    TXID_SNAPSHOT: 2970,
+    PG_LSN: 3220,
+    PG_NDISTINCT: 3361,
+    PG_DEPENDENCIES: 3402,
+    TSVECTOR: 3614,
+    TSQUERY: 3615,
+    GTSVECTOR: 3642,
+    REGCONFIG: 3734,
+    REGDICTIONARY: 3769,
+    JSONB: 3802,
+    REGNAMESPACE: 4089,
+    REGROLE: 4096
+};
+
+
+/***/ }),
+
+/***/ 5066:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+var array = __nccwpck_require__(7449)
+var arrayParser = __nccwpck_require__(4461);
+var parseDate = __nccwpck_require__(7009);
+var parseInterval = __nccwpck_require__(2794);
+var parseByteA = __nccwpck_require__(9447);
+
+function allowNull (fn) {
+  return function nullAllowed (value) {
+    if (value === null) return value
+    return fn(value)
+  }
+}
+
+function parseBool (value) {
+  if (value === null) return value
+  return value === 'TRUE' ||
+    value === 't' ||
+    value === 'true' ||
+    value === 'y' ||
+    value === 'yes' ||
+    value === 'on' ||
+    value === '1';
+}
+
+function parseBoolArray (value) {
+  if (!value) return null
+  return array.parse(value, parseBool)
+}
+
+function parseBaseTenInt (string) {
+  return parseInt(string, 10)
+}
+
+function parseIntegerArray (value) {
+  if (!value) return null
+  return array.parse(value, allowNull(parseBaseTenInt))
+}
+
+function parseBigIntegerArray (value) {
+  if (!value) return null
+  return array.parse(value, allowNull(function (entry) {
+    return parseBigInteger(entry).trim()
+  }))
+}
+
+var parsePointArray = function(value) {
+  if(!value) { return null; }
+  var p = arrayParser.create(value, function(entry) {
+    if(entry !== null) {
+      entry = parsePoint(entry);
+    }
+    return entry;
+  });
+
+  return p.parse();
+};
+
+var parseFloatArray = function(value) {
+  if(!value) { return null; }
+  var p = arrayParser.create(value, function(entry) {
+    if(entry !== null) {
+      entry = parseFloat(entry);
+    }
+    return entry;
+  });
+
+  return p.parse();
+};
+
+var parseStringArray = function(value) {
+  if(!value) { return null; }
+
+  var p = arrayParser.create(value);
+  return p.parse();
+};
+
+var parseDateArray = function(value) {
+  if (!value) { return null; }
+
+  var p = arrayParser.create(value, function(entry) {
+    if (entry !== null) {
+      entry = parseDate(entry);
+    }
+    return entry;
+  });
+
+  return p.parse();
+};
+
+var parseIntervalArray = function(value) {
+  if (!value) { return null; }
+
+  var p = arrayParser.create(value, function(entry) {
+    if (entry !== null) {
+      entry = parseInterval(entry);
+    }
+    return entry;
+  });
+
+  return p.parse();
+};
+
+var parseByteAArray = function(value) {
+  if (!value) { return null; }
+
+  return array.parse(value, allowNull(parseByteA));
+};
+
+var parseInteger = function(value) {
+  return parseInt(value, 10);
+};
+
+var parseBigInteger = function(value) {
+  var valStr = String(value);
+  if (/^\d+$/.test(valStr)) { return valStr; }
+  return value;
+};
+
+var parseJsonArray = function(value) {
+  if (!value) { return null; }
+
+  return array.parse(value, allowNull(JSON.parse));
+};
+
+var parsePoint = function(value) {
+  if (value[0] !== '(') { return null; }
+
+  value = value.substring( 1, value.length - 1 ).split(',');
+
+  return {
+    x: parseFloat(value[0])
+  , y: parseFloat(value[1])
+  };
+};
+
+var parseCircle = function(value) {
+  if (value[0] !== '<' && value[1] !== '(') { return null; }
+
+  var point = '(';
+  var radius = '';
+  var pointParsed = false;
+  for (var i = 2; i < value.length - 1; i++){
+    if (!pointParsed) {
+      point += value[i];
+    }
+
+    if (value[i] === ')') {
+      pointParsed = true;
+      continue;
+    } else if (!pointParsed) {
+      continue;
+    }
+
+    if (value[i] === ','){
+      continue;
+    }
+
+    radius += value[i];
+  }
+  var result = parsePoint(point);
+  result.radius = parseFloat(radius);
+
+  return result;
+};
+
+var init = function(register) {
+  register(20, parseBigInteger); // int8
+  register(21, parseInteger); // int2
+  register(23, parseInteger); // int4
+  register(26, parseInteger); // oid
+  register(700, parseFloat); // float4/real
+  register(701, parseFloat); // float8/double
+  register(16, parseBool);
+  register(1082, parseDate); // date
+  register(1114, parseDate); // timestamp without timezone
+  register(1184, parseDate); // timestamp
+  register(600, parsePoint); // point
+  register(651, parseStringArray); // cidr[]
+  register(718, parseCircle); // circle
+  register(1000, parseBoolArray);
+  register(1001, parseByteAArray);
+  register(1005, parseIntegerArray); // _int2
+  register(1007, parseIntegerArray); // _int4
+  register(1028, parseIntegerArray); // oid[]
+  register(1016, parseBigIntegerArray); // _int8
+  register(1017, parsePointArray); // point[]
+  register(1021, parseFloatArray); // _float4
+  register(1022, parseFloatArray); // _float8
+  register(1231, parseFloatArray); // _numeric
+  register(1014, parseStringArray); //char
+  register(1015, parseStringArray); //varchar
+  register(1008, parseStringArray);
+  register(1009, parseStringArray);
+  register(1040, parseStringArray); // macaddr[]
+  register(1041, parseStringArray); // inet[]
+  register(1115, parseDateArray); // timestamp without time zone[]
+  register(1182, parseDateArray); // _date
+  register(1185, parseDateArray); // timestamp with time zone[]
+  register(1186, parseInterval);
+  register(1187, parseIntervalArray);
+  register(17, parseByteA);
+  register(114, JSON.parse.bind(JSON)); // json
+  register(3802, JSON.parse.bind(JSON)); // jsonb
+  register(199, parseJsonArray); // json[]
+  register(3807, parseJsonArray); // jsonb[]
+  register(3907, parseStringArray); // numrange[]
+  register(2951, parseStringArray); // uuid[]
+  register(791, parseStringArray); // money[]
+  register(1183, parseStringArray); // time[]
+  register(1270, parseStringArray); // timetz[]
+};
+
+module.exports = {
+  init: init
+};
+
+
+/***/ }),
+
+/***/ 7332:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+const EventEmitter = (__nccwpck_require__(4434).EventEmitter)
+const utils = __nccwpck_require__(1958)
+const nodeUtils = __nccwpck_require__(9023)
+const sasl = __nccwpck_require__(5978)
+const TypeOverrides = __nccwpck_require__(243)
+
+const ConnectionParameters = __nccwpck_require__(3012)
+const Query = __nccwpck_require__(8859)
+const defaults = __nccwpck_require__(6197)
+const Connection = __nccwpck_require__(327)
+const crypto = __nccwpck_require__(8316)
+
+const activeQueryDeprecationNotice = nodeUtils.deprecate(
+  () => {},
+  'Client.activeQuery is deprecated and will be removed in pg@9.0'
+)
+
+const queryQueueDeprecationNotice = nodeUtils.deprecate(
+  () => {},
+  'Client.queryQueue is deprecated and will be removed in pg@9.0.'
+)
+
+const pgPassDeprecationNotice = nodeUtils.deprecate(
+  () => {},
+  'pgpass support is deprecated and will be removed in pg@9.0. ' +
+    'You can provide an async function as the password property to the Client/Pool constructor that returns a password instead. Within this function you can call the pgpass module in your own code.'
+)
+
+const byoPromiseDeprecationNotice = nodeUtils.deprecate(
+  () => {},
+  'Passing a custom Promise implementation to the Client/Pool constructor is deprecated and will be removed in pg@9.0.'
+)
+
+const queryQueueLengthDeprecationNotice = nodeUtils.deprecate(
+  () => {},
+  'Calling client.query() when the client is already executing a query is deprecated and will be removed in pg@9.0. Use async/await or an external async flow control mechanism instead.'
+)
+
+function coerceNumberOrDefault(value, defaultValue) {
+  if (typeof value === 'number') {
+    return Number.isFinite(value) ? value : defaultValue
+  }
+  if (typeof value === 'string' && value.trim() !== '') {
+    const n = Number(value)
+    return Number.isFinite(n) ? n : defaultValue
+  }
+  return defaultValue
+}
+
+class Client extends EventEmitter {
+  constructor(config) {
+    super()
+
+    this.connectionParameters = new ConnectionParameters(config)
+    this.user = this.connectionParameters.user
+    this.database = this.connectionParameters.database
+    this.port = this.connectionParameters.port
+    this.host = this.connectionParameters.host
+
+    // "hiding" the password so it doesn't show up in stack traces
+    // or if the client is console.logged
+    Object.defineProperty(this, 'password', {
+      configurable: true,
+      enumerable: false,
+      writable: true,
+      value: this.connectionParameters.password,
+    })
+
+    this.replication = this.connectionParameters.replication
+
+    const c = config || {}
+
+    if (c.Promise) {
+      byoPromiseDeprecationNotice()
+    }
+    this._Promise = c.Promise || global.Promise
+    this._types = new TypeOverrides(c.types)
+    this._ending = false
+    this._ended = false
+    this._connecting = false
+    this._connected = false
+    this._connectionError = false
+    this._queryable = true
+    this._activeQuery = null
+    this._txStatus = null
+
+    this.enableChannelBinding = Boolean(c.enableChannelBinding) // set true to use SCRAM-SHA-256-PLUS when offered
+    this.scramMaxIterations = coerceNumberOrDefault(c.scramMaxIterations, sasl.DEFAULT_MAX_SCRAM_ITERATIONS)
+    this.connection =
+      c.connection ||
+      new Connection({
+        stream: c.stream,
+        ssl: this.connectionParameters.ssl,
+        sslNegotiation: this.connectionParameters.sslnegotiation,
+        keepAlive: c.keepAlive || false,
+        keepAliveInitialDelayMillis: c.keepAliveInitialDelayMillis || 0,
+        encoding: this.connectionParameters.client_encoding || 'utf8',
+      })
+    this._queryQueue = []
+    this._sentQueryQueue = []
+    this.pipeline = Boolean(c.pipeline)
+    this.binary = c.binary || defaults.binary
+    this.processID = null
+    this.secretKey = null
+    this.ssl = this.connectionParameters.ssl || false
+    this.sslNegotiation = this.connectionParameters.sslnegotiation || 'postgres'
+    // As with Password, make SSL->Key (the private key) non-enumerable.
+    // It won't show up in stack traces
+    // or if the client is console.logged
+    if (this.ssl && this.ssl.key) {
+      Object.defineProperty(this.ssl, 'key', {
+        enumerable: false,
+      })
+    }
+
+    this._connectionTimeoutMillis = c.connectionTimeoutMillis || 0
+  }
+
+  get activeQuery() {
+    activeQueryDeprecationNotice()
+    return this._activeQuery
+  }
+
+  set activeQuery(val) {
+    activeQueryDeprecationNotice()
+    this._activeQuery = val
+  }
+
+  _getActiveQuery() {
+    return this._activeQuery
+  }
+
+  _errorAllQueries(err) {
+    const enqueueError = (query) => {
+      process.nextTick(() => {
+        query.handleError(err, this.connection)
+      })
+    }
+
+    const activeQuery = this._getActiveQuery()
+    if (activeQuery) {
+      enqueueError(activeQuery)
+      this._activeQuery = null
+    }
+
+    this._sentQueryQueue.forEach(enqueueError)
+    this._sentQueryQueue.length = 0
+
+    this._queryQueue.forEach(enqueueError)
+    this._queryQueue.length = 0
+  }
+
+  _connect(callback) {
+    const self = this
+    const con = this.connection
+    this._connectionCallback = callback
+
+    if (this._connecting || this._connected) {
+      const err = new Error('Client has already been connected. You cannot reuse a client.')
+      process.nextTick(() => {
+        callback(err)
+      })
+      return
+    }
+    this._connecting = true
+
+    if (this._connectionTimeoutMillis > 0) {
+      this.connectionTimeoutHandle = setTimeout(() => {
+        con._ending = true
+        con.stream.destroy(new Error('timeout expired'))
+      }, this._connectionTimeoutMillis)
+
+      if (this.connectionTimeoutHandle.unref) {
+        this.connectionTimeoutHandle.unref()
+      }
+    }
+
+    if (this.host && this.host.indexOf('/') === 0) {
+      con.connect(this.host + '/.s.PGSQL.' + this.port)
+    } else {
+      con.connect(this.port, this.host)
+    }
+
+    // once connection is established send startup message
+    con.on('connect', function () {
+      if (self.ssl) {
+        // With direct SSL negotiation the connection upgrades to TLS without an
+        // SSLRequest packet, so the startup message is sent after 'sslconnect'.
+        if (self.sslNegotiation !== 'direct') {
+          con.requestSsl()
+        }
+      } else {
+        con.startup(self.getStartupConf())
+      }
+    })
+
+    con.on('sslconnect', function () {
+      con.startup(self.getStartupConf())
+    })
+
+    this._attachListeners(con)
+
+    con.once('end', () => {
+      const error = this._ending ? new Error('Connection terminated') : new Error('Connection terminated unexpectedly')
+
+      clearTimeout(this.connectionTimeoutHandle)
+      this._errorAllQueries(error)
+      this._ended = true
+
+      if (!this._ending) {
+        // if the connection is ended without us calling .end()
+        // on this client then we have an unexpected disconnection
+        // treat this as an error unless we've already emitted an error
+        // during connection.
+        if (this._connecting && !this._connectionError) {
+          if (this._connectionCallback) {
+            this._connectionCallback(error)
+          } else {
+            this._handleErrorEvent(error)
+          }
+        } else if (!this._connectionError) {
+          this._handleErrorEvent(error)
+        }
+      }
+
+      process.nextTick(() => {
+        this.emit('end')
+      })
+    })
+  }
+
+  connect(callback) {
+    if (callback) {
+      this._connect(callback)
+      return
+    }
+
+    return new this._Promise((resolve, reject) => {
+      this._connect((error) => {
+        if (error) {
+          reject(error)
+        } else {
+          resolve(this)
+        }
+      })
+    })
+  }
+
+  _attachListeners(con) {
+    // password request handling
+    con.on('authenticationCleartextPassword', this._handleAuthCleartextPassword.bind(this))
+    // password request handling
+    con.on('authenticationMD5Password', this._handleAuthMD5Password.bind(this))
+    // password request handling (SASL)
+    con.on('authenticationSASL', this._handleAuthSASL.bind(this))
+    con.on('authenticationSASLContinue', this._handleAuthSASLContinue.bind(this))
+    con.on('authenticationSASLFinal', this._handleAuthSASLFinal.bind(this))
+    con.on('backendKeyData', this._handleBackendKeyData.bind(this))
+    con.on('error', this._handleErrorEvent.bind(this))
+    con.on('errorMessage', this._handleErrorMessage.bind(this))
+    con.on('readyForQuery', this._handleReadyForQuery.bind(this))
+    con.on('notice', this._handleNotice.bind(this))
+    con.on('rowDescription', this._handleRowDescription.bind(this))
+    con.on('dataRow', this._handleDataRow.bind(this))
+    con.on('portalSuspended', this._handlePortalSuspended.bind(this))
+    con.on('emptyQuery', this._handleEmptyQuery.bind(this))
+    con.on('commandComplete', this._handleCommandComplete.bind(this))
+    con.on('parseComplete', this._handleParseComplete.bind(this))
+    con.on('copyInResponse', this._handleCopyInResponse.bind(this))
+    con.on('copyData', this._handleCopyData.bind(this))
+    con.on('notification', this._handleNotification.bind(this))
+  }
+
+  _getPassword(cb) {
+    const con = this.connection
+    if (typeof this.password === 'function') {
+      this._Promise
+        .resolve()
+        .then(() => this.password(this.connectionParameters))
+        .then((pass) => {
+          if (pass !== undefined) {
+            if (typeof pass !== 'string') {
+              con.emit('error', new TypeError('Password must be a string'))
+              return
+            }
+            this.connectionParameters.password = this.password = pass
+          } else {
+            this.connectionParameters.password = this.password = null
+          }
+          cb()
+        })
+        .catch((err) => {
+          con.emit('error', err)
+        })
+    } else if (this.password !== null) {
+      cb()
+    } else {
+      try {
+        const pgPass = __nccwpck_require__(8283)
+        pgPass(this.connectionParameters, (pass) => {
+          if (undefined !== pass) {
+            pgPassDeprecationNotice()
+            this.connectionParameters.password = this.password = pass
+          }
+          cb()
+        })
+      } catch (e) {
+        this.emit('error', e)
+      }
+    }
+  }
+
+  _handleAuthCleartextPassword(msg) {
+    this._getPassword(() => {
+      this.connection.password(this.password)
+    })
+  }
+
+  _handleAuthMD5Password(msg) {
+    this._getPassword(async () => {
+      try {
+        const hashedPassword = await crypto.postgresMd5PasswordHash(this.user, this.password, msg.salt)
+        this.connection.password(hashedPassword)
+      } catch (e) {
+        this.emit('error', e)
+      }
+    })
+  }
+
+  _handleAuthSASL(msg) {
+    this._getPassword(() => {
+      try {
+        this.saslSession = sasl.startSession(
+          msg.mechanisms,
+          this.enableChannelBinding && this.connection.stream,
+          this.scramMaxIterations
+        )
+        this.connection.sendSASLInitialResponseMessage(this.saslSession.mechanism, this.saslSession.response)
+      } catch (err) {
+        this.connection.emit('error', err)
+      }
+    })
+  }
+
+  async _handleAuthSASLContinue(msg) {
+    try {
+      await sasl.continueSession(
+        this.saslSession,
+        this.password,
+        msg.data,
+        this.enableChannelBinding && this.connection.stream
+      )
+      this.connection.sendSCRAMClientFinalMessage(this.saslSession.response)
+    } catch (err) {
+      this.connection.emit('error', err)
+    }
+  }
+
+  _handleAuthSASLFinal(msg) {
+    try {
+      sasl.finalizeSession(this.saslSession, msg.data)
+      this.saslSession = null
+    } catch (err) {
+      this.connection.emit('error', err)
+    }
+  }
+
+  _handleBackendKeyData(msg) {
+    this.processID = msg.processID
+    this.secretKey = msg.secretKey
+  }
+
+  _handleReadyForQuery(msg) {
+    if (this._connecting) {
+      this._connecting = false
+      this._connected = true
+      clearTimeout(this.connectionTimeoutHandle)
+
+      // process possible callback argument to Client#connect
+      if (this._connectionCallback) {
+        this._connectionCallback(null, this)
+        // remove callback for proper error handling
+        // after the connect event
+        this._connectionCallback = null
+      }
+      this.emit('connect')
+    }
+    const activeQuery = this._getActiveQuery()
+    this._activeQuery = null
+    this._txStatus = msg?.status ?? null
+    this.readyForQuery = true
+    if (activeQuery) {
+      activeQuery.handleReadyForQuery(this.connection)
+    }
+    this._pulseQueryQueue()
+  }
+
+  // if we receive an error event or error message
+  // during the connection process we handle it here
+  _handleErrorWhileConnecting(err) {
+    if (this._connectionError) {
+      // TODO(bmc): this is swallowing errors - we shouldn't do this
+      return
+    }
+    this._connectionError = true
+    clearTimeout(this.connectionTimeoutHandle)
+    if (this._connectionCallback) {
+      return this._connectionCallback(err)
+    }
+    this.emit('error', err)
+  }
+
+  // if we're connected and we receive an error event from the connection
+  // this means the socket is dead - do a hard abort of all queries and emit
+  // the socket error on the client as well
+  _handleErrorEvent(err) {
+    if (this._connecting) {
+      return this._handleErrorWhileConnecting(err)
+    }
+    this._queryable = false
+    this._errorAllQueries(err)
+    this.emit('error', err)
+  }
+
+  // handle error messages from the postgres backend
+  _handleErrorMessage(msg) {
+    if (this._connecting) {
+      return this._handleErrorWhileConnecting(msg)
+    }
+    const activeQuery = this._getActiveQuery()
+
+    if (!activeQuery) {
+      this._handleErrorEvent(msg)
+      return
+    }
+
+    this._activeQuery = null
+    if (activeQuery.name) {
+      delete this.connection.submittedNamedStatements[activeQuery.name]
+    }
+    activeQuery.handleError(msg, this.connection)
+  }
+
+  _handleRowDescription(msg) {
+    const activeQuery = this._getActiveQuery()
+    if (activeQuery == null) {
+      const error = new Error('Received unexpected rowDescription message from backend.')
+      this._handleErrorEvent(error)
+      return
+    }
+    // delegate rowDescription to active query
+    activeQuery.handleRowDescription(msg)
+  }
+
+  _handleDataRow(msg) {
+    const activeQuery = this._getActiveQuery()
+    if (activeQuery == null) {
+      const error = new Error('Received unexpected dataRow message from backend.')
+      this._handleErrorEvent(error)
+      return
+    }
+    // delegate dataRow to active query
+    activeQuery.handleDataRow(msg)
+  }
+
+  _handlePortalSuspended(msg) {
+    const activeQuery = this._getActiveQuery()
+    if (activeQuery == null) {
+      const error = new Error('Received unexpected portalSuspended message from backend.')
+      this._handleErrorEvent(error)
+      return
+    }
+    // delegate portalSuspended to active query
+    activeQuery.handlePortalSuspended(this.connection)
+  }
+
+  _handleEmptyQuery(msg) {
+    const activeQuery = this._getActiveQuery()
+    if (activeQuery == null) {
+      const error = new Error('Received unexpected emptyQuery message from backend.')
+      this._handleErrorEvent(error)
+      return
+    }
+    // delegate emptyQuery to active query
+    activeQuery.handleEmptyQuery(this.connection)
+  }
+
+  _handleCommandComplete(msg) {
+    const activeQuery = this._getActiveQuery()
+    if (activeQuery == null) {
+      const error = new Error('Received unexpected commandComplete message from backend.')
+      this._handleErrorEvent(error)
+      return
+    }
+    // delegate commandComplete to active query
+    activeQuery.handleCommandComplete(msg, this.connection)
+  }
+
+  _handleParseComplete() {
+    const activeQuery = this._getActiveQuery()
+    if (activeQuery == null) {
+      const error = new Error('Received unexpected parseComplete message from backend.')
+      this._handleErrorEvent(error)
+      return
+    }
+    // if a prepared statement has a name and properly parses
+    // we track that its already been executed so we don't parse
+    // it again on the same client
+    if (activeQuery.name) {
+      this.connection.parsedStatements[activeQuery.name] = activeQuery.text
+      delete this.connection.submittedNamedStatements[activeQuery.name]
+    }
+  }
+
+  _handleCopyInResponse(msg) {
+    const activeQuery = this._getActiveQuery()
+    if (activeQuery == null) {
+      const error = new Error('Received unexpected copyInResponse message from backend.')
+      this._handleErrorEvent(error)
+      return
+    }
+    activeQuery.handleCopyInResponse(this.connection)
+  }
+
+  _handleCopyData(msg) {
+    const activeQuery = this._getActiveQuery()
+    if (activeQuery == null) {
+      const error = new Error('Received unexpected copyData message from backend.')
+      this._handleErrorEvent(error)
+      return
+    }
+    activeQuery.handleCopyData(msg, this.connection)
+  }
+
+  _handleNotification(msg) {
+    this.emit('notification', msg)
+  }
+
+  _handleNotice(msg) {
+    this.emit('notice', msg)
+  }
+
+  getStartupConf() {
+    const params = this.connectionParameters
+
+    const data = {
+      user: params.user,
+      database: params.database,
+    }
+
+    const appName = params.application_name || params.fallback_application_name
+    if (appName) {
+      data.application_name = appName
+    }
+    if (params.replication) {
+      data.replication = '' + params.replication
+    }
+    if (params.statement_timeout) {
+      data.statement_timeout = String(parseInt(params.statement_timeout, 10))
+    }
+    if (params.lock_timeout) {
+      data.lock_timeout = String(parseInt(params.lock_timeout, 10))
+    }
+    if (params.idle_in_transaction_session_timeout) {
+      data.idle_in_transaction_session_timeout = String(parseInt(params.idle_in_transaction_session_timeout, 10))
+    }
+    if (params.options) {
+      data.options = params.options
+    }
+
+    return data
+  }
+
+  cancel(client, query) {
+    if (client.activeQuery === query) {
+      const con = this.connection
+
+      if (this.host && this.host.indexOf('/') === 0) {
+        con.connect(this.host + '/.s.PGSQL.' + this.port)
+      } else {
+        con.connect(this.port, this.host)
+      }
+
+      // once connection is established send cancel message
+      con.on('connect', function () {
+        con.cancel(client.processID, client.secretKey)
+      })
+    } else if (client._queryQueue.indexOf(query) !== -1) {
+      client._queryQueue.splice(client._queryQueue.indexOf(query), 1)
+    } else if (client._sentQueryQueue.indexOf(query) !== -1) {
+      // Query already sent on wire — can't remove it without corrupting the
+      // pipeline. No-op the callback so the result is silently discarded.
+      query.callback = () => {}
+    }
+  }
+
+  setTypeParser(oid, format, parseFn) {
+    return this._types.setTypeParser(oid, format, parseFn)
+  }
+
+  getTypeParser(oid, format) {
+    return this._types.getTypeParser(oid, format)
+  }
+
+  // escapeIdentifier and escapeLiteral moved to utility functions & exported
+  // on PG
+  // re-exported here for backwards compatibility
+  escapeIdentifier(str) {
+    return utils.escapeIdentifier(str)
+  }
+
+  escapeLiteral(str) {
+    return utils.escapeLiteral(str)
+  }
+
+  _pulseQueryQueue() {
+    if (this.pipeline) {
+      this._pulsePipelinedQueryQueue()
+      return
+    }
+    if (this.readyForQuery === true) {
+      this._activeQuery = this._queryQueue.shift()
+      const activeQuery = this._getActiveQuery()
+      if (activeQuery) {
+        this.readyForQuery = false
+        this.hasExecuted = true
+
+        const queryError = activeQuery.submit(this.connection)
+        if (queryError) {
+          process.nextTick(() => {
+            activeQuery.handleError(queryError, this.connection)
+            this.readyForQuery = true
+            this._pulseQueryQueue()
+          })
+        }
+      } else if (this.hasExecuted) {
+        this._activeQuery = null
+        this.emit('drain')
+      }
+    }
+  }
+
+  _pulsePipelinedQueryQueue() {
+    if (!this._connected || !this._queryable) {
+      return
+    }
+    while (this._queryQueue.length > 0) {
+      const query = this._queryQueue.shift()
+      this.hasExecuted = true
+      const queryError = query.submit(this.connection)
+      if (queryError) {
+        process.nextTick(() => {
+          query.handleError(queryError, this.connection)
+        })
+        continue
+      }
+      this._sentQueryQueue.push(query)
+    }
+    if (this.readyForQuery && !this._activeQuery && this._sentQueryQueue.length > 0) {
+      this._activeQuery = this._sentQueryQueue.shift()
+      this.readyForQuery = false
+    }
+    if (!this._activeQuery && this._sentQueryQueue.length === 0 && this._queryQueue.length === 0 && this.hasExecuted) {
+      this.emit('drain')
+    }
+  }
+
+  query(config, values, callback) {
+    // can take in strings, config object or query object
+    let query
+    let result
+
+    if (config == null) {
+      throw new TypeError('Client was passed a null or undefined query')
+    }
+
+    if (typeof config.submit === 'function') {
+      result = query = config
+      if (!query.callback) {
+        if (typeof values === 'function') {
+          query.callback = values
+        } else if (callback) {
+          query.callback = callback
+        }
+      }
+    } else {
+      query = new Query(config, values, callback)
+      if (!query.callback) {
+        result = new this._Promise((resolve, reject) => {
+          query.callback = (err, res) => (err ? reject(err) : resolve(res))
+        }).catch((err) => {
+          // replace the stack trace that leads to `TCP.onStreamRead` with one that leads back to the
+          // application that created the query
+          Error.captureStackTrace(err)
+          throw err
+        })
+      } else if (typeof query.callback !== 'function') {
+        throw new TypeError('callback is not a function')
+      }
+    }
+
+    const readTimeout = config.query_timeout || this.connectionParameters.query_timeout
+    if (readTimeout) {
+      const queryCallback = query.callback || (() => {})
+
+      const readTimeoutTimer = setTimeout(() => {
+        const error = new Error('Query read timeout')
+
+        process.nextTick(() => {
+          query.handleError(error, this.connection)
+        })
+
+        queryCallback(error)
+
+        // we already returned an error,
+        // just do nothing if query completes
+        query.callback = () => {}
+
+        // Remove from queue (only safe if not yet sent)
+        const index = this._queryQueue.indexOf(query)
+        if (index > -1) {
+          this._queryQueue.splice(index, 1)
+        } else if (this.pipeline) {
+          // Query already sent — the pipeline is blocked until it completes.
+          // Destroy the connection to unblock all remaining pipelined queries.
+          this.connection.stream.destroy()
+          return
+        }
+
+        this._pulseQueryQueue()
+      }, readTimeout)
+
+      query.callback = (err, res) => {
+        clearTimeout(readTimeoutTimer)
+        queryCallback(err, res)
+      }
+    }
+
+    if (this.binary && !query.binary) {
+      query.binary = true
+    }
+
+    if (query._result && !query._result._types) {
+      query._result._types = this._types
+    }
+
+    // A query that keeps a portal open across round trips cannot share a pipelined connection: the
+    // queries written behind it are answered out of its portal, so rows land on the wrong query and
+    // the reads that follow fail with 'portal does not exist'. Refuse it instead of corrupting.
+    if (this.pipeline) {
+      const portalQuery =
+        typeof config.submit === 'function' && !(query instanceof Query)
+          ? 'Custom query classes such as pg-cursor and pg-query-stream are'
+          : query.rows
+          ? 'The `rows` option is'
+          : null
+      if (portalQuery) {
+        process.nextTick(() => {
+          query.handleError(new Error(`${portalQuery} not supported in pipeline mode`), this.connection)
+        })
+        return result
+      }
+    }
+
+    if (!this._queryable) {
+      process.nextTick(() => {
+        query.handleError(new Error('Client has encountered a connection error and is not queryable'), this.connection)
+      })
+      return result
+    }
+
+    if (this._ending) {
+      process.nextTick(() => {
+        query.handleError(new Error('Client was closed and is not queryable'), this.connection)
+      })
+      return result
+    }
+
+    if (this._queryQueue.length > 0 && !this.pipeline) {
+      queryQueueLengthDeprecationNotice()
+    }
+    this._queryQueue.push(query)
+    this._pulseQueryQueue()
+    return result
+  }
+
+  ref() {
+    this.connection.ref()
+  }
+
+  unref() {
+    this.connection.unref()
+  }
+
+  getTransactionStatus() {
+    return this._txStatus
+  }
+
+  end(cb) {
+    this._ending = true
+
+    // if we have never connected, then end is a noop, callback immediately
+    if (!this.connection._connecting || this._ended) {
+      if (cb) {
+        cb()
+        return
+      } else {
+        return this._Promise.resolve()
+      }
+    }
+
+    if (!this._queryable) {
+      // socket is dead — force close
+      this.connection.stream.destroy()
+    } else if (
+      this.pipeline &&
+      (this._getActiveQuery() || this._sentQueryQueue.length > 0 || this._queryQueue.length > 0)
+    ) {
+      // pipelined queries are already on the wire (or queued to send) and will
+      // complete normally; wait for drain then do a graceful goodbye
+      this.once('drain', () => this.connection.end())
+    } else if (this._getActiveQuery()) {
+      // non-pipeline: a hung query could block end forever — force disconnect
+      this.connection.stream.destroy()
+    } else {
+      this.connection.end()
+    }
+
+    if (cb) {
+      this.connection.once('end', cb)
+    } else {
+      return new this._Promise((resolve) => {
+        this.connection.once('end', resolve)
+      })
+    }
+  }
+  get queryQueue() {
+    queryQueueDeprecationNotice()
+    return this._queryQueue
+  }
+}
+
+// expose a Query constructor
+Client.Query = Query
+
+module.exports = Client
+
+
+/***/ }),
+
+/***/ 3012:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const dns = __nccwpck_require__(2250)
+
+const defaults = __nccwpck_require__(6197)
+
+const parse = (__nccwpck_require__(3701).parse) // parses a connection string
+
+const val = function (key, config, envVar) {
+  if (config[key]) {
+    return config[key]
+  }
+
+  if (envVar === undefined) {
+    envVar = process.env['PG' + key.toUpperCase()]
+  } else if (envVar === false) {
+    // do nothing ... use false
+  } else {
+    envVar = process.env[envVar]
+  }
+
+  return envVar || defaults[key]
+}
+
+const readSSLConfigFromEnvironment = function () {
+  switch (process.env.PGSSLMODE) {
+    case 'disable':
+      return false
+    case 'prefer':
+    case 'require':
+    case 'verify-ca':
+    case 'verify-full':
+      return true
+    case 'no-verify':
+      return { rejectUnauthorized: false }
+  }
+  return defaults.ssl
+}
+
+// Convert arg to a string, surround in single quotes, and escape single quotes and backslashes
+const quoteParamValue = function (value) {
+  return "'" + ('' + value).replace(/\\/g, '\\\\').replace(/'/g, "\\'") + "'"
+}
+
+const add = function (params, config, paramName) {
+  const value = config[paramName]
+  if (value !== undefined && value !== null) {
+    params.push(paramName + '=' + quoteParamValue(value))
+  }
+}
+
+class ConnectionParameters {
+  constructor(config) {
+    // if a string is passed, it is a raw connection string so we parse it into a config
+    config = typeof config === 'string' ? parse(config) : config || {}
+
+    // if the config has a connectionString defined, parse IT into the config we use
+    // this will override other default values with what is stored in connectionString
+    if (config.connectionString) {
+      config = Object.assign({}, config, parse(config.connectionString))
+    }
+
+    this.user = val('user', config)
+    this.database = val('database', config)
+
+    if (this.database === undefined) {
+      this.database = this.user
+    }
+
+    this.port = parseInt(val('port', config), 10)
+    this.host = val('host', config)
+
+    // "hiding" the password so it doesn't show up in stack traces
+    // or if the client is console.logged
+    Object.defineProperty(this, 'password', {
+      configurable: true,
+      enumerable: false,
+      writable: true,
+      value: val('password', config),
+    })
+
+    this.binary = val('binary', config)
+    this.options = val('options', config)
+
+    this.ssl = typeof config.ssl === 'undefined' ? readSSLConfigFromEnvironment() : config.ssl
+
+    if (typeof this.ssl === 'string') {
+      if (this.ssl === 'true') {
+        this.ssl = true
+      }
+    }
+    // support passing in ssl=no-verify via connection string
+    if (this.ssl === 'no-verify') {
+      this.ssl = { rejectUnauthorized: false }
+    }
+    if (this.ssl && this.ssl.key) {
+      Object.defineProperty(this.ssl, 'key', {
+        enumerable: false,
+      })
+    }
+
+    // How to negotiate SSL: 'postgres' (default, the traditional SSLRequest
+    // handshake) or 'direct' (start the TLS handshake immediately on connect).
+    this.sslnegotiation = val('sslnegotiation', config, 'PGSSLNEGOTIATION')
+    if (this.sslnegotiation !== undefined && this.sslnegotiation !== 'postgres' && this.sslnegotiation !== 'direct') {
+      throw new Error(
+        `Invalid sslnegotiation value: "${this.sslnegotiation}". Valid values are "postgres" and "direct".`
+      )
+    }
+    if (this.sslnegotiation === 'direct' && !this.ssl) {
+      throw new Error('sslnegotiation=direct requires SSL to be enabled')
+    }
+
+    this.client_encoding = val('client_encoding', config)
+    this.replication = val('replication', config)
+    // a domain socket begins with '/'
+    this.isDomainSocket = !(this.host || '').indexOf('/')
+
+    this.application_name = val('application_name', config, 'PGAPPNAME')
+    this.fallback_application_name = val('fallback_application_name', config, false)
+    this.statement_timeout = val('statement_timeout', config, false)
+    this.lock_timeout = val('lock_timeout', config, false)
+    this.idle_in_transaction_session_timeout = val('idle_in_transaction_session_timeout', config, false)
+    this.query_timeout = val('query_timeout', config, false)
+
+    if (config.connectionTimeoutMillis === undefined) {
+      this.connect_timeout = process.env.PGCONNECT_TIMEOUT || 0
+    } else {
+      this.connect_timeout = Math.floor(config.connectionTimeoutMillis / 1000)
+    }
+
+    if (config.keepAlive === false) {
+      this.keepalives = 0
+    } else if (config.keepAlive === true) {
+      this.keepalives = 1
+    }
+
+    if (typeof config.keepAliveInitialDelayMillis === 'number') {
+      this.keepalives_idle = Math.floor(config.keepAliveInitialDelayMillis / 1000)
+    }
+  }
+
+  getLibpqConnectionString(cb) {
+    const params = []
+    add(params, this, 'user')
+    add(params, this, 'password')
+    add(params, this, 'port')
+    add(params, this, 'application_name')
+    add(params, this, 'fallback_application_name')
+    add(params, this, 'connect_timeout')
+    add(params, this, 'options')
+
+    const ssl = typeof this.ssl === 'object' ? this.ssl : this.ssl ? { sslmode: this.ssl } : {}
+    add(params, ssl, 'sslmode')
+    add(params, ssl, 'sslca')
+    add(params, ssl, 'sslkey')
+    add(params, ssl, 'sslcert')
+    add(params, ssl, 'sslrootcert')
+    add(params, this, 'sslnegotiation')
+
+    if (this.database) {
+      params.push('dbname=' + quoteParamValue(this.database))
+    }
+    if (this.replication) {
+      params.push('replication=' + quoteParamValue(this.replication))
+    }
+    if (this.host) {
+      params.push('host=' + quoteParamValue(this.host))
+    }
+    if (this.isDomainSocket) {
+      return cb(null, params.join(' '))
+    }
+    if (this.client_encoding) {
+      params.push('client_encoding=' + quoteParamValue(this.client_encoding))
+    }
+    dns.lookup(this.host, function (err, address) {
+      if (err) return cb(err, null)
+      params.push('hostaddr=' + quoteParamValue(address))
+      return cb(null, params.join(' '))
+    })
+  }
+}
+
+module.exports = ConnectionParameters
+
+
+/***/ }),
+
+/***/ 327:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const EventEmitter = (__nccwpck_require__(4434).EventEmitter)
+
+const { parse, serialize } = __nccwpck_require__(1215)
+const stream = __nccwpck_require__(1103)
+const { getStream } = stream
+
+const flushBuffer = serialize.flush()
+const syncBuffer = serialize.sync()
+const endBuffer = serialize.end()
+
+// TODO(bmc) support binary mode at some point
+class Connection extends EventEmitter {
+  constructor(config) {
+    super()
+    config = config || {}
+
+    this.stream = config.stream || getStream(config.ssl)
+    if (typeof this.stream === 'function') {
+      this.stream = this.stream(config)
+    }
+
+    this._keepAlive = config.keepAlive
+    this._keepAliveInitialDelayMillis = config.keepAliveInitialDelayMillis
+    this.parsedStatements = {}
+    this.submittedNamedStatements = {}
+    this.ssl = config.ssl || false
+    this.sslNegotiation = config.sslNegotiation || 'postgres'
+    this._ending = false
+    this._emitMessage = false
+    const self = this
+    this.on('newListener', function (eventName) {
+      if (eventName === 'message') {
+        self._emitMessage = true
+      }
+    })
+  }
+
+  connect(port, host) {
+    const self = this
+
+    this._connecting = true
+    this.stream.setNoDelay(true)
+    this.stream.connect(port, host)
+
+    this.stream.once('connect', function () {
+      if (self._keepAlive) {
+        self.stream.setKeepAlive(true, self._keepAliveInitialDelayMillis)
+      }
+      self.emit('connect')
+    })
+
+    const reportStreamError = function (error) {
+      // errors about disconnections should be ignored during disconnect
+      if (self._ending && (error.code === 'ECONNRESET' || error.code === 'EPIPE')) {
+        return
+      }
+      self.emit('error', error)
+    }
+    this.stream.on('error', reportStreamError)
+
+    this.stream.on('close', function () {
+      self.emit('end')
+    })
+
+    if (!this.ssl) {
+      return this.attachListeners(this.stream)
+    }
+
+    // With direct SSL negotiation the TLS handshake starts immediately on the
+    // raw socket, skipping the SSLRequest packet and the server's 'S'/'N' reply.
+    if (this.sslNegotiation === 'direct') {
+      return this.stream.once('connect', function () {
+        self.upgradeToSSL(host, reportStreamError)
+      })
+    }
+
+    this.stream.once('data', function (buffer) {
+      const responseCode = buffer.toString('utf8')
+      switch (responseCode) {
+        case 'S': // Server supports SSL connections, continue with a secure connection
+          break
+        case 'N': // Server does not support SSL connections
+          self.stream.end()
+          return self.emit('error', new Error('The server does not support SSL connections'))
+        default:
+          // Any other response byte, including 'E' (ErrorResponse) indicating a server error
+          self.stream.end()
+          return self.emit('error', new Error('There was an error establishing an SSL connection'))
+      }
+      self.upgradeToSSL(host, reportStreamError)
+    })
+  }
+
+  upgradeToSSL(host, reportStreamError) {
+    const self = this
+    const options = {
+      socket: self.stream,
+      // tls.connect checks the server identity against `servername`, falling
+      // back to `host` and then to 'localhost'. `servername` must stay unset
+      // for IP addresses (see below), so `host` is needed to keep certificate
+      // validation working when connecting to an IP address.
+      host,
+    }
+
+    if (self.ssl !== true) {
+      Object.assign(options, self.ssl)
+
+      if ('key' in self.ssl) {
+        options.key = self.ssl.key
+      }
+    }
+
+    // Direct SSL negotiation requires ALPN so the server can confirm it is
+    // speaking the PostgreSQL protocol over the TLS connection.
+    if (self.sslNegotiation === 'direct') {
+      options.ALPNProtocols = ['postgresql']
+    }
+
+    // SNI must not be set to an IP address (RFC 6066 section 3)
+    const net = __nccwpck_require__(9278)
+    if (net.isIP && net.isIP(host) === 0) {
+      options.servername = host
+    }
+    try {
+      self.stream = stream.getSecureStream(options)
+    } catch (err) {
+      return self.emit('error', err)
+    }
+    self.attachListeners(self.stream)
+    self.stream.on('error', reportStreamError)
+
+    self.emit('sslconnect')
+  }
+
+  attachListeners(stream) {
+    parse(stream, (msg) => {
+      const eventName = msg.name === 'error' ? 'errorMessage' : msg.name
+      if (this._emitMessage) {
+        this.emit('message', msg)
+      }
+      this.emit(eventName, msg)
+    })
+  }
+
+  requestSsl() {
+    this.stream.write(serialize.requestSsl())
+  }
+
+  startup(config) {
+    this.stream.write(serialize.startup(config))
+  }
+
+  cancel(processID, secretKey) {
+    this._send(serialize.cancel(processID, secretKey))
+  }
+
+  password(password) {
+    this._send(serialize.password(password))
+  }
+
+  sendSASLInitialResponseMessage(mechanism, initialResponse) {
+    this._send(serialize.sendSASLInitialResponseMessage(mechanism, initialResponse))
+  }
+
+  sendSCRAMClientFinalMessage(additionalData) {
+    this._send(serialize.sendSCRAMClientFinalMessage(additionalData))
+  }
+
+  _send(buffer) {
+    if (!this.stream.writable) {
+      return false
+    }
+    return this.stream.write(buffer)
+  }
+
+  query(text) {
+    this._send(serialize.query(text))
+  }
+
+  // send parse message
+  parse(query) {
+    this._send(serialize.parse(query))
+  }
+
+  // send bind message
+  bind(config) {
+    this._send(serialize.bind(config))
+  }
+
+  // send execute message
+  execute(config) {
+    this._send(serialize.execute(config))
+  }
+
+  flush() {
+    if (this.stream.writable) {
+      this.stream.write(flushBuffer)
+    }
+  }
+
+  sync() {
+    // Sync is the extended-query protocol barrier, not a disconnect.
+    // Only end()/Terminate (and connect-timeout teardown) should set _ending.
+    this._send(syncBuffer)
+  }
+
+  ref() {
+    this.stream.ref()
+  }
+
+  unref() {
+    this.stream.unref()
+  }
+
+  end() {
+    // 0x58 = 'X'
+    this._ending = true
+    if (!this._connecting || !this.stream.writable) {
+      this.stream.end()
+      return
+    }
+    return this.stream.write(endBuffer, () => {
+      this.stream.end()
+    })
+  }
+
+  close(msg) {
+    this._send(serialize.close(msg))
+  }
+
+  describe(msg) {
+    this._send(serialize.describe(msg))
+  }
+
+  sendCopyFromChunk(chunk) {
+    this._send(serialize.copyData(chunk))
+  }
+
+  endCopyFrom() {
+    this._send(serialize.copyDone())
+  }
+
+  sendCopyFail(msg) {
+    this._send(serialize.copyFail(msg))
+  }
+}
+
+module.exports = Connection
+
+
+/***/ }),
+
+/***/ 3227:
+/***/ ((module) => {
+
+function x509Error(msg, cert) {
+  return new Error('SASL channel binding: ' + msg + ' when parsing public certificate ' + cert.toString('base64'))
+}
+
+function readASN1Length(data, index) {
+  let length = data[index++]
+  if (length < 0x80) return { length, index }
+
+  const lengthBytes = length & 0x7f
+  if (lengthBytes > 4) throw x509Error('bad length', data)
+
+  length = 0
+  for (let i = 0; i < lengthBytes; i++) {
+    length = (length << 8) | data[index++]
+  }
+
+  return { length, index }
+}
+
+function readASN1OID(data, index) {
+  if (data[index++] !== 0x6) throw x509Error('non-OID data', data) // 6 = OID
+
+  const { length: OIDLength, index: indexAfterOIDLength } = readASN1Length(data, index)
+  index = indexAfterOIDLength
+  const lastIndex = index + OIDLength
+
+  const byte1 = data[index++]
+  let oid = ((byte1 / 40) >> 0) + '.' + (byte1 % 40)
+
+  while (index < lastIndex) {
+    // loop over numbers in OID
+    let value = 0
+    while (index < lastIndex) {
+      // loop over bytes in number
+      const nextByte = data[index++]
+      value = (value << 7) | (nextByte & 0x7f)
+      if (nextByte < 0x80) break
+    }
+    oid += '.' + value
+  }
+
+  return { oid, index }
+}
+
+function expectASN1Seq(data, index) {
+  if (data[index++] !== 0x30) throw x509Error('non-sequence data', data) // 30 = Sequence
+  return readASN1Length(data, index)
+}
+
+function signatureAlgorithmHashFromCertificate(data, index) {
+  // read this thread: https://www.postgresql.org/message-id/17760-b6c61e752ec07060%40postgresql.org
+  if (index === undefined) index = 0
+  index = expectASN1Seq(data, index).index
+  const { length: certInfoLength, index: indexAfterCertInfoLength } = expectASN1Seq(data, index)
+  index = indexAfterCertInfoLength + certInfoLength // skip over certificate info
+  index = expectASN1Seq(data, index).index // skip over signature length field
+  const { oid, index: indexAfterOID } = readASN1OID(data, index)
+  switch (oid) {
+    // RSA
+    case '1.2.840.113549.1.1.4':
+      return 'MD5'
+    case '1.2.840.113549.1.1.5':
+      return 'SHA-1'
+    case '1.2.840.113549.1.1.11':
+      return 'SHA-256'
+    case '1.2.840.113549.1.1.12':
+      return 'SHA-384'
+    case '1.2.840.113549.1.1.13':
+      return 'SHA-512'
+    case '1.2.840.113549.1.1.14':
+      return 'SHA-224'
+    case '1.2.840.113549.1.1.15':
+      return 'SHA512-224'
+    case '1.2.840.113549.1.1.16':
+      return 'SHA512-256'
+    // ECDSA
+    case '1.2.840.10045.4.1':
+      return 'SHA-1'
+    case '1.2.840.10045.4.3.1':
+      return 'SHA-224'
+    case '1.2.840.10045.4.3.2':
+      return 'SHA-256'
+    case '1.2.840.10045.4.3.3':
+      return 'SHA-384'
+    case '1.2.840.10045.4.3.4':
+      return 'SHA-512'
+    // RSASSA-PSS: hash is indicated separately
+    case '1.2.840.113549.1.1.10': {
+      index = indexAfterOID
+      index = expectASN1Seq(data, index).index
+      if (data[index++] !== 0xa0) throw x509Error('non-tag data', data) // a0 = constructed tag 0
+      index = readASN1Length(data, index).index // skip over tag length field
+      index = expectASN1Seq(data, index).index // skip over sequence length field
+      const { oid: hashOID } = readASN1OID(data, index)
+      switch (hashOID) {
+        // standalone hash OIDs
+        case '1.2.840.113549.2.5':
+          return 'MD5'
+        case '1.3.14.3.2.26':
+          return 'SHA-1'
+        case '2.16.840.1.101.3.4.2.1':
+          return 'SHA-256'
+        case '2.16.840.1.101.3.4.2.2':
+          return 'SHA-384'
+        case '2.16.840.1.101.3.4.2.3':
+          return 'SHA-512'
+      }
+      throw x509Error('unknown hash OID ' + hashOID, data)
+    }
+    // Ed25519 -- see https://github.com/openssl/openssl/issues/15477
+    case '1.3.101.110':
+    case '1.3.101.112': // ph
+      return 'SHA-512'
+    // Ed448 -- still not in pg 17.2 (if supported, digest would be SHAKE256 x 64 bytes)
+    case '1.3.101.111':
+    case '1.3.101.113': // ph
+      throw x509Error('Ed448 certificate channel binding is not currently supported by Postgres')
+  }
+  throw x509Error('unknown OID ' + oid, data)
+}
+
+module.exports = { signatureAlgorithmHashFromCertificate }
+
+
+/***/ }),
+
+/***/ 5978:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+const crypto = __nccwpck_require__(8316)
+const { signatureAlgorithmHashFromCertificate } = __nccwpck_require__(3227)
+
+// SASLprep (RFC 4013) — minimal in-tree implementation.
+//
+// Per RFC 5802 §2.2, the SCRAM-SHA-256 client must normalize the password via
+// SASLprep before feeding it into PBKDF2. PostgreSQL's server applies the same
+// SASLprep when computing the stored verifier, and libpq does the same client
+// side, so passwords whose NFKC form differs from the raw form
+// would otherwise authenticate against psql/libpq but fail against pg with `28P01`.
+//
+// We deliberately implement only the three steps that change the byte content:
+//   1. RFC 3454 Table C.1.2 (non-ASCII space) → U+0020 SPACE.
+//   2. RFC 3454 Table B.1 (commonly mapped to nothing) → empty.
+//   3. NFKC normalization.
+// We skip the prohibition (RFC 4013 §2.3) and bidi (RFC 3454 §6) checks.
+// libpq is forgiving on those paths and Postgres's own SASLprep matches that
+// leniency for legacy roles, so omitting the rejection logic keeps existing
+// roles working without adding complexity.
+function saslprep(password) {
+  // RFC 3454 Table C.1.2 — non-ASCII space characters, mapped to U+0020.
+  const nonAsciiSpace = /[\u00A0\u1680\u2000-\u200B\u202F\u205F\u3000]/g
+  // RFC 3454 Table B.1 — "commonly mapped to nothing". The set intentionally
+  // contains zero-width joiners and variation selectors — the very characters
+  // ESLint's no-misleading-character-class warns about — because they combine
+  // with their neighbors and the RFC strips them for that reason.
+  // eslint-disable-next-line no-misleading-character-class
+  const mappedToNothing = /[\u00AD\u034F\u1806\u180B\u180C\u180D\u200C\u200D\u2060\uFE00-\uFE0F\uFEFF]/g
+  return password.replace(nonAsciiSpace, ' ').replace(mappedToNothing, '').normalize('NFKC')
+}
+
+const DEFAULT_MAX_SCRAM_ITERATIONS = 100000
+
+function startSession(mechanisms, stream, scramMaxIterations = DEFAULT_MAX_SCRAM_ITERATIONS) {
+  const candidates = ['SCRAM-SHA-256']
+  if (stream) candidates.unshift('SCRAM-SHA-256-PLUS') // higher-priority, so placed first
+
+  const mechanism = candidates.find((candidate) => mechanisms.includes(candidate))
+
+  if (!mechanism) {
+    throw new Error('SASL: Only mechanism(s) ' + candidates.join(' and ') + ' are supported')
+  }
+
+  if (mechanism === 'SCRAM-SHA-256-PLUS' && typeof stream.getPeerCertificate !== 'function') {
+    // this should never happen if we are really talking to a Postgres server
+    throw new Error('SASL: Mechanism SCRAM-SHA-256-PLUS requires a certificate')
+  }
+
+  const clientNonce = crypto.randomBytes(18).toString('base64')
+  const gs2Header = mechanism === 'SCRAM-SHA-256-PLUS' ? 'p=tls-server-end-point' : stream ? 'y' : 'n'
+
+  return {
+    mechanism,
+    clientNonce,
+    response: gs2Header + ',,n=*,r=' + clientNonce,
+    message: 'SASLInitialResponse',
+    scramMaxIterations,
+  }
+}
+
+async function continueSession(session, password, serverData, stream) {
+  if (session.message !== 'SASLInitialResponse') {
+    throw new Error('SASL: Last message was not SASLInitialResponse')
+  }
+  if (typeof password !== 'string') {
+    throw new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string')
+  }
+  if (password === '') {
+    throw new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a non-empty string')
+  }
+  if (typeof serverData !== 'string') {
+    throw new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: serverData must be a string')
+  }
+
+  const sv = parseServerFirstMessage(serverData)
+
+  if (!sv.nonce.startsWith(session.clientNonce)) {
+    throw new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: server nonce does not start with client nonce')
+  } else if (sv.nonce.length === session.clientNonce.length) {
+    throw new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: server nonce is too short')
+  }
+
+  const scramMaxIterations =
+    typeof session.scramMaxIterations === 'number' ? session.scramMaxIterations : DEFAULT_MAX_SCRAM_ITERATIONS
+  // a value of 0 disables the iteration count check
+  if (scramMaxIterations !== 0 && sv.iteration > scramMaxIterations) {
+    throw new Error(
+      'SASL: SCRAM-SERVER-FIRST-MESSAGE: iteration count ' +
+        sv.iteration +
+        ' exceeds scramMaxIterations of ' +
+        scramMaxIterations
+    )
+  }
+
+  const clientFirstMessageBare = 'n=*,r=' + session.clientNonce
+  const serverFirstMessage = 'r=' + sv.nonce + ',s=' + sv.salt + ',i=' + sv.iteration
+
+  // without channel binding:
+  let channelBinding = stream ? 'eSws' : 'biws' // 'y,,' or 'n,,', base64-encoded
+
+  // override if channel binding is in use:
+  if (session.mechanism === 'SCRAM-SHA-256-PLUS') {
+    const peerCert = stream.getPeerCertificate().raw
+    let hashName = signatureAlgorithmHashFromCertificate(peerCert)
+    if (hashName === 'MD5' || hashName === 'SHA-1') hashName = 'SHA-256'
+    const certHash = await crypto.hashByName(hashName, peerCert)
+    const bindingData = Buffer.concat([Buffer.from('p=tls-server-end-point,,'), Buffer.from(certHash)])
+    channelBinding = bindingData.toString('base64')
+  }
+
+  const clientFinalMessageWithoutProof = 'c=' + channelBinding + ',r=' + sv.nonce
+  const authMessage = clientFirstMessageBare + ',' + serverFirstMessage + ',' + clientFinalMessageWithoutProof
+
+  const saltBytes = Buffer.from(sv.salt, 'base64')
+  const saltedPassword = await crypto.deriveKey(saslprep(password), saltBytes, sv.iteration)
+  const clientKey = await crypto.hmacSha256(saltedPassword, 'Client Key')
+  const storedKey = await crypto.sha256(clientKey)
+  const clientSignature = await crypto.hmacSha256(storedKey, authMessage)
+  const clientProof = xorBuffers(Buffer.from(clientKey), Buffer.from(clientSignature)).toString('base64')
+  const serverKey = await crypto.hmacSha256(saltedPassword, 'Server Key')
+  const serverSignatureBytes = await crypto.hmacSha256(serverKey, authMessage)
+
+  session.message = 'SASLResponse'
+  session.serverSignature = Buffer.from(serverSignatureBytes).toString('base64')
+  session.response = clientFinalMessageWithoutProof + ',p=' + clientProof
+}
+
+function finalizeSession(session, serverData) {
+  if (session.message !== 'SASLResponse') {
+    throw new Error('SASL: Last message was not SASLResponse')
+  }
+  if (typeof serverData !== 'string') {
+    throw new Error('SASL: SCRAM-SERVER-FINAL-MESSAGE: serverData must be a string')
+  }
+
+  const { serverSignature } = parseServerFinalMessage(serverData)
+
+  if (serverSignature !== session.serverSignature) {
+    throw new Error('SASL: SCRAM-SERVER-FINAL-MESSAGE: server signature does not match')
+  }
+}
+
+/**
+ * printable       = %x21-2B / %x2D-7E
+ *                   ;; Printable ASCII except ",".
+ *                   ;; Note that any "printable" is also
+ *                   ;; a valid "value".
+ */
+function isPrintableChars(text) {
+  if (typeof text !== 'string') {
+    throw new TypeError('SASL: text must be a string')
+  }
+  return text
+    .split('')
+    .map((_, i) => text.charCodeAt(i))
+    .every((c) => (c >= 0x21 && c <= 0x2b) || (c >= 0x2d && c <= 0x7e))
+}
+
+/**
+ * base64-char     = ALPHA / DIGIT / "/" / "+"
+ *
+ * base64-4        = 4base64-char
+ *
+ * base64-3        = 3base64-char "="
+ *
+ * base64-2        = 2base64-char "=="
+ *
+ * base64          = *base64-4 [base64-3 / base64-2]
+ */
+function isBase64(text) {
+  return /^(?:[a-zA-Z0-9+/]{4})*(?:[a-zA-Z0-9+/]{2}==|[a-zA-Z0-9+/]{3}=)?$/.test(text)
+}
+
+function parseAttributePairs(text) {
+  if (typeof text !== 'string') {
+    throw new TypeError('SASL: attribute pairs text must be a string')
+  }
+
+  return new Map(
+    text.split(',').map((attrValue) => {
+      if (!/^.=/.test(attrValue)) {
+        throw new Error('SASL: Invalid attribute pair entry')
+      }
+      const name = attrValue[0]
+      const value = attrValue.substring(2)
+      return [name, value]
+    })
+  )
+}
+
+function parseServerFirstMessage(data) {
+  const attrPairs = parseAttributePairs(data)
+
+  const nonce = attrPairs.get('r')
+  if (!nonce) {
+    throw new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: nonce missing')
+  } else if (!isPrintableChars(nonce)) {
+    throw new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: nonce must only contain printable characters')
+  }
+  const salt = attrPairs.get('s')
+  if (!salt) {
+    throw new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: salt missing')
+  } else if (!isBase64(salt)) {
+    throw new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: salt must be base64')
+  }
+  const iterationText = attrPairs.get('i')
+  if (!iterationText) {
+    throw new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: iteration missing')
+  } else if (!/^[1-9][0-9]*$/.test(iterationText)) {
+    throw new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: invalid iteration count')
+  }
+  const iteration = parseInt(iterationText, 10)
+
+  return {
+    nonce,
+    salt,
+    iteration,
+  }
+}
+
+function parseServerFinalMessage(serverData) {
+  const attrPairs = parseAttributePairs(serverData)
+  const error = attrPairs.get('e')
+  const serverSignature = attrPairs.get('v')
+
+  if (error) {
+    throw new Error(`SASL: SCRAM-SERVER-FINAL-MESSAGE: server returned error: "${error}"`)
+  }
+
+  if (!serverSignature) {
+    throw new Error('SASL: SCRAM-SERVER-FINAL-MESSAGE: server signature is missing')
+  } else if (!isBase64(serverSignature)) {
+    throw new Error('SASL: SCRAM-SERVER-FINAL-MESSAGE: server signature must be base64')
+  }
+  return {
+    serverSignature,
+  }
+}
+
+function xorBuffers(a, b) {
+  if (!Buffer.isBuffer(a)) {
+    throw new TypeError('first argument must be a Buffer')
+  }
+  if (!Buffer.isBuffer(b)) {
+    throw new TypeError('second argument must be a Buffer')
+  }
+  if (a.length !== b.length) {
+    throw new Error('Buffer lengths must match')
+  }
+  if (a.length === 0) {
+    throw new Error('Buffers cannot be empty')
+  }
+  return Buffer.from(a.map((_, i) => a[i] ^ b[i]))
+}
+
+module.exports = {
+  startSession,
+  continueSession,
+  finalizeSession,
+  DEFAULT_MAX_SCRAM_ITERATIONS,
+}
+
+
+/***/ }),
+
+/***/ 8316:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+const nodeCrypto = __nccwpck_require__(6982)
+
+module.exports = {
+  postgresMd5PasswordHash,
+  randomBytes,
+  deriveKey,
+  sha256,
+  hashByName,
+  hmacSha256,
+  md5,
+}
+
+/**
+ * The Web Crypto API - grabbed from the Node.js library or the global
+ * @type Crypto
+ */
+// eslint-disable-next-line no-undef
+const webCrypto = nodeCrypto.webcrypto || globalThis.crypto
+/**
+ * The SubtleCrypto API for low level crypto operations.
+ * @type SubtleCrypto
+ */
+const subtleCrypto = webCrypto.subtle
+const textEncoder = new TextEncoder()
+
+/**
+ *
+ * @param {*} length
+ * @returns
+ */
+function randomBytes(length) {
+  return webCrypto.getRandomValues(Buffer.alloc(length))
+}
+
+async function md5(string) {
+  try {
+    return nodeCrypto.createHash('md5').update(string, 'utf-8').digest('hex')
+  } catch (e) {
+    // `createHash()` failed so we are probably not in Node.js, use the WebCrypto API instead.
+    // Note that the MD5 algorithm on WebCrypto is not available in Node.js.
+    // This is why we cannot just use WebCrypto in all environments.
+    const data = typeof string === 'string' ? textEncoder.encode(string) : string
+    const hash = await subtleCrypto.digest('MD5', data)
+    return Array.from(new Uint8Array(hash))
+      .map((b) => b.toString(16).padStart(2, '0'))
+      .join('')
+  }
+}
+
+// See AuthenticationMD5Password at https://www.postgresql.org/docs/current/static/protocol-flow.html
+async function postgresMd5PasswordHash(user, password, salt) {
+  const inner = await md5(password + user)
+  const outer = await md5(Buffer.concat([Buffer.from(inner), salt]))
+  return 'md5' + outer
+}
+
+/**
+ * Create a SHA-256 digest of the given data
+ * @param {Buffer} data
+ */
+async function sha256(text) {
+  return await subtleCrypto.digest('SHA-256', text)
+}
+
+async function hashByName(hashName, text) {
+  return await subtleCrypto.digest(hashName, text)
+}
+
+/**
+ * Sign the message with the given key
+ * @param {ArrayBuffer} keyBuffer
+ * @param {string} msg
+ */
+async function hmacSha256(keyBuffer, msg) {
+  const key = await subtleCrypto.importKey('raw', keyBuffer, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+  return await subtleCrypto.sign('HMAC', key, textEncoder.encode(msg))
+}
+
+/**
+ * Derive a key from the password and salt
+ * @param {string} password
+ * @param {Uint8Array} salt
+ * @param {number} iterations
+ */
+async function deriveKey(password, salt, iterations) {
+  const key = await subtleCrypto.importKey('raw', textEncoder.encode(password), 'PBKDF2', false, ['deriveBits'])
+  const params = { name: 'PBKDF2', hash: 'SHA-256', salt: salt, iterations: iterations }
+  return await subtleCrypto.deriveBits(params, key, 32 * 8, ['deriveBits'])
+}
+
+
+/***/ }),
+
+/***/ 6197:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+let user
+try {
+  user = process.platform === 'win32' ? process.env.USERNAME : process.env.USER
+} catch {
+  // ignore, e.g., Deno without --allow-env
+}
+
+module.exports = {
+  // database host. defaults to localhost
+  host: 'localhost',
+
+  // database user's name
+  user,
+
+  // name of database to connect
+  database: undefined,
+
+  // database user's password
+  password: null,
+
+  // a Postgres connection string to be used instead of setting individual connection items
+  // NOTE:  Setting this value will cause it to override any other value (such as database or user) defined
+  // in the defaults object.
+  connectionString: undefined,
+
+  // database port
+  port: 5432,
+
+  // number of rows to return at a time from a prepared statement's
+  // portal. 0 will return all rows at once
+  rows: 0,
+
+  // binary result mode
+  binary: false,
+
+  // Connection pool options - see https://github.com/brianc/node-pg-pool
+
+  // number of connections to use in connection pool
+  // 0 will disable connection pooling
+  max: 10,
+
+  // max milliseconds a client can go unused before it is removed
+  // from the pool and destroyed
+  idleTimeoutMillis: 30000,
+
+  client_encoding: '',
+
+  ssl: false,
+
+  // SSL negotiation style: 'postgres' (traditional SSLRequest) or 'direct'
+  sslnegotiation: undefined,
+
+  application_name: undefined,
+
+  fallback_application_name: undefined,
+
+  options: undefined,
+
+  parseInputDatesAsUTC: false,
+
+  // max milliseconds any query using this connection will execute for before timing out in error.
+  // false=unlimited
+  statement_timeout: false,
+
+  // Abort any statement that waits longer than the specified duration in milliseconds while attempting to acquire a lock.
+  // false=unlimited
+  lock_timeout: false,
+
+  // Terminate any session with an open transaction that has been idle for longer than the specified duration in milliseconds
+  // false=unlimited
+  idle_in_transaction_session_timeout: false,
+
+  // max milliseconds to wait for query to complete (client side)
+  query_timeout: false,
+
+  connect_timeout: 0,
+
+  keepalives: 1,
+
+  keepalives_idle: 0,
+}
+
+const pgTypes = __nccwpck_require__(3675)
+// save default parsers
+const parseBigInteger = pgTypes.getTypeParser(20, 'text')
+const parseBigIntegerArray = pgTypes.getTypeParser(1016, 'text')
+
+// parse int8 so you can get your count values as actual numbers
+module.exports.__defineSetter__('parseInt8', function (val) {
+  pgTypes.setTypeParser(20, 'text', val ? pgTypes.getTypeParser(23, 'text') : parseBigInteger)
+  pgTypes.setTypeParser(1016, 'text', val ? pgTypes.getTypeParser(1007, 'text') : parseBigIntegerArray)
+})
+
+
+/***/ }),
+
+/***/ 4331:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const Client = __nccwpck_require__(7332)
+const defaults = __nccwpck_require__(6197)
+const Connection = __nccwpck_require__(327)
+const Result = __nccwpck_require__(5594)
+const utils = __nccwpck_require__(1958)
+const Pool = __nccwpck_require__(9163)
+const TypeOverrides = __nccwpck_require__(243)
+const { DatabaseError } = __nccwpck_require__(1215)
+const { escapeIdentifier, escapeLiteral } = __nccwpck_require__(1958)
+
+const poolFactory = (Client) => {
+  return class BoundPool extends Pool {
+    constructor(options) {
+      super(options, Client)
+    }
+  }
+}
+
+const PG = function (clientConstructor) {
+  this.defaults = defaults
+  this.Client = clientConstructor
+  this.Query = this.Client.Query
+  this.Pool = poolFactory(this.Client)
+  this._pools = []
+  this.Connection = Connection
+  this.types = __nccwpck_require__(3675)
+  this.DatabaseError = DatabaseError
+  this.TypeOverrides = TypeOverrides
+  this.escapeIdentifier = escapeIdentifier
+  this.escapeLiteral = escapeLiteral
+  this.Result = Result
+  this.utils = utils
+}
+
+let clientConstructor = Client
+
+let forceNative = false
+try {
+  forceNative = !!process.env.NODE_PG_FORCE_NATIVE
+} catch {
+  // ignore, e.g., Deno without --allow-env
+}
+
+if (forceNative) {
+  clientConstructor = __nccwpck_require__(8143)
+}
+
+module.exports = new PG(clientConstructor)
+
+// lazy require native module...the native module may not have installed
+Object.defineProperty(module.exports, "native", ({
+  configurable: true,
+  enumerable: false,
+  get() {
+    let native = null
+    try {
+      native = new PG(__nccwpck_require__(8143))
+    } catch (err) {
+      if (err.code !== 'MODULE_NOT_FOUND') {
+        throw err
+      }
+    }
+
+    // overwrite module.exports.native so that getter is never called again
+    Object.defineProperty(module.exports, "native", ({
+      value: native,
+    }))
+
+    return native
+  },
+}))
+
+
+/***/ }),
+
+/***/ 2376:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+const nodeUtils = __nccwpck_require__(9023)
+// eslint-disable-next-line
+var Native
+// eslint-disable-next-line no-useless-catch
+try {
+  // Wrap this `require()` in a try-catch to avoid upstream bundlers from complaining that this might not be available since it is an optional import
+  Native = __nccwpck_require__(4115)
+} catch (e) {
+  throw e
+}
+const TypeOverrides = __nccwpck_require__(243)
+const EventEmitter = (__nccwpck_require__(4434).EventEmitter)
+const util = __nccwpck_require__(9023)
+const ConnectionParameters = __nccwpck_require__(3012)
+
+const NativeQuery = __nccwpck_require__(7)
+
+const queryQueueLengthDeprecationNotice = nodeUtils.deprecate(
+  () => {},
+  'Calling client.query() when the client is already executing a query is deprecated and will be removed in pg@9.0. Use async/await or an external async flow control mechanism instead.'
+)
+
+const Client = (module.exports = function (config) {
+  EventEmitter.call(this)
+  config = config || {}
+
+  this._Promise = config.Promise || global.Promise
+  this._types = new TypeOverrides(config.types)
+
+  this.native = new Native({
+    types: this._types,
+  })
+
+  this._queryQueue = []
+  this._ending = false
+  this._connecting = false
+  this._connected = false
+  this._queryable = true
+  this.pipeline = Boolean(config.pipeline)
+  this._pipelineInFlight = false
+
+  // keep these on the object for legacy reasons
+  // for the time being. TODO: deprecate all this jazz
+  const cp = (this.connectionParameters = new ConnectionParameters(config))
+  if (config.nativeConnectionString) cp.nativeConnectionString = config.nativeConnectionString
+  this.user = cp.user
+
+  // "hiding" the password so it doesn't show up in stack traces
+  // or if the client is console.logged
+  Object.defineProperty(this, 'password', {
+    configurable: true,
+    enumerable: false,
+    writable: true,
+    value: cp.password,
+  })
+  this.database = cp.database
+  this.host = cp.host
+  this.port = cp.port
+
+  // a hash to hold named queries
+  this.namedQueries = {}
+})
+
+Client.Query = NativeQuery
+
+util.inherits(Client, EventEmitter)
+
+Client.prototype._errorAllQueries = function (err) {
+  const enqueueError = (query) => {
+    process.nextTick(() => {
+      query.native = this.native
+      query.handleError(err)
+    })
+  }
+
+  if (this._hasActiveQuery()) {
+    enqueueError(this._activeQuery)
+    this._activeQuery = null
+  }
+
+  this._queryQueue.forEach(enqueueError)
+  this._queryQueue.length = 0
+}
+
+// connect to the backend
+// pass an optional callback to be called once connected
+// or with an error if there was a connection error
+Client.prototype._connect = function (cb) {
+  const self = this
+
+  if (this._connecting) {
+    process.nextTick(() => cb(new Error('Client has already been connected. You cannot reuse a client.')))
+    return
+  }
+
+  this._connecting = true
+
+  this.connectionParameters.getLibpqConnectionString(function (err, conString) {
+    if (self.connectionParameters.nativeConnectionString) conString = self.connectionParameters.nativeConnectionString
+    if (err) return cb(err)
+    self.native.connect(conString, function (err) {
+      if (err) {
+        self.native.end()
+        return cb(err)
+      }
+
+      // set internal states to connected
+      self._connected = true
+
+      // handle connection errors from the native layer
+      self.native.on('error', function (err) {
+        self._queryable = false
+        self._errorAllQueries(err)
+        self.emit('error', err)
+      })
+
+      self.native.on('notification', function (msg) {
+        self.emit('notification', {
+          channel: msg.relname,
+          payload: msg.extra,
+        })
+      })
+
+      // signal we are connected now
+      self.emit('connect')
+      self._pulseQueryQueue(true)
+
+      cb(null, this)
+    })
+  })
+}
+
+Client.prototype.connect = function (callback) {
+  if (callback) {
+    this._connect(callback)
+    return
+  }
+
+  return new this._Promise((resolve, reject) => {
+    this._connect((error) => {
+      if (error) {
+        reject(error)
+      } else {
+        resolve(this)
+      }
+    })
+  })
+}
+
+// send a query to the server
+// this method is highly overloaded to take
+// 1) string query, optional array of parameters, optional function callback
+// 2) object query with {
+//    string query
+//    optional array values,
+//    optional function callback instead of as a separate parameter
+//    optional string name to name & cache the query plan
+//    optional string rowMode = 'array' for an array of results
+//  }
+Client.prototype.query = function (config, values, callback) {
+  let query
+  let result
+  let readTimeout
+  let readTimeoutTimer
+  let queryCallback
+
+  if (config === null || config === undefined) {
+    throw new TypeError('Client was passed a null or undefined query')
+  } else if (typeof config.submit === 'function') {
+    readTimeout = config.query_timeout || this.connectionParameters.query_timeout
+    result = query = config
+    // accept query(new Query(...), (err, res) => { }) style
+    if (typeof values === 'function') {
+      config.callback = values
+    }
+  } else {
+    readTimeout = config.query_timeout || this.connectionParameters.query_timeout
+    query = new NativeQuery(config, values, callback)
+    if (!query.callback) {
+      let resolveOut, rejectOut
+      result = new this._Promise((resolve, reject) => {
+        resolveOut = resolve
+        rejectOut = reject
+      }).catch((err) => {
+        Error.captureStackTrace(err)
+        throw err
+      })
+      query.callback = (err, res) => (err ? rejectOut(err) : resolveOut(res))
+    }
+  }
+
+  if (readTimeout) {
+    queryCallback = query.callback || (() => {})
+
+    readTimeoutTimer = setTimeout(() => {
+      const error = new Error('Query read timeout')
+
+      process.nextTick(() => {
+        query.handleError(error, this.connection)
+      })
+
+      queryCallback(error)
+
+      // we already returned an error,
+      // just do nothing if query completes
+      query.callback = () => {}
+
+      // Remove from queue
+      const index = this._queryQueue.indexOf(query)
+      if (index > -1) {
+        this._queryQueue.splice(index, 1)
+      }
+
+      this._pulseQueryQueue()
+    }, readTimeout)
+
+    query.callback = (err, res) => {
+      clearTimeout(readTimeoutTimer)
+      queryCallback(err, res)
+    }
+  }
+
+  if (!this._queryable) {
+    query.native = this.native
+    process.nextTick(() => {
+      query.handleError(new Error('Client has encountered a connection error and is not queryable'))
+    })
+    return result
+  }
+
+  if (this._ending) {
+    query.native = this.native
+    process.nextTick(() => {
+      query.handleError(new Error('Client was closed and is not queryable'))
+    })
+    return result
+  }
+
+  if (this._queryQueue.length > 0 && !this.pipeline) {
+    queryQueueLengthDeprecationNotice()
+  }
+
+  this._queryQueue.push(query)
+  this._pulseQueryQueue()
+  return result
+}
+
+// disconnect from the backend server
+Client.prototype.end = function (cb) {
+  const self = this
+
+  this._ending = true
+
+  if (this._connecting && !this._connected) {
+    this.once('connect', () => {
+      this.end(() => {})
+    })
+  }
+  let result
+  if (!cb) {
+    result = new this._Promise(function (resolve, reject) {
+      cb = (err) => (err ? reject(err) : resolve())
+    })
+  }
+
+  const doEnd = function () {
+    self.native.end(function () {
+      self._connected = false
+
+      self._errorAllQueries(new Error('Connection terminated'))
+
+      process.nextTick(() => {
+        self.emit('end')
+        if (cb) cb()
+      })
+    })
+  }
+
+  // If pipeline has in-flight or queued queries, wait for them to drain before closing
+  if (this.pipeline && (this._pipelineInFlight || this._queryQueue.length > 0)) {
+    this.once('drain', doEnd)
+  } else {
+    doEnd()
+  }
+  return result
+}
+
+Client.prototype._hasActiveQuery = function () {
+  return this._activeQuery && this._activeQuery.state !== 'error' && this._activeQuery.state !== 'end'
+}
+
+Client.prototype._pulseQueryQueue = function (initialConnection) {
+  if (!this._connected) {
+    return
+  }
+  if (this.pipeline && !initialConnection) {
+    return this._pulsePipelinedQueryQueue()
+  }
+  if (this._hasActiveQuery()) {
+    return
+  }
+  const query = this._queryQueue.shift()
+  if (!query) {
+    if (!initialConnection) {
+      this.emit('drain')
+    }
+    return
+  }
+  this._activeQuery = query
+  query.submit(this)
+  const self = this
+  query.once('_done', function () {
+    self._pulseQueryQueue()
+  })
+}
+
+Client.prototype._pulsePipelinedQueryQueue = function () {
+  if (!this._connected || this._pipelineInFlight) {
+    return
+  }
+  if (this._queryQueue.length === 0) {
+    if (this.hasExecuted) {
+      this.emit('drain')
+    }
+    return
+  }
+
+  this._pipelineInFlight = true
+  const self = this
+  const queries = []
+  const nativeQueries = []
+  const utils = __nccwpck_require__(1958)
+
+  while (this._queryQueue.length > 0) {
+    const query = this._queryQueue.shift()
+    this.hasExecuted = true
+    nativeQueries.push(query)
+
+    const values = query.values ? query.values.map(utils.prepareValue) : null
+    const pipelineEntry = { text: query.text, name: query.name, arrayMode: query._arrayMode }
+    if (values) {
+      pipelineEntry.values = values
+    }
+    if (query.name && this.namedQueries[query.name]) {
+      pipelineEntry._alreadyPrepared = true
+    }
+    queries.push(pipelineEntry)
+  }
+
+  this.native.pipeline(queries, function (err, results) {
+    self._pipelineInFlight = false
+
+    if (err) {
+      // Total pipeline failure. Per-query errors arrive on results[i].err, so reaching here means
+      // the connection itself is gone: mark it unusable and say so, the way the JS client and the
+      // non-pipelined native path both do. Without this the client looks healthy after losing its
+      // backend, a Pool never discards it, and everything routed to it fails one query at a time
+      // for the life of the process.
+      self._connected = false
+      self._queryable = false
+      for (let i = 0; i < nativeQueries.length; i++) {
+        const q = nativeQueries[i]
+        q.native = self.native
+        q.handleError(err)
+      }
+      self._errorAllQueries(err)
+      self.emit('error', err)
+      self.emit('end')
+      return
+    }
+
+    // Deliver results to each query
+    for (let i = 0; i < nativeQueries.length; i++) {
+      const q = nativeQueries[i]
+      const r = results[i]
+      q.native = self.native
+
+      if (r.err) {
+        q.handleError(r.err)
+      } else {
+        // Track named queries on success
+        if (q.name) {
+          self.namedQueries[q.name] = q.text
+        }
+        q.state = 'end'
+        q.emit('end', r.result)
+        if (q.callback) {
+          q.callback(null, r.result)
+        }
+      }
+
+      setImmediate(function () {
+        q.emit('_done')
+      })
+    }
+
+    // Process any queries that arrived while we were reading
+    self._pulsePipelinedQueryQueue()
+  })
+}
+
+// attempt to cancel an in-progress query
+Client.prototype.cancel = function (query) {
+  if (this._activeQuery === query) {
+    this.native.cancel(function () {})
+  } else if (this._queryQueue.indexOf(query) !== -1) {
+    this._queryQueue.splice(this._queryQueue.indexOf(query), 1)
+  }
+}
+
+Client.prototype.ref = function () {}
+Client.prototype.unref = function () {}
+
+Client.prototype.setTypeParser = function (oid, format, parseFn) {
+  return this._types.setTypeParser(oid, format, parseFn)
+}
+
+Client.prototype.getTypeParser = function (oid, format) {
+  return this._types.getTypeParser(oid, format)
+}
+
+Client.prototype.isConnected = function () {
+  return this._connected
+}
+
+Client.prototype.getTransactionStatus = function () {
+  return this.native.getTransactionStatus()
+}
+
+
+/***/ }),
+
+/***/ 8143:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+module.exports = __nccwpck_require__(2376)
+
+
+/***/ }),
+
+/***/ 7:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const EventEmitter = (__nccwpck_require__(4434).EventEmitter)
+const util = __nccwpck_require__(9023)
+const utils = __nccwpck_require__(1958)
+
+const NativeQuery = (module.exports = function (config, values, callback) {
+  EventEmitter.call(this)
+  config = utils.normalizeQueryConfig(config, values, callback)
+  this.text = config.text
+  this.values = config.values
+  this.name = config.name
+  this.queryMode = config.queryMode
+  this.callback = config.callback
+  this.state = 'new'
+  this._arrayMode = config.rowMode === 'array'
+
+  // if the 'row' event is listened for
+  // then emit them as they come in
+  // without setting singleRowMode to true
+  // this has almost no meaning because libpq
+  // reads all rows into memory before returning any
+  this._emitRowEvents = false
+  this.on(
+    'newListener',
+    function (event) {
+      if (event === 'row') this._emitRowEvents = true
+    }.bind(this)
+  )
+})
+
+util.inherits(NativeQuery, EventEmitter)
+
+const errorFieldMap = {
+  sqlState: 'code',
+  statementPosition: 'position',
+  messagePrimary: 'message',
+  messageDetail: 'detail',
+  messageHint: 'hint',
+  context: 'where',
+  schemaName: 'schema',
+  tableName: 'table',
+  columnName: 'column',
+  dataTypeName: 'dataType',
+  constraintName: 'constraint',
+  sourceFile: 'file',
+  sourceLine: 'line',
+  sourceFunction: 'routine',
+}
+
+NativeQuery.prototype.handleError = function (err) {
+  // copy pq error fields into the error object
+  const fields = this.native && this.native.pq.resultErrorFields()
+  if (fields) {
+    for (const key in fields) {
+      const normalizedFieldName = errorFieldMap[key] || key
+      err[normalizedFieldName] = fields[key]
+    }
+  }
+  if (this.callback) {
+    this.callback(err)
+  } else {
+    this.emit('error', err)
+  }
+  this.state = 'error'
+}
+
+NativeQuery.prototype.then = function (onSuccess, onFailure) {
+  return this._getPromise().then(onSuccess, onFailure)
+}
+
+NativeQuery.prototype.catch = function (callback) {
+  return this._getPromise().catch(callback)
+}
+
+NativeQuery.prototype._getPromise = function () {
+  if (this._promise) return this._promise
+  this._promise = new Promise(
+    function (resolve, reject) {
+      this._once('end', resolve)
+      this._once('error', reject)
+    }.bind(this)
+  )
+  return this._promise
+}
+
+NativeQuery.prototype.submit = function (client) {
+  this.state = 'running'
+  const self = this
+  this.native = client.native
+  client.native.arrayMode = this._arrayMode
+
+  let after = function (err, rows, results) {
+    client.native.arrayMode = false
+    setImmediate(function () {
+      self.emit('_done')
+    })
+
+    // handle possible query error
+    if (err) {
+      return self.handleError(err)
+    }
+
+    // emit row events for each row in the result
+    if (self._emitRowEvents) {
+      if (results.length > 1) {
+        rows.forEach((rowOfRows, i) => {
+          rowOfRows.forEach((row) => {
+            self.emit('row', row, results[i])
+          })
+        })
+      } else {
+        rows.forEach(function (row) {
+          self.emit('row', row, results)
+        })
+      }
+    }
+
+    // handle successful result
+    self.state = 'end'
+    self.emit('end', results)
+    if (self.callback) {
+      self.callback(null, results)
+    }
+  }
+
+  if (process.domain) {
+    after = process.domain.bind(after)
+  }
+
+  // named query
+  if (this.name) {
+    if (this.name.length > 63) {
+      console.error('Warning! Postgres only supports 63 characters for query names.')
+      console.error('You supplied %s (%s)', this.name, this.name.length)
+      console.error('This can cause conflicts and silent errors executing queries')
+    }
+    const values = (this.values || []).map(utils.prepareValue)
+
+    // check if the client has already executed this named query
+    // if so...just execute it again - skip the planning phase
+    if (client.namedQueries[this.name] !== undefined) {
+      if (this.text && client.namedQueries[this.name] !== this.text) {
+        const err = new Error(`Prepared statements must be unique - '${this.name}' was used for a different statement`)
+        return after(err)
+      }
+      return client.native.execute(this.name, values, after)
+    }
+    // plan the named query the first time, then execute it
+    return client.native.prepare(this.name, this.text, values.length, function (err) {
+      if (err) return after(err)
+      client.namedQueries[self.name] = self.text
+      return self.native.execute(self.name, values, after)
+    })
+  } else if (this.values) {
+    if (!Array.isArray(this.values)) {
+      const err = new Error('Query values must be an array')
+      return after(err)
+    }
+    const vals = this.values.map(utils.prepareValue)
+    client.native.query(this.text, vals, after)
+  } else if (this.queryMode === 'extended') {
+    client.native.query(this.text, [], after)
+  } else {
+    client.native.query(this.text, after)
+  }
+}
+
+
+/***/ }),
+
+/***/ 8859:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const { EventEmitter } = __nccwpck_require__(4434)
+
+const Result = __nccwpck_require__(5594)
+const utils = __nccwpck_require__(1958)
+
+class Query extends EventEmitter {
+  constructor(config, values, callback) {
+    super()
+
+    config = utils.normalizeQueryConfig(config, values, callback)
+
+    this.text = config.text
+    this.values = config.values
+    this.rows = config.rows
+    this.types = config.types
+    this.name = config.name
+    this.queryMode = config.queryMode
+    this.binary = config.binary
+    // use unique portal name each time
+    this.portal = config.portal || ''
+    this.callback = config.callback
+    this._rowMode = config.rowMode
+    if (process.domain && config.callback) {
+      this.callback = process.domain.bind(config.callback)
+    }
+    this._result = new Result(this._rowMode, this.types)
+
+    // potential for multiple results
+    this._results = this._result
+    this._canceledDueToError = false
+  }
+
+  requiresPreparation() {
+    if (this.queryMode === 'extended') {
+      return true
+    }
+
+    // named queries must always be prepared
+    if (this.name) {
+      return true
+    }
+    // always prepare if there are max number of rows expected per
+    // portal execution
+    if (this.rows) {
+      return true
+    }
+    // don't prepare empty text queries
+    if (!this.text) {
+      return false
+    }
+    // prepare if there are values
+    if (!this.values) {
+      return false
+    }
+    return this.values.length > 0
+  }
+
+  _checkForMultirow() {
+    // if we already have a result with a command property
+    // then we've already executed one query in a multi-statement simple query
+    // turn our results into an array of results
+    if (this._result.command) {
+      if (!Array.isArray(this._results)) {
+        this._results = [this._result]
+      }
+      this._result = new Result(this._rowMode, this._result._types)
+      this._results.push(this._result)
+    }
+  }
+
+  // associates row metadata from the supplied
+  // message with this query object
+  // metadata used when parsing row results
+  handleRowDescription(msg) {
+    this._checkForMultirow()
+    this._result.addFields(msg.fields)
+    this._accumulateRows = this.callback || !this.listeners('row').length
+  }
+
+  handleDataRow(msg) {
+    let row
+
+    if (this._canceledDueToError) {
+      return
+    }
+
+    try {
+      row = this._result.parseRow(msg.fields)
+    } catch (err) {
+      this._canceledDueToError = err
+      return
+    }
+
+    this.emit('row', row, this._result)
+    if (this._accumulateRows) {
+      this._result.addRow(row)
+    }
+  }
+
+  handleCommandComplete(msg, connection) {
+    this._checkForMultirow()
+    this._result.addCommandComplete(msg)
+    // need to sync after each command complete of a prepared statement
+    // if we were using a row count which results in multiple calls to _getRows
+    if (this.rows) {
+      connection.sync()
+    }
+  }
+
+  // if a named prepared statement is created with empty query text
+  // the backend will send an emptyQuery message but *not* a command complete message
+  // since we pipeline sync immediately after execute we don't need to do anything here
+  // unless we have rows specified, in which case we did not pipeline the initial sync call
+  handleEmptyQuery(connection) {
+    if (this.rows) {
+      connection.sync()
+    }
+  }
+
+  handleError(err, connection) {
+    // need to sync after error during a prepared statement
+    if (this._canceledDueToError) {
+      err = this._canceledDueToError
+      this._canceledDueToError = false
+    }
+    // if callback supplied do not emit error event as uncaught error
+    // events will bubble up to node process
+    if (this.callback) {
+      return this.callback(err)
+    }
+    this.emit('error', err)
+  }
+
+  handleReadyForQuery(con) {
+    if (this._canceledDueToError) {
+      return this.handleError(this._canceledDueToError, con)
+    }
+    if (this.callback) {
+      try {
+        this.callback(null, this._results)
+      } catch (err) {
+        process.nextTick(() => {
+          throw err
+        })
+      }
+    }
+    this.emit('end', this._results)
+  }
+
+  submit(connection) {
+    if (typeof this.text !== 'string' && typeof this.name !== 'string') {
+      return new Error('A query must have either text or a name. Supplying neither is unsupported.')
+    }
+    const previous = connection.parsedStatements[this.name] || connection.submittedNamedStatements[this.name]
+    if (this.text && previous && this.text !== previous) {
+      return new Error(`Prepared statements must be unique - '${this.name}' was used for a different statement`)
+    }
+    if (this.values && !Array.isArray(this.values)) {
+      return new Error('Query values must be an array')
+    }
+    if (this.requiresPreparation()) {
+      // If we're using the extended query protocol we fire off several separate commands
+      // to the backend. On some versions of node & some operating system versions
+      // the network stack writes each message separately instead of buffering them together
+      // causing the client & network to send more slowly. Corking & uncorking the stream
+      // allows node to buffer up the messages internally before sending them all off at once.
+      // note: we're checking for existence of cork/uncork because some versions of streams
+      // might not have this (cloudflare?)
+      connection.stream.cork && connection.stream.cork()
+      try {
+        this.prepare(connection)
+      } finally {
+        // while unlikely for this.prepare to throw, if it does & we don't uncork this stream
+        // this client becomes unresponsive, so put in finally block "just in case"
+        connection.stream.uncork && connection.stream.uncork()
+      }
+    } else {
+      connection.query(this.text)
+    }
+    return null
+  }
+
+  hasBeenParsed(connection) {
+    return (
+      this.name &&
+      (connection.parsedStatements[this.name] !== undefined ||
+        connection.submittedNamedStatements[this.name] !== undefined)
+    )
+  }
+
+  handlePortalSuspended(connection) {
+    this._getRows(connection, this.rows)
+  }
+
+  _getRows(connection, rows) {
+    connection.execute({
+      portal: this.portal,
+      rows: rows,
+    })
+    // if we're not reading pages of rows send the sync command
+    // to indicate the pipeline is finished
+    if (!rows) {
+      connection.sync()
+    } else {
+      // otherwise flush the call out to read more rows
+      connection.flush()
+    }
+  }
+
+  // http://developer.postgresql.org/pgdocs/postgres/protocol-flow.html#PROTOCOL-FLOW-EXT-QUERY
+  prepare(connection) {
+    // TODO refactor this poor encapsulation
+    if (!this.hasBeenParsed(connection)) {
+      connection.parse({
+        text: this.text,
+        name: this.name,
+        types: this.types,
+      })
+      if (this.name) {
+        connection.submittedNamedStatements[this.name] = this.text
+      }
+    }
+
+    // because we're mapping user supplied values to
+    // postgres wire protocol compatible values it could
+    // throw an exception, so try/catch this section
+    try {
+      connection.bind({
+        portal: this.portal,
+        statement: this.name,
+        values: this.values,
+        binary: this.binary,
+        valueMapper: utils.prepareValue,
+      })
+    } catch (err) {
+      // we should close parse to avoid leaking connections
+      connection.close({ type: 'S', name: this.name })
+      connection.sync()
+
+      this.handleError(err, connection)
+      return
+    }
+
+    connection.describe({
+      type: 'P',
+      name: this.portal || '',
+    })
+
+    this._getRows(connection, this.rows)
+  }
+
+  handleCopyInResponse(connection) {
+    connection.sendCopyFail('No source stream defined')
+  }
+
+  handleCopyData(msg, connection) {
+    // noop
+  }
+}
+
+module.exports = Query
+
+
+/***/ }),
+
+/***/ 5594:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const types = __nccwpck_require__(3675)
+
+const matchRegexp = /^([A-Za-z]+)(?: (\d+))?(?: (\d+))?/
+
+// result object returned from query
+// in the 'end' event and also
+// passed as second argument to provided callback
+class Result {
+  constructor(rowMode, types) {
+    this.command = null
+    this.rowCount = null
+    this.oid = null
+    this.rows = []
+    this.fields = []
+    this._parsers = undefined
+    this._types = types
+    this.RowCtor = null
+    this.rowAsArray = rowMode === 'array'
+    if (this.rowAsArray) {
+      this.parseRow = this._parseRowAsArray
+    }
+    this._prebuiltEmptyResultObject = null
+  }
+
+  // adds a command complete message
+  addCommandComplete(msg) {
+    let match
+    if (msg.text) {
+      // pure javascript
+      match = matchRegexp.exec(msg.text)
+    } else {
+      // native bindings
+      match = matchRegexp.exec(msg.command)
+    }
+    if (match) {
+      this.command = match[1]
+      if (match[3]) {
+        // COMMAND OID ROWS
+        this.oid = parseInt(match[2], 10)
+        this.rowCount = parseInt(match[3], 10)
+      } else if (match[2]) {
+        // COMMAND ROWS
+        this.rowCount = parseInt(match[2], 10)
+      }
+    }
+  }
+
+  _parseRowAsArray(rowData) {
+    const row = new Array(rowData.length)
+    for (let i = 0, len = rowData.length; i < len; i++) {
+      const rawValue = rowData[i]
+      if (rawValue !== null) {
+        row[i] = this._parsers[i](rawValue)
+      } else {
+        row[i] = null
+      }
+    }
+    return row
+  }
+
+  parseRow(rowData) {
+    const row = { ...this._prebuiltEmptyResultObject }
+    for (let i = 0, len = rowData.length; i < len; i++) {
+      const rawValue = rowData[i]
+      const field = this.fields[i].name
+      if (rawValue !== null) {
+        const v = this.fields[i].format === 'binary' ? Buffer.from(rawValue) : rawValue
+        row[field] = this._parsers[i](v)
+      } else {
+        row[field] = null
+      }
+    }
+    return row
+  }
+
+  addRow(row) {
+    this.rows.push(row)
+  }
+
+  addFields(fieldDescriptions) {
+    // clears field definitions
+    // multiple query statements in 1 action can result in multiple sets
+    // of rowDescriptions...eg: 'select NOW(); select 1::int;'
+    // you need to reset the fields
+    this.fields = fieldDescriptions
+    if (this.fields.length) {
+      this._parsers = new Array(fieldDescriptions.length)
+    }
+
+    const row = Object.create(null)
+
+    for (let i = 0; i < fieldDescriptions.length; i++) {
+      const desc = fieldDescriptions[i]
+      row[desc.name] = null
+
+      if (this._types) {
+        this._parsers[i] = this._types.getTypeParser(desc.dataTypeID, desc.format || 'text')
+      } else {
+        this._parsers[i] = types.getTypeParser(desc.dataTypeID, desc.format || 'text')
+      }
+    }
+
+    this._prebuiltEmptyResultObject = { ...row }
+  }
+}
+
+module.exports = Result
+
+
+/***/ }),
+
+/***/ 1103:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+const { getStream, getSecureStream } = getStreamFuncs()
+
+module.exports = {
+  /**
+   * Get a socket stream compatible with the current runtime environment.
+   * @returns {Duplex}
+   */
+  getStream,
+  /**
+   * Get a TLS secured socket, compatible with the current environment,
+   * using the socket and other settings given in `options`.
+   * @returns {Duplex}
+   */
+  getSecureStream,
+}
+
+/**
+ * The stream functions that work in Node.js
+ */
+function getNodejsStreamFuncs() {
+  function getStream(ssl) {
+    const net = __nccwpck_require__(9278)
+    return new net.Socket()
+  }
+
+  function getSecureStream(options) {
+    const tls = __nccwpck_require__(4756)
+    return tls.connect(options)
+  }
+  return {
+    getStream,
+    getSecureStream,
+  }
+}
+
+/**
+ * The stream functions that work in Cloudflare Workers
+ */
+function getCloudflareStreamFuncs() {
+  function getStream(ssl) {
+    const { CloudflareSocket } = __nccwpck_require__(1015)
+    return new CloudflareSocket(ssl)
+  }
+
+  function getSecureStream(options) {
+    options.socket.startTls(options)
+    return options.socket
+  }
+  return {
+    getStream,
+    getSecureStream,
+  }
+}
+
+/**
+ * Are we running in a Cloudflare Worker?
+ *
+ * @returns true if the code is currently running inside a Cloudflare Worker.
+ */
+function isCloudflareRuntime() {
+  // Since 2022-03-21 the `global_navigator` compatibility flag is on for Cloudflare Workers
+  // which means that `navigator.userAgent` will be defined.
+  // eslint-disable-next-line no-undef
+  if (typeof navigator === 'object' && navigator !== null && typeof navigator.userAgent === 'string') {
+    // eslint-disable-next-line no-undef
+    return navigator.userAgent === 'Cloudflare-Workers'
+  }
+  // In case `navigator` or `navigator.userAgent` is not defined then try a more sneaky approach
+  if (typeof Response === 'function') {
+    const resp = new Response(null, { cf: { thing: true } })
+    if (typeof resp.cf === 'object' && resp.cf !== null && resp.cf.thing) {
+      return true
+    }
+  }
+  return false
+}
+
+function getStreamFuncs() {
+  if (isCloudflareRuntime()) {
+    return getCloudflareStreamFuncs()
+  }
+  return getNodejsStreamFuncs()
+}
+
+
+/***/ }),
+
+/***/ 243:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const types = __nccwpck_require__(3675)
+
+function TypeOverrides(userTypes) {
+  this._types = userTypes || types
+  this.text = {}
+  this.binary = {}
+}
+
+TypeOverrides.prototype.getOverrides = function (format) {
+  switch (format) {
+    case 'text':
+      return this.text
+    case 'binary':
+      return this.binary
+    default:
+      return {}
+  }
+}
+
+TypeOverrides.prototype.setTypeParser = function (oid, format, parseFn) {
+  if (typeof format === 'function') {
+    parseFn = format
+    format = 'text'
+  }
+  this.getOverrides(format)[oid] = parseFn
+}
+
+TypeOverrides.prototype.getTypeParser = function (oid, format) {
+  format = format || 'text'
+  return this.getOverrides(format)[oid] || this._types.getTypeParser(oid, format)
+}
+
+module.exports = TypeOverrides
+
+
+/***/ }),
+
+/***/ 1958:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const defaults = __nccwpck_require__(6197)
+const nodeUtils = __nccwpck_require__(9023)
+
+const { isDate } = __nccwpck_require__(8253)
+
+const invalidDateDeprecationNotice = nodeUtils.deprecate(
+  () => {},
+  'Sending an invalid date to Postgres is deprecated and will throw an error in the next major version of pg. Ensure any Date object passed as a query parameter is valid.',
+  'PG_INVALID_DATE'
+)
+
+function escapeElement(elementRepresentation) {
+  const escaped = elementRepresentation.replace(/\\/g, '\\\\').replace(/"/g, '\\"')
+
+  return '"' + escaped + '"'
+}
+
+// convert a JS array to a postgres array literal
+// uses comma separator so won't work for types like box that use
+// a different array separator.
+function arrayString(val) {
+  let result = '{'
+  for (let i = 0; i < val.length; i++) {
+    if (i > 0) {
+      result += ','
+    }
+    let item = val[i]
+    if (item == null) {
+      result += 'NULL'
+    } else if (Array.isArray(item)) {
+      result += arrayString(item)
+    } else if (ArrayBuffer.isView(item)) {
+      if (!(item instanceof Buffer)) {
+        item = Buffer.from(item.buffer, item.byteOffset, item.byteLength)
+      }
+      result += '\\\\x' + item.toString('hex')
+    } else {
+      result += escapeElement(prepareValue(item))
+    }
+  }
+  result += '}'
+  return result
+}
+
+// converts values from javascript types
+// to their 'raw' counterparts for use as a postgres parameter
+// note: you can override this function to provide your own conversion mechanism
+// for complex types, etc...
+const prepareValue = function (val, seen) {
+  // null and undefined are both null for postgres
+  if (val == null) {
+    return null
+  }
+  if (typeof val === 'object') {
+    if (val instanceof Buffer) {
+      return val
+    }
+    if (ArrayBuffer.isView(val)) {
+      return Buffer.from(val.buffer, val.byteOffset, val.byteLength)
+    }
+    if (isDate(val)) {
+      if (isNaN(val.getTime())) {
+        invalidDateDeprecationNotice()
+      }
+      if (defaults.parseInputDatesAsUTC) {
+        return dateToStringUTC(val)
+      } else {
+        return dateToString(val)
+      }
+    }
+    if (Array.isArray(val)) {
+      return arrayString(val)
+    }
+
+    return prepareObject(val, seen)
+  }
+  return val.toString()
+}
+
+function prepareObject(val, seen) {
+  if (val && typeof val.toPostgres === 'function') {
+    seen = seen || []
+    if (seen.indexOf(val) !== -1) {
+      throw new Error('circular reference detected while preparing "' + val + '" for query')
+    }
+    seen.push(val)
+
+    return prepareValue(val.toPostgres(prepareValue), seen)
+  }
+  return JSON.stringify(val)
+}
+
+function dateToString(date) {
+  let offset = -date.getTimezoneOffset()
+
+  let year = date.getFullYear()
+  const isBCYear = year < 1
+  if (isBCYear) year = Math.abs(year) + 1 // negative years are 1 off their BC representation
+
+  let ret =
+    String(year).padStart(4, '0') +
+    '-' +
+    String(date.getMonth() + 1).padStart(2, '0') +
+    '-' +
+    String(date.getDate()).padStart(2, '0') +
+    'T' +
+    String(date.getHours()).padStart(2, '0') +
+    ':' +
+    String(date.getMinutes()).padStart(2, '0') +
+    ':' +
+    String(date.getSeconds()).padStart(2, '0') +
+    '.' +
+    String(date.getMilliseconds()).padStart(3, '0')
+
+  if (offset < 0) {
+    ret += '-'
+    offset *= -1
+  } else {
+    ret += '+'
+  }
+
+  ret += String(Math.floor(offset / 60)).padStart(2, '0') + ':' + String(offset % 60).padStart(2, '0')
+  if (isBCYear) ret += ' BC'
+  return ret
+}
+
+function dateToStringUTC(date) {
+  let year = date.getUTCFullYear()
+  const isBCYear = year < 1
+  if (isBCYear) year = Math.abs(year) + 1 // negative years are 1 off their BC representation
+
+  let ret =
+    String(year).padStart(4, '0') +
+    '-' +
+    String(date.getUTCMonth() + 1).padStart(2, '0') +
+    '-' +
+    String(date.getUTCDate()).padStart(2, '0') +
+    'T' +
+    String(date.getUTCHours()).padStart(2, '0') +
+    ':' +
+    String(date.getUTCMinutes()).padStart(2, '0') +
+    ':' +
+    String(date.getUTCSeconds()).padStart(2, '0') +
+    '.' +
+    String(date.getUTCMilliseconds()).padStart(3, '0')
+
+  ret += '+00:00'
+  if (isBCYear) ret += ' BC'
+  return ret
+}
+
+function normalizeQueryConfig(config, values, callback) {
+  // can take in strings or config objects
+  // Copy config so normalization does not mutate the caller's object.
+  config = typeof config === 'string' ? { text: config } : cloneQueryConfig(config)
+  if (values) {
+    if (typeof values === 'function') {
+      config.callback = values
+    } else {
+      config.values = values
+    }
+  }
+  if (callback) {
+    config.callback = callback
+  }
+  return config
+}
+
+function cloneQueryConfig(config) {
+  if (config == null) {
+    return config
+  }
+  return Object.defineProperties(Object.create(Object.getPrototypeOf(config)), Object.getOwnPropertyDescriptors(config))
+}
+
+// Ported from PostgreSQL 9.2.4 source code in src/interfaces/libpq/fe-exec.c
+const escapeIdentifier = function (str) {
+  return '"' + str.replace(/"/g, '""') + '"'
+}
+
+const escapeLiteral = function (str) {
+  let hasBackslash = false
+  let escaped = "'"
+
+  if (str == null) {
+    return "''"
+  }
+
+  if (typeof str !== 'string') {
+    return "''"
+  }
+
+  for (let i = 0; i < str.length; i++) {
+    const c = str[i]
+    if (c === "'") {
+      escaped += c + c
+    } else if (c === '\\') {
+      escaped += c + c
+      hasBackslash = true
+    } else {
+      escaped += c
+    }
+  }
+
+  escaped += "'"
+
+  if (hasBackslash === true) {
+    escaped = ' E' + escaped
+  }
+
+  return escaped
+}
+
+module.exports = {
+  prepareValue: function prepareValueWrapper(value) {
+    // this ensures that extra arguments do not get passed into prepareValue
+    // by accident, eg: from calling values.map(utils.prepareValue)
+    return prepareValue(value)
+  },
+  normalizeQueryConfig,
+  escapeIdentifier,
+  escapeLiteral,
+}
+
+
+/***/ }),
+
+/***/ 8303:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+var path = __nccwpck_require__(6928)
+  , Stream = (__nccwpck_require__(2203).Stream)
+  , split = __nccwpck_require__(9421)
+  , util = __nccwpck_require__(9023)
+  , defaultPort = 5432
+  , isWin = (process.platform === 'win32')
+  , warnStream = process.stderr
+;
+
+
+var S_IRWXG = 56     //    00070(8)
+  , S_IRWXO = 7      //    00007(8)
+  , S_IFMT  = 61440  // 00170000(8)
+  , S_IFREG = 32768  //  0100000(8)
+;
+function isRegFile(mode) {
+    return ((mode & S_IFMT) == S_IFREG);
+}
+
+var fieldNames = [ 'host', 'port', 'database', 'user', 'password' ];
+var nrOfFields = fieldNames.length;
+var passKey = fieldNames[ nrOfFields -1 ];
+
+
+function warn() {
+    var isWritable = (
+        warnStream instanceof Stream &&
+          true === warnStream.writable
+    );
+
+    if (isWritable) {
+        var args = Array.prototype.slice.call(arguments).concat("\n");
+        warnStream.write( util.format.apply(util, args) );
+    }
+}
+
+
+Object.defineProperty(module.exports, "isWin", ({
+    get : function() {
+        return isWin;
+    } ,
+    set : function(val) {
+        isWin = val;
+    }
+}));
+
+
+module.exports.warnTo = function(stream) {
+    var old = warnStream;
+    warnStream = stream;
+    return old;
+};
+
+module.exports.getFileName = function(rawEnv){
+    var env = rawEnv || process.env;
+    var file = env.PGPASSFILE || (
+        isWin ?
+          path.join( env.APPDATA || './' , 'postgresql', 'pgpass.conf' ) :
+          path.join( env.HOME || './', '.pgpass' )
+    );
+    return file;
+};
+
+module.exports.usePgPass = function(stats, fname) {
+    if (Object.prototype.hasOwnProperty.call(process.env, 'PGPASSWORD')) {
+        return false;
+    }
+
+    if (isWin) {
+        return true;
+    }
+
+    fname = fname || '<unkn>';
+
+    if (! isRegFile(stats.mode)) {
+        warn('WARNING: password file "%s" is not a plain file', fname);
+        return false;
+    }
+
+    if (stats.mode & (S_IRWXG | S_IRWXO)) {
+        /* If password file is insecure, alert the user and ignore it. */
+        warn('WARNING: password file "%s" has group or world access; permissions should be u=rw (0600) or less', fname);
+        return false;
+    }
+
+    return true;
+};
+
+
+var matcher = module.exports.match = function(connInfo, entry) {
+    return fieldNames.slice(0, -1).reduce(function(prev, field, idx){
+        if (idx == 1) {
+            // the port
+            if ( Number( connInfo[field] || defaultPort ) === Number( entry[field] ) ) {
+                return prev && true;
+            }
+        }
+        return prev && (
+            entry[field] === '*' ||
+              entry[field] === connInfo[field]
+        );
+    }, true);
+};
+
+
+module.exports.getPassword = function(connInfo, stream, cb) {
+    var pass;
+    var lineStream = stream.pipe(split());
+
+    function onLine(line) {
+        var entry = parseLine(line);
+        if (entry && isValidEntry(entry) && matcher(connInfo, entry)) {
+            pass = entry[passKey];
+            lineStream.end(); // -> calls onEnd(), but pass is set now
+        }
+    }
+
+    var onEnd = function() {
+        stream.destroy();
+        cb(pass);
+    };
+
+    var onErr = function(err) {
+        stream.destroy();
+        warn('WARNING: error on reading file: %s', err);
+        cb(undefined);
+    };
+
+    stream.on('error', onErr);
+    lineStream
+        .on('data', onLine)
+        .on('end', onEnd)
+        .on('error', onErr)
+    ;
+
+};
+
+
+var parseLine = module.exports.parseLine = function(line) {
+    if (line.length < 11 || line.match(/^\s+#/)) {
+        return null;
+    }
+
+    var curChar = '';
+    var prevChar = '';
+    var fieldIdx = 0;
+    var startIdx = 0;
+    var endIdx = 0;
+    var obj = {};
+    var isLastField = false;
+    var addToObj = function(idx, i0, i1) {
+        var field = line.substring(i0, i1);
+
+        if (! Object.hasOwnProperty.call(process.env, 'PGPASS_NO_DEESCAPE')) {
+            field = field.replace(/\\([:\\])/g, '$1');
+        }
+
+        obj[ fieldNames[idx] ] = field;
+    };
+
+    for (var i = 0 ; i < line.length-1 ; i += 1) {
+        curChar = line.charAt(i+1);
+        prevChar = line.charAt(i);
+
+        isLastField = (fieldIdx == nrOfFields-1);
+
+        if (isLastField) {
+            addToObj(fieldIdx, startIdx);
+            break;
+        }
+
+        if (i >= 0 && curChar == ':' && prevChar !== '\\') {
+            addToObj(fieldIdx, startIdx, i+1);
+
+            startIdx = i+2;
+            fieldIdx += 1;
+        }
+    }
+
+    obj = ( Object.keys(obj).length === nrOfFields ) ? obj : null;
+
+    return obj;
+};
+
+
+var isValidEntry = module.exports.isValidEntry = function(entry){
+    var rules = {
+        // host
+        0 : function(x){
+            return x.length > 0;
+        } ,
+        // port
+        1 : function(x){
+            if (x === '*') {
+                return true;
+            }
+            x = Number(x);
+            return (
+                isFinite(x) &&
+                  x > 0 &&
+                  x < 9007199254740992 &&
+                  Math.floor(x) === x
+            );
+        } ,
+        // database
+        2 : function(x){
+            return x.length > 0;
+        } ,
+        // username
+        3 : function(x){
+            return x.length > 0;
+        } ,
+        // password
+        4 : function(x){
+            return x.length > 0;
+        }
+    };
+
+    for (var idx = 0 ; idx < fieldNames.length ; idx += 1) {
+        var rule = rules[idx];
+        var value = entry[ fieldNames[idx] ] || '';
+
+        var res = rule(value);
+        if (!res) {
+            return false;
+        }
+    }
+
+    return true;
+};
+
+
+
+/***/ }),
+
+/***/ 8283:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+var path = __nccwpck_require__(6928)
+  , fs = __nccwpck_require__(9896)
+  , helper = __nccwpck_require__(8303)
+;
+
+
+module.exports = function(connInfo, cb) {
+    var file = helper.getFileName();
+    
+    fs.stat(file, function(err, stat){
+        if (err || !helper.usePgPass(stat, file)) {
+            return cb(undefined);
+        }
+
+        var st = fs.createReadStream(file);
+
+        helper.getPassword(connInfo, st, cb);
+    });
+};
+
+module.exports.warnTo = helper.warnTo;
+
+
+/***/ }),
+
 /***/ 5496:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
@@ -11096,6 +17137,4357 @@ exports.basename = (path, { windows } = {}) => {
 
   return last;
 };
+
+
+/***/ }),
+
+/***/ 7449:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+
+exports.parse = function (source, transform) {
+  return new ArrayParser(source, transform).parse()
+}
+
+class ArrayParser {
+  constructor (source, transform) {
+    this.source = source
+    this.transform = transform || identity
+    this.position = 0
+    this.entries = []
+    this.recorded = []
+    this.dimension = 0
+  }
+
+  isEof () {
+    return this.position >= this.source.length
+  }
+
+  nextCharacter () {
+    var character = this.source[this.position++]
+    if (character === '\\') {
+      return {
+        value: this.source[this.position++],
+        escaped: true
+      }
+    }
+    return {
+      value: character,
+      escaped: false
+    }
+  }
+
+  record (character) {
+    this.recorded.push(character)
+  }
+
+  newEntry (includeEmpty) {
+    var entry
+    if (this.recorded.length > 0 || includeEmpty) {
+      entry = this.recorded.join('')
+      if (entry === 'NULL' && !includeEmpty) {
+        entry = null
+      }
+      if (entry !== null) entry = this.transform(entry)
+      this.entries.push(entry)
+      this.recorded = []
+    }
+  }
+
+  consumeDimensions () {
+    if (this.source[0] === '[') {
+      while (!this.isEof()) {
+        var char = this.nextCharacter()
+        if (char.value === '=') break
+      }
+    }
+  }
+
+  parse (nested) {
+    var character, parser, quote
+    this.consumeDimensions()
+    while (!this.isEof()) {
+      character = this.nextCharacter()
+      if (character.value === '{' && !quote) {
+        this.dimension++
+        if (this.dimension > 1) {
+          parser = new ArrayParser(this.source.substr(this.position - 1), this.transform)
+          this.entries.push(parser.parse(true))
+          this.position += parser.position - 2
+        }
+      } else if (character.value === '}' && !quote) {
+        this.dimension--
+        if (!this.dimension) {
+          this.newEntry()
+          if (nested) return this.entries
+        }
+      } else if (character.value === '"' && !character.escaped) {
+        if (quote) this.newEntry(true)
+        quote = !quote
+      } else if (character.value === ',' && !quote) {
+        this.newEntry()
+      } else {
+        this.record(character.value)
+      }
+    }
+    if (this.dimension !== 0) {
+      throw new Error('array dimension not balanced')
+    }
+    return this.entries
+  }
+}
+
+function identity (value) {
+  return value
+}
+
+
+/***/ }),
+
+/***/ 9447:
+/***/ ((module) => {
+
+
+
+var bufferFrom = Buffer.from || Buffer
+
+module.exports = function parseBytea (input) {
+  if (/^\\x/.test(input)) {
+    // new 'hex' style response (pg >9.0)
+    return bufferFrom(input.substr(2), 'hex')
+  }
+  var output = ''
+  var i = 0
+  while (i < input.length) {
+    if (input[i] !== '\\') {
+      output += input[i]
+      ++i
+    } else {
+      if (/[0-7]{3}/.test(input.substr(i + 1, 3))) {
+        output += String.fromCharCode(parseInt(input.substr(i + 1, 3), 8))
+        i += 4
+      } else {
+        var backslashes = 1
+        while (i + backslashes < input.length && input[i + backslashes] === '\\') {
+          backslashes++
+        }
+        for (var k = 0; k < Math.floor(backslashes / 2); ++k) {
+          output += '\\'
+        }
+        i += Math.floor(backslashes / 2) * 2
+      }
+    }
+  }
+  return bufferFrom(output, 'binary')
+}
+
+
+/***/ }),
+
+/***/ 7009:
+/***/ ((module) => {
+
+
+
+var DATE_TIME = /(\d{1,})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(\.\d{1,})?.*?( BC)?$/
+var DATE = /^(\d{1,})-(\d{2})-(\d{2})( BC)?$/
+var TIME_ZONE = /([Z+-])(\d{2})?:?(\d{2})?:?(\d{2})?/
+var INFINITY = /^-?infinity$/
+
+module.exports = function parseDate (isoDate) {
+  if (INFINITY.test(isoDate)) {
+    // Capitalize to Infinity before passing to Number
+    return Number(isoDate.replace('i', 'I'))
+  }
+  var matches = DATE_TIME.exec(isoDate)
+
+  if (!matches) {
+    // Force YYYY-MM-DD dates to be parsed as local time
+    return getDate(isoDate) || null
+  }
+
+  var isBC = !!matches[8]
+  var year = parseInt(matches[1], 10)
+  if (isBC) {
+    year = bcYearToNegativeYear(year)
+  }
+
+  var month = parseInt(matches[2], 10) - 1
+  var day = matches[3]
+  var hour = parseInt(matches[4], 10)
+  var minute = parseInt(matches[5], 10)
+  var second = parseInt(matches[6], 10)
+
+  var ms = matches[7]
+  ms = ms ? 1000 * parseFloat(ms) : 0
+
+  var date
+  var offset = timeZoneOffset(isoDate)
+  if (offset != null) {
+    date = new Date(Date.UTC(year, month, day, hour, minute, second, ms))
+
+    // Account for years from 0 to 99 being interpreted as 1900-1999
+    // by Date.UTC / the multi-argument form of the Date constructor
+    if (is0To99(year)) {
+      date.setUTCFullYear(year)
+    }
+
+    if (offset !== 0) {
+      date.setTime(date.getTime() - offset)
+    }
+  } else {
+    date = new Date(year, month, day, hour, minute, second, ms)
+
+    if (is0To99(year)) {
+      date.setFullYear(year)
+    }
+  }
+
+  return date
+}
+
+function getDate (isoDate) {
+  var matches = DATE.exec(isoDate)
+  if (!matches) {
+    return
+  }
+
+  var year = parseInt(matches[1], 10)
+  var isBC = !!matches[4]
+  if (isBC) {
+    year = bcYearToNegativeYear(year)
+  }
+
+  var month = parseInt(matches[2], 10) - 1
+  var day = matches[3]
+  // YYYY-MM-DD will be parsed as local time
+  var date = new Date(year, month, day)
+
+  if (is0To99(year)) {
+    date.setFullYear(year)
+  }
+
+  return date
+}
+
+// match timezones:
+// Z (UTC)
+// -05
+// +06:30
+function timeZoneOffset (isoDate) {
+  if (isoDate.endsWith('+00')) {
+    return 0
+  }
+
+  var zone = TIME_ZONE.exec(isoDate.split(' ')[1])
+  if (!zone) return
+  var type = zone[1]
+
+  if (type === 'Z') {
+    return 0
+  }
+  var sign = type === '-' ? -1 : 1
+  var offset = parseInt(zone[2], 10) * 3600 +
+    parseInt(zone[3] || 0, 10) * 60 +
+    parseInt(zone[4] || 0, 10)
+
+  return offset * sign * 1000
+}
+
+function bcYearToNegativeYear (year) {
+  // Account for numerical difference between representations of BC years
+  // See: https://github.com/bendrucker/postgres-date/issues/5
+  return -(year - 1)
+}
+
+function is0To99 (num) {
+  return num >= 0 && num < 100
+}
+
+
+/***/ }),
+
+/***/ 2794:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+var extend = __nccwpck_require__(7097)
+
+module.exports = PostgresInterval
+
+function PostgresInterval (raw) {
+  if (!(this instanceof PostgresInterval)) {
+    return new PostgresInterval(raw)
+  }
+  extend(this, parse(raw))
+}
+var properties = ['seconds', 'minutes', 'hours', 'days', 'months', 'years']
+PostgresInterval.prototype.toPostgres = function () {
+  var filtered = properties.filter(this.hasOwnProperty, this)
+
+  // In addition to `properties`, we need to account for fractions of seconds.
+  if (this.milliseconds && filtered.indexOf('seconds') < 0) {
+    filtered.push('seconds')
+  }
+
+  if (filtered.length === 0) return '0'
+  return filtered
+    .map(function (property) {
+      var value = this[property] || 0
+
+      // Account for fractional part of seconds,
+      // remove trailing zeroes.
+      if (property === 'seconds' && this.milliseconds) {
+        value = (value + this.milliseconds / 1000).toFixed(6).replace(/\.?0+$/, '')
+      }
+
+      return value + ' ' + property
+    }, this)
+    .join(' ')
+}
+
+var propertiesISOEquivalent = {
+  years: 'Y',
+  months: 'M',
+  days: 'D',
+  hours: 'H',
+  minutes: 'M',
+  seconds: 'S'
+}
+var dateProperties = ['years', 'months', 'days']
+var timeProperties = ['hours', 'minutes', 'seconds']
+// according to ISO 8601
+PostgresInterval.prototype.toISOString = PostgresInterval.prototype.toISO = function () {
+  var datePart = dateProperties
+    .map(buildProperty, this)
+    .join('')
+
+  var timePart = timeProperties
+    .map(buildProperty, this)
+    .join('')
+
+  return 'P' + datePart + 'T' + timePart
+
+  function buildProperty (property) {
+    var value = this[property] || 0
+
+    // Account for fractional part of seconds,
+    // remove trailing zeroes.
+    if (property === 'seconds' && this.milliseconds) {
+      value = (value + this.milliseconds / 1000).toFixed(6).replace(/0+$/, '')
+    }
+
+    return value + propertiesISOEquivalent[property]
+  }
+}
+
+var NUMBER = '([+-]?\\d+)'
+var YEAR = NUMBER + '\\s+years?'
+var MONTH = NUMBER + '\\s+mons?'
+var DAY = NUMBER + '\\s+days?'
+var TIME = '([+-])?([\\d]*):(\\d\\d):(\\d\\d)\\.?(\\d{1,6})?'
+var INTERVAL = new RegExp([YEAR, MONTH, DAY, TIME].map(function (regexString) {
+  return '(' + regexString + ')?'
+})
+  .join('\\s*'))
+
+// Positions of values in regex match
+var positions = {
+  years: 2,
+  months: 4,
+  days: 6,
+  hours: 9,
+  minutes: 10,
+  seconds: 11,
+  milliseconds: 12
+}
+// We can use negative time
+var negatives = ['hours', 'minutes', 'seconds', 'milliseconds']
+
+function parseMilliseconds (fraction) {
+  // add omitted zeroes
+  var microseconds = fraction + '000000'.slice(fraction.length)
+  return parseInt(microseconds, 10) / 1000
+}
+
+function parse (interval) {
+  if (!interval) return {}
+  var matches = INTERVAL.exec(interval)
+  var isNegative = matches[8] === '-'
+  return Object.keys(positions)
+    .reduce(function (parsed, property) {
+      var position = positions[property]
+      var value = matches[position]
+      // no empty string
+      if (!value) return parsed
+      // milliseconds are actually microseconds (up to 6 digits)
+      // with omitted trailing zeroes.
+      value = property === 'milliseconds'
+        ? parseMilliseconds(value)
+        : parseInt(value, 10)
+      // no zeros
+      if (!value) return parsed
+      if (isNegative && ~negatives.indexOf(property)) {
+        value *= -1
+      }
+      parsed[property] = value
+      return parsed
+    }, {})
+}
+
+
+/***/ }),
+
+/***/ 5273:
+/***/ (function(module) {
+
+(function webpackUniversalModuleDefinition(root, factory) {
+	if(true)
+		module.exports = factory();
+	else {}
+})(typeof self !== 'undefined' ? self : this, () => {
+return /******/ (() => { // webpackBootstrap
+/******/ 	"use strict";
+/******/ 	// The require scope
+/******/ 	var __nested_webpack_require_502__ = {};
+/******/ 	
+/************************************************************************/
+/******/ 	/* webpack/runtime/define property getters */
+/******/ 	(() => {
+/******/ 		// define getter functions for harmony exports
+/******/ 		__nested_webpack_require_502__.d = (exports, definition) => {
+/******/ 			for(var key in definition) {
+/******/ 				if(__nested_webpack_require_502__.o(definition, key) && !__nested_webpack_require_502__.o(exports, key)) {
+/******/ 					Object.defineProperty(exports, key, { enumerable: true, get: definition[key] });
+/******/ 				}
+/******/ 			}
+/******/ 		};
+/******/ 	})();
+/******/ 	
+/******/ 	/* webpack/runtime/hasOwnProperty shorthand */
+/******/ 	(() => {
+/******/ 		__nested_webpack_require_502__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
+/******/ 	})();
+/******/ 	
+/******/ 	/* webpack/runtime/make namespace object */
+/******/ 	(() => {
+/******/ 		// define __esModule on exports
+/******/ 		__nested_webpack_require_502__.r = (exports) => {
+/******/ 			if(typeof Symbol !== 'undefined' && Symbol.toStringTag) {
+/******/ 				Object.defineProperty(exports, Symbol.toStringTag, { value: 'Module' });
+/******/ 			}
+/******/ 			Object.defineProperty(exports, '__esModule', { value: true });
+/******/ 		};
+/******/ 	})();
+/******/ 	
+/************************************************************************/
+var __nested_webpack_exports__ = {};
+// ESM COMPAT FLAG
+__nested_webpack_require_502__.r(__nested_webpack_exports__);
+
+// EXPORTS
+__nested_webpack_require_502__.d(__nested_webpack_exports__, {
+  "ALL_WEEKDAYS": () => (/* reexport */ ALL_WEEKDAYS),
+  "Frequency": () => (/* reexport */ Frequency),
+  "RRule": () => (/* reexport */ RRule),
+  "RRuleSet": () => (/* reexport */ RRuleSet),
+  "Weekday": () => (/* reexport */ Weekday),
+  "datetime": () => (/* reexport */ datetime),
+  "rrulestr": () => (/* reexport */ rrulestr)
+});
+
+;// CONCATENATED MODULE: ./src/weekday.ts
+// =============================================================================
+// Weekday
+// =============================================================================
+var ALL_WEEKDAYS = [
+    'MO',
+    'TU',
+    'WE',
+    'TH',
+    'FR',
+    'SA',
+    'SU',
+];
+var Weekday = /** @class */ (function () {
+    function Weekday(weekday, n) {
+        if (n === 0)
+            throw new Error("Can't create weekday with n == 0");
+        this.weekday = weekday;
+        this.n = n;
+    }
+    Weekday.fromStr = function (str) {
+        return new Weekday(ALL_WEEKDAYS.indexOf(str));
+    };
+    // __call__ - Cannot call the object directly, do it through
+    // e.g. RRule.TH.nth(-1) instead,
+    Weekday.prototype.nth = function (n) {
+        return this.n === n ? this : new Weekday(this.weekday, n);
+    };
+    // __eq__
+    Weekday.prototype.equals = function (other) {
+        return this.weekday === other.weekday && this.n === other.n;
+    };
+    // __repr__
+    Weekday.prototype.toString = function () {
+        var s = ALL_WEEKDAYS[this.weekday];
+        if (this.n)
+            s = (this.n > 0 ? '+' : '') + String(this.n) + s;
+        return s;
+    };
+    Weekday.prototype.getJsWeekday = function () {
+        return this.weekday === 6 ? 0 : this.weekday + 1;
+    };
+    return Weekday;
+}());
+
+
+;// CONCATENATED MODULE: ./src/helpers.ts
+// =============================================================================
+// Helper functions
+// =============================================================================
+
+var isPresent = function (value) {
+    return value !== null && value !== undefined;
+};
+var isNumber = function (value) {
+    return typeof value === 'number';
+};
+var isWeekdayStr = function (value) {
+    return typeof value === 'string' && ALL_WEEKDAYS.includes(value);
+};
+var isArray = Array.isArray;
+/**
+ * Simplified version of python's range()
+ */
+var range = function (start, end) {
+    if (end === void 0) { end = start; }
+    if (arguments.length === 1) {
+        end = start;
+        start = 0;
+    }
+    var rang = [];
+    for (var i = start; i < end; i++)
+        rang.push(i);
+    return rang;
+};
+var clone = function (array) {
+    return [].concat(array);
+};
+var repeat = function (value, times) {
+    var i = 0;
+    var array = [];
+    if (isArray(value)) {
+        for (; i < times; i++)
+            array[i] = [].concat(value);
+    }
+    else {
+        for (; i < times; i++)
+            array[i] = value;
+    }
+    return array;
+};
+var toArray = function (item) {
+    if (isArray(item)) {
+        return item;
+    }
+    return [item];
+};
+function padStart(item, targetLength, padString) {
+    if (padString === void 0) { padString = ' '; }
+    var str = String(item);
+    targetLength = targetLength >> 0;
+    if (str.length > targetLength) {
+        return String(str);
+    }
+    targetLength = targetLength - str.length;
+    if (targetLength > padString.length) {
+        padString += repeat(padString, targetLength / padString.length);
+    }
+    return padString.slice(0, targetLength) + String(str);
+}
+/**
+ * Python like split
+ */
+var split = function (str, sep, num) {
+    var splits = str.split(sep);
+    return num
+        ? splits.slice(0, num).concat([splits.slice(num).join(sep)])
+        : splits;
+};
+/**
+ * closure/goog/math/math.js:modulo
+ * Copyright 2006 The Closure Library Authors.
+ * The % operator in JavaScript returns the remainder of a / b, but differs from
+ * some other languages in that the result will have the same sign as the
+ * dividend. For example, -1 % 8 == -1, whereas in some other languages
+ * (such as Python) the result would be 7. This function emulates the more
+ * correct modulo behavior, which is useful for certain applications such as
+ * calculating an offset index in a circular list.
+ *
+ * @param {number} a The dividend.
+ * @param {number} b The divisor.
+ * @return {number} a % b where the result is between 0 and b (either 0 <= x < b
+ * or b < x <= 0, depending on the sign of b).
+ */
+var pymod = function (a, b) {
+    var r = a % b;
+    // If r and b differ in sign, add b to wrap the result to the correct sign.
+    return r * b < 0 ? r + b : r;
+};
+/**
+ * @see: <http://docs.python.org/library/functions.html#divmod>
+ */
+var divmod = function (a, b) {
+    return { div: Math.floor(a / b), mod: pymod(a, b) };
+};
+var empty = function (obj) {
+    return !isPresent(obj) || obj.length === 0;
+};
+/**
+ * Python-like boolean
+ *
+ * @return {Boolean} value of an object/primitive, taking into account
+ * the fact that in Python an empty list's/tuple's
+ * boolean value is False, whereas in JS it's true
+ */
+var notEmpty = function (obj) {
+    return !empty(obj);
+};
+/**
+ * Return true if a value is in an array
+ */
+var includes = function (arr, val) {
+    return notEmpty(arr) && arr.indexOf(val) !== -1;
+};
+
+;// CONCATENATED MODULE: ./src/dateutil.ts
+
+var datetime = function (y, m, d, h, i, s) {
+    if (h === void 0) { h = 0; }
+    if (i === void 0) { i = 0; }
+    if (s === void 0) { s = 0; }
+    return new Date(Date.UTC(y, m - 1, d, h, i, s));
+};
+/**
+ * General date-related utilities.
+ * Also handles several incompatibilities between JavaScript and Python
+ *
+ */
+var MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+/**
+ * Number of milliseconds of one day
+ */
+var ONE_DAY = 1000 * 60 * 60 * 24;
+/**
+ * @see: <http://docs.python.org/library/datetime.html#datetime.MAXYEAR>
+ */
+var MAXYEAR = 9999;
+/**
+ * Python uses 1-Jan-1 as the base for calculating ordinals but we don't
+ * want to confuse the JS engine with milliseconds > Number.MAX_NUMBER,
+ * therefore we use 1-Jan-1970 instead
+ */
+var ORDINAL_BASE = datetime(1970, 1, 1);
+/**
+ * Python: MO-SU: 0 - 6
+ * JS: SU-SAT 0 - 6
+ */
+var PY_WEEKDAYS = [6, 0, 1, 2, 3, 4, 5];
+/**
+ * py_date.timetuple()[7]
+ */
+var getYearDay = function (date) {
+    var dateNoTime = new Date(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate());
+    return (Math.ceil((dateNoTime.valueOf() - new Date(date.getUTCFullYear(), 0, 1).valueOf()) /
+        ONE_DAY) + 1);
+};
+var isLeapYear = function (year) {
+    return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+};
+var isDate = function (value) {
+    return value instanceof Date;
+};
+var isValidDate = function (value) {
+    return isDate(value) && !isNaN(value.getTime());
+};
+/**
+ * @return {Number} the date's timezone offset in ms
+ */
+var tzOffset = function (date) {
+    return date.getTimezoneOffset() * 60 * 1000;
+};
+/**
+ * @see: <http://www.mcfedries.com/JavaScript/DaysBetween.asp>
+ */
+var daysBetween = function (date1, date2) {
+    // The number of milliseconds in one day
+    // Convert both dates to milliseconds
+    var date1ms = date1.getTime();
+    var date2ms = date2.getTime();
+    // Calculate the difference in milliseconds
+    var differencems = date1ms - date2ms;
+    // Convert back to days and return
+    return Math.round(differencems / ONE_DAY);
+};
+/**
+ * @see: <http://docs.python.org/library/datetime.html#datetime.date.toordinal>
+ */
+var toOrdinal = function (date) {
+    return daysBetween(date, ORDINAL_BASE);
+};
+/**
+ * @see - <http://docs.python.org/library/datetime.html#datetime.date.fromordinal>
+ */
+var fromOrdinal = function (ordinal) {
+    return new Date(ORDINAL_BASE.getTime() + ordinal * ONE_DAY);
+};
+var getMonthDays = function (date) {
+    var month = date.getUTCMonth();
+    return month === 1 && isLeapYear(date.getUTCFullYear())
+        ? 29
+        : MONTH_DAYS[month];
+};
+/**
+ * @return {Number} python-like weekday
+ */
+var getWeekday = function (date) {
+    return PY_WEEKDAYS[date.getUTCDay()];
+};
+/**
+ * @see: <http://docs.python.org/library/calendar.html#calendar.monthrange>
+ */
+var monthRange = function (year, month) {
+    var date = datetime(year, month + 1, 1);
+    return [getWeekday(date), getMonthDays(date)];
+};
+/**
+ * @see: <http://docs.python.org/library/datetime.html#datetime.datetime.combine>
+ */
+var combine = function (date, time) {
+    time = time || date;
+    return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate(), time.getHours(), time.getMinutes(), time.getSeconds(), time.getMilliseconds()));
+};
+var dateutil_clone = function (date) {
+    var dolly = new Date(date.getTime());
+    return dolly;
+};
+var cloneDates = function (dates) {
+    var clones = [];
+    for (var i = 0; i < dates.length; i++) {
+        clones.push(dateutil_clone(dates[i]));
+    }
+    return clones;
+};
+/**
+ * Sorts an array of Date or Time objects
+ */
+var sort = function (dates) {
+    dates.sort(function (a, b) {
+        return a.getTime() - b.getTime();
+    });
+};
+var timeToUntilString = function (time, utc) {
+    if (utc === void 0) { utc = true; }
+    var date = new Date(time);
+    return [
+        padStart(date.getUTCFullYear().toString(), 4, '0'),
+        padStart(date.getUTCMonth() + 1, 2, '0'),
+        padStart(date.getUTCDate(), 2, '0'),
+        'T',
+        padStart(date.getUTCHours(), 2, '0'),
+        padStart(date.getUTCMinutes(), 2, '0'),
+        padStart(date.getUTCSeconds(), 2, '0'),
+        utc ? 'Z' : '',
+    ].join('');
+};
+var untilStringToDate = function (until) {
+    var re = /^(\d{4})(\d{2})(\d{2})(T(\d{2})(\d{2})(\d{2})Z?)?$/;
+    var bits = re.exec(until);
+    if (!bits)
+        throw new Error("Invalid UNTIL value: ".concat(until));
+    return new Date(Date.UTC(parseInt(bits[1], 10), parseInt(bits[2], 10) - 1, parseInt(bits[3], 10), parseInt(bits[5], 10) || 0, parseInt(bits[6], 10) || 0, parseInt(bits[7], 10) || 0));
+};
+var dateTZtoISO8601 = function (date, timeZone) {
+    // date format for sv-SE is almost ISO8601
+    var dateStr = date.toLocaleString('sv-SE', { timeZone: timeZone });
+    // '2023-02-07 10:41:36'
+    return dateStr.replace(' ', 'T') + 'Z';
+};
+var dateInTimeZone = function (date, timeZone) {
+    var localTimeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    // Date constructor can only reliably parse dates in ISO8601 format
+    var dateInLocalTZ = new Date(dateTZtoISO8601(date, localTimeZone));
+    var dateInTargetTZ = new Date(dateTZtoISO8601(date, timeZone !== null && timeZone !== void 0 ? timeZone : 'UTC'));
+    var tzOffset = dateInTargetTZ.getTime() - dateInLocalTZ.getTime();
+    return new Date(date.getTime() - tzOffset);
+};
+
+;// CONCATENATED MODULE: ./src/iterresult.ts
+/**
+ * This class helps us to emulate python's generators, sorta.
+ */
+var IterResult = /** @class */ (function () {
+    function IterResult(method, args) {
+        this.minDate = null;
+        this.maxDate = null;
+        this._result = [];
+        this.total = 0;
+        this.method = method;
+        this.args = args;
+        if (method === 'between') {
+            this.maxDate = args.inc
+                ? args.before
+                : new Date(args.before.getTime() - 1);
+            this.minDate = args.inc ? args.after : new Date(args.after.getTime() + 1);
+        }
+        else if (method === 'before') {
+            this.maxDate = args.inc ? args.dt : new Date(args.dt.getTime() - 1);
+        }
+        else if (method === 'after') {
+            this.minDate = args.inc ? args.dt : new Date(args.dt.getTime() + 1);
+        }
+    }
+    /**
+     * Possibly adds a date into the result.
+     *
+     * @param {Date} date - the date isn't necessarly added to the result
+     * list (if it is too late/too early)
+     * @return {Boolean} true if it makes sense to continue the iteration
+     * false if we're done.
+     */
+    IterResult.prototype.accept = function (date) {
+        ++this.total;
+        var tooEarly = this.minDate && date < this.minDate;
+        var tooLate = this.maxDate && date > this.maxDate;
+        if (this.method === 'between') {
+            if (tooEarly)
+                return true;
+            if (tooLate)
+                return false;
+        }
+        else if (this.method === 'before') {
+            if (tooLate)
+                return false;
+        }
+        else if (this.method === 'after') {
+            if (tooEarly)
+                return true;
+            this.add(date);
+            return false;
+        }
+        return this.add(date);
+    };
+    /**
+     *
+     * @param {Date} date that is part of the result.
+     * @return {Boolean} whether we are interested in more values.
+     */
+    IterResult.prototype.add = function (date) {
+        this._result.push(date);
+        return true;
+    };
+    /**
+     * 'before' and 'after' return only one date, whereas 'all'
+     * and 'between' an array.
+     *
+     * @return {Date,Array?}
+     */
+    IterResult.prototype.getValue = function () {
+        var res = this._result;
+        switch (this.method) {
+            case 'all':
+            case 'between':
+                return res;
+            case 'before':
+            case 'after':
+            default:
+                return (res.length ? res[res.length - 1] : null);
+        }
+    };
+    IterResult.prototype.clone = function () {
+        return new IterResult(this.method, this.args);
+    };
+    return IterResult;
+}());
+/* harmony default export */ const iterresult = (IterResult);
+
+;// CONCATENATED MODULE: ./node_modules/tslib/tslib.es6.js
+/******************************************************************************
+Copyright (c) Microsoft Corporation.
+
+Permission to use, copy, modify, and/or distribute this software for any
+purpose with or without fee is hereby granted.
+
+THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES WITH
+REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF MERCHANTABILITY
+AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR ANY SPECIAL, DIRECT,
+INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES WHATSOEVER RESULTING FROM
+LOSS OF USE, DATA OR PROFITS, WHETHER IN AN ACTION OF CONTRACT, NEGLIGENCE OR
+OTHER TORTIOUS ACTION, ARISING OUT OF OR IN CONNECTION WITH THE USE OR
+PERFORMANCE OF THIS SOFTWARE.
+***************************************************************************** */
+/* global Reflect, Promise */
+
+var extendStatics = function(d, b) {
+    extendStatics = Object.setPrototypeOf ||
+        ({ __proto__: [] } instanceof Array && function (d, b) { d.__proto__ = b; }) ||
+        function (d, b) { for (var p in b) if (Object.prototype.hasOwnProperty.call(b, p)) d[p] = b[p]; };
+    return extendStatics(d, b);
+};
+
+function __extends(d, b) {
+    if (typeof b !== "function" && b !== null)
+        throw new TypeError("Class extends value " + String(b) + " is not a constructor or null");
+    extendStatics(d, b);
+    function __() { this.constructor = d; }
+    d.prototype = b === null ? Object.create(b) : (__.prototype = b.prototype, new __());
+}
+
+var __assign = function() {
+    __assign = Object.assign || function __assign(t) {
+        for (var s, i = 1, n = arguments.length; i < n; i++) {
+            s = arguments[i];
+            for (var p in s) if (Object.prototype.hasOwnProperty.call(s, p)) t[p] = s[p];
+        }
+        return t;
+    }
+    return __assign.apply(this, arguments);
+}
+
+function __rest(s, e) {
+    var t = {};
+    for (var p in s) if (Object.prototype.hasOwnProperty.call(s, p) && e.indexOf(p) < 0)
+        t[p] = s[p];
+    if (s != null && typeof Object.getOwnPropertySymbols === "function")
+        for (var i = 0, p = Object.getOwnPropertySymbols(s); i < p.length; i++) {
+            if (e.indexOf(p[i]) < 0 && Object.prototype.propertyIsEnumerable.call(s, p[i]))
+                t[p[i]] = s[p[i]];
+        }
+    return t;
+}
+
+function __decorate(decorators, target, key, desc) {
+    var c = arguments.length, r = c < 3 ? target : desc === null ? desc = Object.getOwnPropertyDescriptor(target, key) : desc, d;
+    if (typeof Reflect === "object" && typeof Reflect.decorate === "function") r = Reflect.decorate(decorators, target, key, desc);
+    else for (var i = decorators.length - 1; i >= 0; i--) if (d = decorators[i]) r = (c < 3 ? d(r) : c > 3 ? d(target, key, r) : d(target, key)) || r;
+    return c > 3 && r && Object.defineProperty(target, key, r), r;
+}
+
+function __param(paramIndex, decorator) {
+    return function (target, key) { decorator(target, key, paramIndex); }
+}
+
+function __metadata(metadataKey, metadataValue) {
+    if (typeof Reflect === "object" && typeof Reflect.metadata === "function") return Reflect.metadata(metadataKey, metadataValue);
+}
+
+function __awaiter(thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+}
+
+function __generator(thisArg, body) {
+    var _ = { label: 0, sent: function() { if (t[0] & 1) throw t[1]; return t[1]; }, trys: [], ops: [] }, f, y, t, g;
+    return g = { next: verb(0), "throw": verb(1), "return": verb(2) }, typeof Symbol === "function" && (g[Symbol.iterator] = function() { return this; }), g;
+    function verb(n) { return function (v) { return step([n, v]); }; }
+    function step(op) {
+        if (f) throw new TypeError("Generator is already executing.");
+        while (_) try {
+            if (f = 1, y && (t = op[0] & 2 ? y["return"] : op[0] ? y["throw"] || ((t = y["return"]) && t.call(y), 0) : y.next) && !(t = t.call(y, op[1])).done) return t;
+            if (y = 0, t) op = [op[0] & 2, t.value];
+            switch (op[0]) {
+                case 0: case 1: t = op; break;
+                case 4: _.label++; return { value: op[1], done: false };
+                case 5: _.label++; y = op[1]; op = [0]; continue;
+                case 7: op = _.ops.pop(); _.trys.pop(); continue;
+                default:
+                    if (!(t = _.trys, t = t.length > 0 && t[t.length - 1]) && (op[0] === 6 || op[0] === 2)) { _ = 0; continue; }
+                    if (op[0] === 3 && (!t || (op[1] > t[0] && op[1] < t[3]))) { _.label = op[1]; break; }
+                    if (op[0] === 6 && _.label < t[1]) { _.label = t[1]; t = op; break; }
+                    if (t && _.label < t[2]) { _.label = t[2]; _.ops.push(op); break; }
+                    if (t[2]) _.ops.pop();
+                    _.trys.pop(); continue;
+            }
+            op = body.call(thisArg, _);
+        } catch (e) { op = [6, e]; y = 0; } finally { f = t = 0; }
+        if (op[0] & 5) throw op[1]; return { value: op[0] ? op[1] : void 0, done: true };
+    }
+}
+
+var __createBinding = Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+        desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+});
+
+function __exportStar(m, o) {
+    for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(o, p)) __createBinding(o, m, p);
+}
+
+function __values(o) {
+    var s = typeof Symbol === "function" && Symbol.iterator, m = s && o[s], i = 0;
+    if (m) return m.call(o);
+    if (o && typeof o.length === "number") return {
+        next: function () {
+            if (o && i >= o.length) o = void 0;
+            return { value: o && o[i++], done: !o };
+        }
+    };
+    throw new TypeError(s ? "Object is not iterable." : "Symbol.iterator is not defined.");
+}
+
+function __read(o, n) {
+    var m = typeof Symbol === "function" && o[Symbol.iterator];
+    if (!m) return o;
+    var i = m.call(o), r, ar = [], e;
+    try {
+        while ((n === void 0 || n-- > 0) && !(r = i.next()).done) ar.push(r.value);
+    }
+    catch (error) { e = { error: error }; }
+    finally {
+        try {
+            if (r && !r.done && (m = i["return"])) m.call(i);
+        }
+        finally { if (e) throw e.error; }
+    }
+    return ar;
+}
+
+/** @deprecated */
+function __spread() {
+    for (var ar = [], i = 0; i < arguments.length; i++)
+        ar = ar.concat(__read(arguments[i]));
+    return ar;
+}
+
+/** @deprecated */
+function __spreadArrays() {
+    for (var s = 0, i = 0, il = arguments.length; i < il; i++) s += arguments[i].length;
+    for (var r = Array(s), k = 0, i = 0; i < il; i++)
+        for (var a = arguments[i], j = 0, jl = a.length; j < jl; j++, k++)
+            r[k] = a[j];
+    return r;
+}
+
+function __spreadArray(to, from, pack) {
+    if (pack || arguments.length === 2) for (var i = 0, l = from.length, ar; i < l; i++) {
+        if (ar || !(i in from)) {
+            if (!ar) ar = Array.prototype.slice.call(from, 0, i);
+            ar[i] = from[i];
+        }
+    }
+    return to.concat(ar || Array.prototype.slice.call(from));
+}
+
+function __await(v) {
+    return this instanceof __await ? (this.v = v, this) : new __await(v);
+}
+
+function __asyncGenerator(thisArg, _arguments, generator) {
+    if (!Symbol.asyncIterator) throw new TypeError("Symbol.asyncIterator is not defined.");
+    var g = generator.apply(thisArg, _arguments || []), i, q = [];
+    return i = {}, verb("next"), verb("throw"), verb("return"), i[Symbol.asyncIterator] = function () { return this; }, i;
+    function verb(n) { if (g[n]) i[n] = function (v) { return new Promise(function (a, b) { q.push([n, v, a, b]) > 1 || resume(n, v); }); }; }
+    function resume(n, v) { try { step(g[n](v)); } catch (e) { settle(q[0][3], e); } }
+    function step(r) { r.value instanceof __await ? Promise.resolve(r.value.v).then(fulfill, reject) : settle(q[0][2], r); }
+    function fulfill(value) { resume("next", value); }
+    function reject(value) { resume("throw", value); }
+    function settle(f, v) { if (f(v), q.shift(), q.length) resume(q[0][0], q[0][1]); }
+}
+
+function __asyncDelegator(o) {
+    var i, p;
+    return i = {}, verb("next"), verb("throw", function (e) { throw e; }), verb("return"), i[Symbol.iterator] = function () { return this; }, i;
+    function verb(n, f) { i[n] = o[n] ? function (v) { return (p = !p) ? { value: __await(o[n](v)), done: n === "return" } : f ? f(v) : v; } : f; }
+}
+
+function __asyncValues(o) {
+    if (!Symbol.asyncIterator) throw new TypeError("Symbol.asyncIterator is not defined.");
+    var m = o[Symbol.asyncIterator], i;
+    return m ? m.call(o) : (o = typeof __values === "function" ? __values(o) : o[Symbol.iterator](), i = {}, verb("next"), verb("throw"), verb("return"), i[Symbol.asyncIterator] = function () { return this; }, i);
+    function verb(n) { i[n] = o[n] && function (v) { return new Promise(function (resolve, reject) { v = o[n](v), settle(resolve, reject, v.done, v.value); }); }; }
+    function settle(resolve, reject, d, v) { Promise.resolve(v).then(function(v) { resolve({ value: v, done: d }); }, reject); }
+}
+
+function __makeTemplateObject(cooked, raw) {
+    if (Object.defineProperty) { Object.defineProperty(cooked, "raw", { value: raw }); } else { cooked.raw = raw; }
+    return cooked;
+};
+
+var __setModuleDefault = Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+};
+
+function __importStar(mod) {
+    if (mod && mod.__esModule) return mod;
+    var result = {};
+    if (mod != null) for (var k in mod) if (k !== "default" && Object.prototype.hasOwnProperty.call(mod, k)) __createBinding(result, mod, k);
+    __setModuleDefault(result, mod);
+    return result;
+}
+
+function __importDefault(mod) {
+    return (mod && mod.__esModule) ? mod : { default: mod };
+}
+
+function __classPrivateFieldGet(receiver, state, kind, f) {
+    if (kind === "a" && !f) throw new TypeError("Private accessor was defined without a getter");
+    if (typeof state === "function" ? receiver !== state || !f : !state.has(receiver)) throw new TypeError("Cannot read private member from an object whose class did not declare it");
+    return kind === "m" ? f : kind === "a" ? f.call(receiver) : f ? f.value : state.get(receiver);
+}
+
+function __classPrivateFieldSet(receiver, state, value, kind, f) {
+    if (kind === "m") throw new TypeError("Private method is not writable");
+    if (kind === "a" && !f) throw new TypeError("Private accessor was defined without a setter");
+    if (typeof state === "function" ? receiver !== state || !f : !state.has(receiver)) throw new TypeError("Cannot write private member to an object whose class did not declare it");
+    return (kind === "a" ? f.call(receiver, value) : f ? f.value = value : state.set(receiver, value)), value;
+}
+
+function __classPrivateFieldIn(state, receiver) {
+    if (receiver === null || (typeof receiver !== "object" && typeof receiver !== "function")) throw new TypeError("Cannot use 'in' operator on non-object");
+    return typeof state === "function" ? receiver === state : state.has(receiver);
+}
+
+;// CONCATENATED MODULE: ./src/callbackiterresult.ts
+
+
+/**
+ * IterResult subclass that calls a callback function on each add,
+ * and stops iterating when the callback returns false.
+ */
+var CallbackIterResult = /** @class */ (function (_super) {
+    __extends(CallbackIterResult, _super);
+    function CallbackIterResult(method, args, iterator) {
+        var _this = _super.call(this, method, args) || this;
+        _this.iterator = iterator;
+        return _this;
+    }
+    CallbackIterResult.prototype.add = function (date) {
+        if (this.iterator(date, this._result.length)) {
+            this._result.push(date);
+            return true;
+        }
+        return false;
+    };
+    return CallbackIterResult;
+}(iterresult));
+/* harmony default export */ const callbackiterresult = (CallbackIterResult);
+
+;// CONCATENATED MODULE: ./src/nlp/i18n.ts
+// =============================================================================
+// i18n
+// =============================================================================
+var ENGLISH = {
+    dayNames: [
+        'Sunday',
+        'Monday',
+        'Tuesday',
+        'Wednesday',
+        'Thursday',
+        'Friday',
+        'Saturday',
+    ],
+    monthNames: [
+        'January',
+        'February',
+        'March',
+        'April',
+        'May',
+        'June',
+        'July',
+        'August',
+        'September',
+        'October',
+        'November',
+        'December',
+    ],
+    tokens: {
+        SKIP: /^[ \r\n\t]+|^\.$/,
+        number: /^[1-9][0-9]*/,
+        numberAsText: /^(one|two|three)/i,
+        every: /^every/i,
+        'day(s)': /^days?/i,
+        'weekday(s)': /^weekdays?/i,
+        'week(s)': /^weeks?/i,
+        'hour(s)': /^hours?/i,
+        'minute(s)': /^minutes?/i,
+        'month(s)': /^months?/i,
+        'year(s)': /^years?/i,
+        on: /^(on|in)/i,
+        at: /^(at)/i,
+        the: /^the/i,
+        first: /^first/i,
+        second: /^second/i,
+        third: /^third/i,
+        nth: /^([1-9][0-9]*)(\.|th|nd|rd|st)/i,
+        last: /^last/i,
+        for: /^for/i,
+        'time(s)': /^times?/i,
+        until: /^(un)?til/i,
+        monday: /^mo(n(day)?)?/i,
+        tuesday: /^tu(e(s(day)?)?)?/i,
+        wednesday: /^we(d(n(esday)?)?)?/i,
+        thursday: /^th(u(r(sday)?)?)?/i,
+        friday: /^fr(i(day)?)?/i,
+        saturday: /^sa(t(urday)?)?/i,
+        sunday: /^su(n(day)?)?/i,
+        january: /^jan(uary)?/i,
+        february: /^feb(ruary)?/i,
+        march: /^mar(ch)?/i,
+        april: /^apr(il)?/i,
+        may: /^may/i,
+        june: /^june?/i,
+        july: /^july?/i,
+        august: /^aug(ust)?/i,
+        september: /^sep(t(ember)?)?/i,
+        october: /^oct(ober)?/i,
+        november: /^nov(ember)?/i,
+        december: /^dec(ember)?/i,
+        comma: /^(,\s*|(and|or)\s*)+/i,
+    },
+};
+/* harmony default export */ const i18n = (ENGLISH);
+
+;// CONCATENATED MODULE: ./src/nlp/totext.ts
+
+
+
+// =============================================================================
+// Helper functions
+// =============================================================================
+/**
+ * Return true if a value is in an array
+ */
+var contains = function (arr, val) {
+    return arr.indexOf(val) !== -1;
+};
+var defaultGetText = function (id) { return id.toString(); };
+var defaultDateFormatter = function (year, month, day) { return "".concat(month, " ").concat(day, ", ").concat(year); };
+/**
+ *
+ * @param {RRule} rrule
+ * Optional:
+ * @param {Function} gettext function
+ * @param {Object} language definition
+ * @constructor
+ */
+var ToText = /** @class */ (function () {
+    function ToText(rrule, gettext, language, dateFormatter) {
+        if (gettext === void 0) { gettext = defaultGetText; }
+        if (language === void 0) { language = i18n; }
+        if (dateFormatter === void 0) { dateFormatter = defaultDateFormatter; }
+        this.text = [];
+        this.language = language || i18n;
+        this.gettext = gettext;
+        this.dateFormatter = dateFormatter;
+        this.rrule = rrule;
+        this.options = rrule.options;
+        this.origOptions = rrule.origOptions;
+        if (this.origOptions.bymonthday) {
+            var bymonthday = [].concat(this.options.bymonthday);
+            var bynmonthday = [].concat(this.options.bynmonthday);
+            bymonthday.sort(function (a, b) { return a - b; });
+            bynmonthday.sort(function (a, b) { return b - a; });
+            // 1, 2, 3, .., -5, -4, -3, ..
+            this.bymonthday = bymonthday.concat(bynmonthday);
+            if (!this.bymonthday.length)
+                this.bymonthday = null;
+        }
+        if (isPresent(this.origOptions.byweekday)) {
+            var byweekday = !isArray(this.origOptions.byweekday)
+                ? [this.origOptions.byweekday]
+                : this.origOptions.byweekday;
+            var days = String(byweekday);
+            this.byweekday = {
+                allWeeks: byweekday.filter(function (weekday) {
+                    return !weekday.n;
+                }),
+                someWeeks: byweekday.filter(function (weekday) {
+                    return Boolean(weekday.n);
+                }),
+                isWeekdays: days.indexOf('MO') !== -1 &&
+                    days.indexOf('TU') !== -1 &&
+                    days.indexOf('WE') !== -1 &&
+                    days.indexOf('TH') !== -1 &&
+                    days.indexOf('FR') !== -1 &&
+                    days.indexOf('SA') === -1 &&
+                    days.indexOf('SU') === -1,
+                isEveryDay: days.indexOf('MO') !== -1 &&
+                    days.indexOf('TU') !== -1 &&
+                    days.indexOf('WE') !== -1 &&
+                    days.indexOf('TH') !== -1 &&
+                    days.indexOf('FR') !== -1 &&
+                    days.indexOf('SA') !== -1 &&
+                    days.indexOf('SU') !== -1,
+            };
+            var sortWeekDays = function (a, b) {
+                return a.weekday - b.weekday;
+            };
+            this.byweekday.allWeeks.sort(sortWeekDays);
+            this.byweekday.someWeeks.sort(sortWeekDays);
+            if (!this.byweekday.allWeeks.length)
+                this.byweekday.allWeeks = null;
+            if (!this.byweekday.someWeeks.length)
+                this.byweekday.someWeeks = null;
+        }
+        else {
+            this.byweekday = null;
+        }
+    }
+    /**
+     * Test whether the rrule can be fully converted to text.
+     *
+     * @param {RRule} rrule
+     * @return {Boolean}
+     */
+    ToText.isFullyConvertible = function (rrule) {
+        var canConvert = true;
+        if (!(rrule.options.freq in ToText.IMPLEMENTED))
+            return false;
+        if (rrule.origOptions.until && rrule.origOptions.count)
+            return false;
+        for (var key in rrule.origOptions) {
+            if (contains(['dtstart', 'tzid', 'wkst', 'freq'], key))
+                return true;
+            if (!contains(ToText.IMPLEMENTED[rrule.options.freq], key))
+                return false;
+        }
+        return canConvert;
+    };
+    ToText.prototype.isFullyConvertible = function () {
+        return ToText.isFullyConvertible(this.rrule);
+    };
+    /**
+     * Perform the conversion. Only some of the frequencies are supported.
+     * If some of the rrule's options aren't supported, they'll
+     * be omitted from the output an "(~ approximate)" will be appended.
+     *
+     * @return {*}
+     */
+    ToText.prototype.toString = function () {
+        var gettext = this.gettext;
+        if (!(this.options.freq in ToText.IMPLEMENTED)) {
+            return gettext('RRule error: Unable to fully convert this rrule to text');
+        }
+        this.text = [gettext('every')];
+        // eslint-disable-next-line @typescript-eslint/ban-ts-comment
+        // @ts-ignore
+        this[RRule.FREQUENCIES[this.options.freq]]();
+        if (this.options.until) {
+            this.add(gettext('until'));
+            var until = this.options.until;
+            this.add(this.dateFormatter(until.getUTCFullYear(), this.language.monthNames[until.getUTCMonth()], until.getUTCDate()));
+        }
+        else if (this.options.count) {
+            this.add(gettext('for'))
+                .add(this.options.count.toString())
+                .add(this.plural(this.options.count) ? gettext('times') : gettext('time'));
+        }
+        if (!this.isFullyConvertible())
+            this.add(gettext('(~ approximate)'));
+        return this.text.join('');
+    };
+    ToText.prototype.HOURLY = function () {
+        var gettext = this.gettext;
+        if (this.options.interval !== 1)
+            this.add(this.options.interval.toString());
+        this.add(this.plural(this.options.interval) ? gettext('hours') : gettext('hour'));
+    };
+    ToText.prototype.MINUTELY = function () {
+        var gettext = this.gettext;
+        if (this.options.interval !== 1)
+            this.add(this.options.interval.toString());
+        this.add(this.plural(this.options.interval)
+            ? gettext('minutes')
+            : gettext('minute'));
+    };
+    ToText.prototype.DAILY = function () {
+        var gettext = this.gettext;
+        if (this.options.interval !== 1)
+            this.add(this.options.interval.toString());
+        if (this.byweekday && this.byweekday.isWeekdays) {
+            this.add(this.plural(this.options.interval)
+                ? gettext('weekdays')
+                : gettext('weekday'));
+        }
+        else {
+            this.add(this.plural(this.options.interval) ? gettext('days') : gettext('day'));
+        }
+        if (this.origOptions.bymonth) {
+            this.add(gettext('in'));
+            this._bymonth();
+        }
+        if (this.bymonthday) {
+            this._bymonthday();
+        }
+        else if (this.byweekday) {
+            this._byweekday();
+        }
+        else if (this.origOptions.byhour) {
+            this._byhour();
+        }
+    };
+    ToText.prototype.WEEKLY = function () {
+        var gettext = this.gettext;
+        if (this.options.interval !== 1) {
+            this.add(this.options.interval.toString()).add(this.plural(this.options.interval) ? gettext('weeks') : gettext('week'));
+        }
+        if (this.byweekday && this.byweekday.isWeekdays) {
+            if (this.options.interval === 1) {
+                this.add(this.plural(this.options.interval)
+                    ? gettext('weekdays')
+                    : gettext('weekday'));
+            }
+            else {
+                this.add(gettext('on')).add(gettext('weekdays'));
+            }
+        }
+        else if (this.byweekday && this.byweekday.isEveryDay) {
+            this.add(this.plural(this.options.interval) ? gettext('days') : gettext('day'));
+        }
+        else {
+            if (this.options.interval === 1)
+                this.add(gettext('week'));
+            if (this.origOptions.bymonth) {
+                this.add(gettext('in'));
+                this._bymonth();
+            }
+            if (this.bymonthday) {
+                this._bymonthday();
+            }
+            else if (this.byweekday) {
+                this._byweekday();
+            }
+            if (this.origOptions.byhour) {
+                this._byhour();
+            }
+        }
+    };
+    ToText.prototype.MONTHLY = function () {
+        var gettext = this.gettext;
+        if (this.origOptions.bymonth) {
+            if (this.options.interval !== 1) {
+                this.add(this.options.interval.toString()).add(gettext('months'));
+                if (this.plural(this.options.interval))
+                    this.add(gettext('in'));
+            }
+            else {
+                // this.add(gettext('MONTH'))
+            }
+            this._bymonth();
+        }
+        else {
+            if (this.options.interval !== 1) {
+                this.add(this.options.interval.toString());
+            }
+            this.add(this.plural(this.options.interval)
+                ? gettext('months')
+                : gettext('month'));
+        }
+        if (this.bymonthday) {
+            this._bymonthday();
+        }
+        else if (this.byweekday && this.byweekday.isWeekdays) {
+            this.add(gettext('on')).add(gettext('weekdays'));
+        }
+        else if (this.byweekday) {
+            this._byweekday();
+        }
+    };
+    ToText.prototype.YEARLY = function () {
+        var gettext = this.gettext;
+        if (this.origOptions.bymonth) {
+            if (this.options.interval !== 1) {
+                this.add(this.options.interval.toString());
+                this.add(gettext('years'));
+            }
+            else {
+                // this.add(gettext('YEAR'))
+            }
+            this._bymonth();
+        }
+        else {
+            if (this.options.interval !== 1) {
+                this.add(this.options.interval.toString());
+            }
+            this.add(this.plural(this.options.interval) ? gettext('years') : gettext('year'));
+        }
+        if (this.bymonthday) {
+            this._bymonthday();
+        }
+        else if (this.byweekday) {
+            this._byweekday();
+        }
+        if (this.options.byyearday) {
+            this.add(gettext('on the'))
+                .add(this.list(this.options.byyearday, this.nth, gettext('and')))
+                .add(gettext('day'));
+        }
+        if (this.options.byweekno) {
+            this.add(gettext('in'))
+                .add(this.plural(this.options.byweekno.length)
+                ? gettext('weeks')
+                : gettext('week'))
+                .add(this.list(this.options.byweekno, undefined, gettext('and')));
+        }
+    };
+    ToText.prototype._bymonthday = function () {
+        var gettext = this.gettext;
+        if (this.byweekday && this.byweekday.allWeeks) {
+            this.add(gettext('on'))
+                .add(this.list(this.byweekday.allWeeks, this.weekdaytext, gettext('or')))
+                .add(gettext('the'))
+                .add(this.list(this.bymonthday, this.nth, gettext('or')));
+        }
+        else {
+            this.add(gettext('on the')).add(this.list(this.bymonthday, this.nth, gettext('and')));
+        }
+        // this.add(gettext('DAY'))
+    };
+    ToText.prototype._byweekday = function () {
+        var gettext = this.gettext;
+        if (this.byweekday.allWeeks && !this.byweekday.isWeekdays) {
+            this.add(gettext('on')).add(this.list(this.byweekday.allWeeks, this.weekdaytext));
+        }
+        if (this.byweekday.someWeeks) {
+            if (this.byweekday.allWeeks)
+                this.add(gettext('and'));
+            this.add(gettext('on the')).add(this.list(this.byweekday.someWeeks, this.weekdaytext, gettext('and')));
+        }
+    };
+    ToText.prototype._byhour = function () {
+        var gettext = this.gettext;
+        this.add(gettext('at')).add(this.list(this.origOptions.byhour, undefined, gettext('and')));
+    };
+    ToText.prototype._bymonth = function () {
+        this.add(this.list(this.options.bymonth, this.monthtext, this.gettext('and')));
+    };
+    ToText.prototype.nth = function (n) {
+        n = parseInt(n.toString(), 10);
+        var nth;
+        var gettext = this.gettext;
+        if (n === -1)
+            return gettext('last');
+        var npos = Math.abs(n);
+        switch (npos) {
+            case 1:
+            case 21:
+            case 31:
+                nth = npos + gettext('st');
+                break;
+            case 2:
+            case 22:
+                nth = npos + gettext('nd');
+                break;
+            case 3:
+            case 23:
+                nth = npos + gettext('rd');
+                break;
+            default:
+                nth = npos + gettext('th');
+        }
+        return n < 0 ? nth + ' ' + gettext('last') : nth;
+    };
+    ToText.prototype.monthtext = function (m) {
+        return this.language.monthNames[m - 1];
+    };
+    ToText.prototype.weekdaytext = function (wday) {
+        var weekday = isNumber(wday) ? (wday + 1) % 7 : wday.getJsWeekday();
+        return ((wday.n ? this.nth(wday.n) + ' ' : '') +
+            this.language.dayNames[weekday]);
+    };
+    ToText.prototype.plural = function (n) {
+        return n % 100 !== 1;
+    };
+    ToText.prototype.add = function (s) {
+        this.text.push(' ');
+        this.text.push(s);
+        return this;
+    };
+    ToText.prototype.list = function (arr, callback, finalDelim, delim) {
+        var _this = this;
+        if (delim === void 0) { delim = ','; }
+        if (!isArray(arr)) {
+            arr = [arr];
+        }
+        var delimJoin = function (array, delimiter, finalDelimiter) {
+            var list = '';
+            for (var i = 0; i < array.length; i++) {
+                if (i !== 0) {
+                    if (i === array.length - 1) {
+                        list += ' ' + finalDelimiter + ' ';
+                    }
+                    else {
+                        list += delimiter + ' ';
+                    }
+                }
+                list += array[i];
+            }
+            return list;
+        };
+        callback =
+            callback ||
+                function (o) {
+                    return o.toString();
+                };
+        var realCallback = function (arg) {
+            return callback && callback.call(_this, arg);
+        };
+        if (finalDelim) {
+            return delimJoin(arr.map(realCallback), delim, finalDelim);
+        }
+        else {
+            return arr.map(realCallback).join(delim + ' ');
+        }
+    };
+    return ToText;
+}());
+/* harmony default export */ const totext = (ToText);
+
+;// CONCATENATED MODULE: ./src/nlp/parsetext.ts
+
+
+// =============================================================================
+// Parser
+// =============================================================================
+var Parser = /** @class */ (function () {
+    function Parser(rules) {
+        this.done = true;
+        this.rules = rules;
+    }
+    Parser.prototype.start = function (text) {
+        this.text = text;
+        this.done = false;
+        return this.nextSymbol();
+    };
+    Parser.prototype.isDone = function () {
+        return this.done && this.symbol === null;
+    };
+    Parser.prototype.nextSymbol = function () {
+        var best;
+        var bestSymbol;
+        this.symbol = null;
+        this.value = null;
+        do {
+            if (this.done)
+                return false;
+            var rule = void 0;
+            best = null;
+            for (var name_1 in this.rules) {
+                rule = this.rules[name_1];
+                var match = rule.exec(this.text);
+                if (match) {
+                    if (best === null || match[0].length > best[0].length) {
+                        best = match;
+                        bestSymbol = name_1;
+                    }
+                }
+            }
+            if (best != null) {
+                this.text = this.text.substr(best[0].length);
+                if (this.text === '')
+                    this.done = true;
+            }
+            if (best == null) {
+                this.done = true;
+                this.symbol = null;
+                this.value = null;
+                return;
+            }
+        } while (bestSymbol === 'SKIP');
+        this.symbol = bestSymbol;
+        this.value = best;
+        return true;
+    };
+    Parser.prototype.accept = function (name) {
+        if (this.symbol === name) {
+            if (this.value) {
+                var v = this.value;
+                this.nextSymbol();
+                return v;
+            }
+            this.nextSymbol();
+            return true;
+        }
+        return false;
+    };
+    Parser.prototype.acceptNumber = function () {
+        return this.accept('number');
+    };
+    Parser.prototype.expect = function (name) {
+        if (this.accept(name))
+            return true;
+        throw new Error('expected ' + name + ' but found ' + this.symbol);
+    };
+    return Parser;
+}());
+function parseText(text, language) {
+    if (language === void 0) { language = i18n; }
+    var options = {};
+    var ttr = new Parser(language.tokens);
+    if (!ttr.start(text))
+        return null;
+    S();
+    return options;
+    function S() {
+        // every [n]
+        ttr.expect('every');
+        var n = ttr.acceptNumber();
+        if (n)
+            options.interval = parseInt(n[0], 10);
+        if (ttr.isDone())
+            throw new Error('Unexpected end');
+        switch (ttr.symbol) {
+            case 'day(s)':
+                options.freq = RRule.DAILY;
+                if (ttr.nextSymbol()) {
+                    AT();
+                    F();
+                }
+                break;
+            // FIXME Note: every 2 weekdays != every two weeks on weekdays.
+            // DAILY on weekdays is not a valid rule
+            case 'weekday(s)':
+                options.freq = RRule.WEEKLY;
+                options.byweekday = [RRule.MO, RRule.TU, RRule.WE, RRule.TH, RRule.FR];
+                ttr.nextSymbol();
+                AT();
+                F();
+                break;
+            case 'week(s)':
+                options.freq = RRule.WEEKLY;
+                if (ttr.nextSymbol()) {
+                    ON();
+                    AT();
+                    F();
+                }
+                break;
+            case 'hour(s)':
+                options.freq = RRule.HOURLY;
+                if (ttr.nextSymbol()) {
+                    ON();
+                    F();
+                }
+                break;
+            case 'minute(s)':
+                options.freq = RRule.MINUTELY;
+                if (ttr.nextSymbol()) {
+                    ON();
+                    F();
+                }
+                break;
+            case 'month(s)':
+                options.freq = RRule.MONTHLY;
+                if (ttr.nextSymbol()) {
+                    ON();
+                    F();
+                }
+                break;
+            case 'year(s)':
+                options.freq = RRule.YEARLY;
+                if (ttr.nextSymbol()) {
+                    ON();
+                    F();
+                }
+                break;
+            case 'monday':
+            case 'tuesday':
+            case 'wednesday':
+            case 'thursday':
+            case 'friday':
+            case 'saturday':
+            case 'sunday':
+                options.freq = RRule.WEEKLY;
+                var key = ttr.symbol
+                    .substr(0, 2)
+                    .toUpperCase();
+                options.byweekday = [RRule[key]];
+                if (!ttr.nextSymbol())
+                    return;
+                // TODO check for duplicates
+                while (ttr.accept('comma')) {
+                    if (ttr.isDone())
+                        throw new Error('Unexpected end');
+                    var wkd = decodeWKD();
+                    if (!wkd) {
+                        throw new Error('Unexpected symbol ' + ttr.symbol + ', expected weekday');
+                    }
+                    options.byweekday.push(RRule[wkd]);
+                    ttr.nextSymbol();
+                }
+                AT();
+                MDAYs();
+                F();
+                break;
+            case 'january':
+            case 'february':
+            case 'march':
+            case 'april':
+            case 'may':
+            case 'june':
+            case 'july':
+            case 'august':
+            case 'september':
+            case 'october':
+            case 'november':
+            case 'december':
+                options.freq = RRule.YEARLY;
+                options.bymonth = [decodeM()];
+                if (!ttr.nextSymbol())
+                    return;
+                // TODO check for duplicates
+                while (ttr.accept('comma')) {
+                    if (ttr.isDone())
+                        throw new Error('Unexpected end');
+                    var m = decodeM();
+                    if (!m) {
+                        throw new Error('Unexpected symbol ' + ttr.symbol + ', expected month');
+                    }
+                    options.bymonth.push(m);
+                    ttr.nextSymbol();
+                }
+                ON();
+                F();
+                break;
+            default:
+                throw new Error('Unknown symbol');
+        }
+    }
+    function ON() {
+        var on = ttr.accept('on');
+        var the = ttr.accept('the');
+        if (!(on || the))
+            return;
+        do {
+            var nth = decodeNTH();
+            var wkd = decodeWKD();
+            var m = decodeM();
+            // nth <weekday> | <weekday>
+            if (nth) {
+                // ttr.nextSymbol()
+                if (wkd) {
+                    ttr.nextSymbol();
+                    if (!options.byweekday)
+                        options.byweekday = [];
+                    options.byweekday.push(RRule[wkd].nth(nth));
+                }
+                else {
+                    if (!options.bymonthday)
+                        options.bymonthday = [];
+                    options.bymonthday.push(nth);
+                    ttr.accept('day(s)');
+                }
+                // <weekday>
+            }
+            else if (wkd) {
+                ttr.nextSymbol();
+                if (!options.byweekday)
+                    options.byweekday = [];
+                options.byweekday.push(RRule[wkd]);
+            }
+            else if (ttr.symbol === 'weekday(s)') {
+                ttr.nextSymbol();
+                if (!options.byweekday) {
+                    options.byweekday = [RRule.MO, RRule.TU, RRule.WE, RRule.TH, RRule.FR];
+                }
+            }
+            else if (ttr.symbol === 'week(s)') {
+                ttr.nextSymbol();
+                var n = ttr.acceptNumber();
+                if (!n) {
+                    throw new Error('Unexpected symbol ' + ttr.symbol + ', expected week number');
+                }
+                options.byweekno = [parseInt(n[0], 10)];
+                while (ttr.accept('comma')) {
+                    n = ttr.acceptNumber();
+                    if (!n) {
+                        throw new Error('Unexpected symbol ' + ttr.symbol + '; expected monthday');
+                    }
+                    options.byweekno.push(parseInt(n[0], 10));
+                }
+            }
+            else if (m) {
+                ttr.nextSymbol();
+                if (!options.bymonth)
+                    options.bymonth = [];
+                options.bymonth.push(m);
+            }
+            else {
+                return;
+            }
+        } while (ttr.accept('comma') || ttr.accept('the') || ttr.accept('on'));
+    }
+    function AT() {
+        var at = ttr.accept('at');
+        if (!at)
+            return;
+        do {
+            var n = ttr.acceptNumber();
+            if (!n) {
+                throw new Error('Unexpected symbol ' + ttr.symbol + ', expected hour');
+            }
+            options.byhour = [parseInt(n[0], 10)];
+            while (ttr.accept('comma')) {
+                n = ttr.acceptNumber();
+                if (!n) {
+                    throw new Error('Unexpected symbol ' + ttr.symbol + '; expected hour');
+                }
+                options.byhour.push(parseInt(n[0], 10));
+            }
+        } while (ttr.accept('comma') || ttr.accept('at'));
+    }
+    function decodeM() {
+        switch (ttr.symbol) {
+            case 'january':
+                return 1;
+            case 'february':
+                return 2;
+            case 'march':
+                return 3;
+            case 'april':
+                return 4;
+            case 'may':
+                return 5;
+            case 'june':
+                return 6;
+            case 'july':
+                return 7;
+            case 'august':
+                return 8;
+            case 'september':
+                return 9;
+            case 'october':
+                return 10;
+            case 'november':
+                return 11;
+            case 'december':
+                return 12;
+            default:
+                return false;
+        }
+    }
+    function decodeWKD() {
+        switch (ttr.symbol) {
+            case 'monday':
+            case 'tuesday':
+            case 'wednesday':
+            case 'thursday':
+            case 'friday':
+            case 'saturday':
+            case 'sunday':
+                return ttr.symbol.substr(0, 2).toUpperCase();
+            default:
+                return false;
+        }
+    }
+    function decodeNTH() {
+        switch (ttr.symbol) {
+            case 'last':
+                ttr.nextSymbol();
+                return -1;
+            case 'first':
+                ttr.nextSymbol();
+                return 1;
+            case 'second':
+                ttr.nextSymbol();
+                return ttr.accept('last') ? -2 : 2;
+            case 'third':
+                ttr.nextSymbol();
+                return ttr.accept('last') ? -3 : 3;
+            case 'nth':
+                var v = parseInt(ttr.value[1], 10);
+                if (v < -366 || v > 366)
+                    throw new Error('Nth out of range: ' + v);
+                ttr.nextSymbol();
+                return ttr.accept('last') ? -v : v;
+            default:
+                return false;
+        }
+    }
+    function MDAYs() {
+        ttr.accept('on');
+        ttr.accept('the');
+        var nth = decodeNTH();
+        if (!nth)
+            return;
+        options.bymonthday = [nth];
+        ttr.nextSymbol();
+        while (ttr.accept('comma')) {
+            nth = decodeNTH();
+            if (!nth) {
+                throw new Error('Unexpected symbol ' + ttr.symbol + '; expected monthday');
+            }
+            options.bymonthday.push(nth);
+            ttr.nextSymbol();
+        }
+    }
+    function F() {
+        if (ttr.symbol === 'until') {
+            var date = Date.parse(ttr.text);
+            if (!date)
+                throw new Error('Cannot parse until date:' + ttr.text);
+            options.until = new Date(date);
+        }
+        else if (ttr.accept('for')) {
+            options.count = parseInt(ttr.value[0], 10);
+            ttr.expect('number');
+            // ttr.expect('times')
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/types.ts
+var Frequency;
+(function (Frequency) {
+    Frequency[Frequency["YEARLY"] = 0] = "YEARLY";
+    Frequency[Frequency["MONTHLY"] = 1] = "MONTHLY";
+    Frequency[Frequency["WEEKLY"] = 2] = "WEEKLY";
+    Frequency[Frequency["DAILY"] = 3] = "DAILY";
+    Frequency[Frequency["HOURLY"] = 4] = "HOURLY";
+    Frequency[Frequency["MINUTELY"] = 5] = "MINUTELY";
+    Frequency[Frequency["SECONDLY"] = 6] = "SECONDLY";
+})(Frequency || (Frequency = {}));
+function freqIsDailyOrGreater(freq) {
+    return freq < Frequency.HOURLY;
+}
+
+;// CONCATENATED MODULE: ./src/nlp/index.ts
+
+
+
+
+
+/* !
+ * rrule.js - Library for working with recurrence rules for calendar dates.
+ * https://github.com/jakubroztocil/rrule
+ *
+ * Copyright 2010, Jakub Roztocil and Lars Schoning
+ * Licenced under the BSD licence.
+ * https://github.com/jakubroztocil/rrule/blob/master/LICENCE
+ *
+ */
+/**
+ *
+ * Implementation of RRule.fromText() and RRule::toText().
+ *
+ *
+ * On the client side, this file needs to be included
+ * when those functions are used.
+ *
+ */
+// =============================================================================
+// fromText
+// =============================================================================
+/**
+ * Will be able to convert some of the below described rules from
+ * text format to a rule object.
+ *
+ *
+ * RULES
+ *
+ * Every ([n])
+ * day(s)
+ * | [weekday], ..., (and) [weekday]
+ * | weekday(s)
+ * | week(s)
+ * | month(s)
+ * | [month], ..., (and) [month]
+ * | year(s)
+ *
+ *
+ * Plus 0, 1, or multiple of these:
+ *
+ * on [weekday], ..., (or) [weekday] the [monthday], [monthday], ... (or) [monthday]
+ *
+ * on [weekday], ..., (and) [weekday]
+ *
+ * on the [monthday], [monthday], ... (and) [monthday] (day of the month)
+ *
+ * on the [nth-weekday], ..., (and) [nth-weekday] (of the month/year)
+ *
+ *
+ * Plus 0 or 1 of these:
+ *
+ * for [n] time(s)
+ *
+ * until [date]
+ *
+ * Plus (.)
+ *
+ *
+ * Definitely no supported for parsing:
+ *
+ * (for year):
+ * in week(s) [n], ..., (and) [n]
+ *
+ * on the [yearday], ..., (and) [n] day of the year
+ * on day [yearday], ..., (and) [n]
+ *
+ *
+ * NON-TERMINALS
+ *
+ * [n]: 1, 2 ..., one, two, three ..
+ * [month]: January, February, March, April, May, ... December
+ * [weekday]: Monday, ... Sunday
+ * [nth-weekday]: first [weekday], 2nd [weekday], ... last [weekday], ...
+ * [monthday]: first, 1., 2., 1st, 2nd, second, ... 31st, last day, 2nd last day, ..
+ * [date]:
+ * - [month] (0-31(,) ([year])),
+ * - (the) 0-31.(1-12.([year])),
+ * - (the) 0-31/(1-12/([year])),
+ * - [weekday]
+ *
+ * [year]: 0000, 0001, ... 01, 02, ..
+ *
+ * Definitely not supported for parsing:
+ *
+ * [yearday]: first, 1., 2., 1st, 2nd, second, ... 366th, last day, 2nd last day, ..
+ *
+ * @param {String} text
+ * @return {Object, Boolean} the rule, or null.
+ */
+var fromText = function (text, language) {
+    if (language === void 0) { language = i18n; }
+    return new RRule(parseText(text, language) || undefined);
+};
+var common = [
+    'count',
+    'until',
+    'interval',
+    'byweekday',
+    'bymonthday',
+    'bymonth',
+];
+totext.IMPLEMENTED = [];
+totext.IMPLEMENTED[Frequency.HOURLY] = common;
+totext.IMPLEMENTED[Frequency.MINUTELY] = common;
+totext.IMPLEMENTED[Frequency.DAILY] = ['byhour'].concat(common);
+totext.IMPLEMENTED[Frequency.WEEKLY] = common;
+totext.IMPLEMENTED[Frequency.MONTHLY] = common;
+totext.IMPLEMENTED[Frequency.YEARLY] = ['byweekno', 'byyearday'].concat(common);
+// =============================================================================
+// Export
+// =============================================================================
+var toText = function (rrule, gettext, language, dateFormatter) {
+    return new totext(rrule, gettext, language, dateFormatter).toString();
+};
+var isFullyConvertible = totext.isFullyConvertible;
+
+
+;// CONCATENATED MODULE: ./src/datetime.ts
+
+
+
+
+var Time = /** @class */ (function () {
+    function Time(hour, minute, second, millisecond) {
+        this.hour = hour;
+        this.minute = minute;
+        this.second = second;
+        this.millisecond = millisecond || 0;
+    }
+    Time.prototype.getHours = function () {
+        return this.hour;
+    };
+    Time.prototype.getMinutes = function () {
+        return this.minute;
+    };
+    Time.prototype.getSeconds = function () {
+        return this.second;
+    };
+    Time.prototype.getMilliseconds = function () {
+        return this.millisecond;
+    };
+    Time.prototype.getTime = function () {
+        return ((this.hour * 60 * 60 + this.minute * 60 + this.second) * 1000 +
+            this.millisecond);
+    };
+    return Time;
+}());
+
+var DateTime = /** @class */ (function (_super) {
+    __extends(DateTime, _super);
+    function DateTime(year, month, day, hour, minute, second, millisecond) {
+        var _this = _super.call(this, hour, minute, second, millisecond) || this;
+        _this.year = year;
+        _this.month = month;
+        _this.day = day;
+        return _this;
+    }
+    DateTime.fromDate = function (date) {
+        return new this(date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate(), date.getUTCHours(), date.getUTCMinutes(), date.getUTCSeconds(), date.valueOf() % 1000);
+    };
+    DateTime.prototype.getWeekday = function () {
+        return getWeekday(new Date(this.getTime()));
+    };
+    DateTime.prototype.getTime = function () {
+        return new Date(Date.UTC(this.year, this.month - 1, this.day, this.hour, this.minute, this.second, this.millisecond)).getTime();
+    };
+    DateTime.prototype.getDay = function () {
+        return this.day;
+    };
+    DateTime.prototype.getMonth = function () {
+        return this.month;
+    };
+    DateTime.prototype.getYear = function () {
+        return this.year;
+    };
+    DateTime.prototype.addYears = function (years) {
+        this.year += years;
+    };
+    DateTime.prototype.addMonths = function (months) {
+        this.month += months;
+        if (this.month > 12) {
+            var yearDiv = Math.floor(this.month / 12);
+            var monthMod = pymod(this.month, 12);
+            this.month = monthMod;
+            this.year += yearDiv;
+            if (this.month === 0) {
+                this.month = 12;
+                --this.year;
+            }
+        }
+    };
+    DateTime.prototype.addWeekly = function (days, wkst) {
+        if (wkst > this.getWeekday()) {
+            this.day += -(this.getWeekday() + 1 + (6 - wkst)) + days * 7;
+        }
+        else {
+            this.day += -(this.getWeekday() - wkst) + days * 7;
+        }
+        this.fixDay();
+    };
+    DateTime.prototype.addDaily = function (days) {
+        this.day += days;
+        this.fixDay();
+    };
+    DateTime.prototype.addHours = function (hours, filtered, byhour) {
+        if (filtered) {
+            // Jump to one iteration before next day
+            this.hour += Math.floor((23 - this.hour) / hours) * hours;
+        }
+        for (;;) {
+            this.hour += hours;
+            var _a = divmod(this.hour, 24), dayDiv = _a.div, hourMod = _a.mod;
+            if (dayDiv) {
+                this.hour = hourMod;
+                this.addDaily(dayDiv);
+            }
+            if (empty(byhour) || includes(byhour, this.hour))
+                break;
+        }
+    };
+    DateTime.prototype.addMinutes = function (minutes, filtered, byhour, byminute) {
+        if (filtered) {
+            // Jump to one iteration before next day
+            this.minute +=
+                Math.floor((1439 - (this.hour * 60 + this.minute)) / minutes) * minutes;
+        }
+        for (;;) {
+            this.minute += minutes;
+            var _a = divmod(this.minute, 60), hourDiv = _a.div, minuteMod = _a.mod;
+            if (hourDiv) {
+                this.minute = minuteMod;
+                this.addHours(hourDiv, false, byhour);
+            }
+            if ((empty(byhour) || includes(byhour, this.hour)) &&
+                (empty(byminute) || includes(byminute, this.minute))) {
+                break;
+            }
+        }
+    };
+    DateTime.prototype.addSeconds = function (seconds, filtered, byhour, byminute, bysecond) {
+        if (filtered) {
+            // Jump to one iteration before next day
+            this.second +=
+                Math.floor((86399 - (this.hour * 3600 + this.minute * 60 + this.second)) /
+                    seconds) * seconds;
+        }
+        for (;;) {
+            this.second += seconds;
+            var _a = divmod(this.second, 60), minuteDiv = _a.div, secondMod = _a.mod;
+            if (minuteDiv) {
+                this.second = secondMod;
+                this.addMinutes(minuteDiv, false, byhour, byminute);
+            }
+            if ((empty(byhour) || includes(byhour, this.hour)) &&
+                (empty(byminute) || includes(byminute, this.minute)) &&
+                (empty(bysecond) || includes(bysecond, this.second))) {
+                break;
+            }
+        }
+    };
+    DateTime.prototype.fixDay = function () {
+        if (this.day <= 28) {
+            return;
+        }
+        var daysinmonth = monthRange(this.year, this.month - 1)[1];
+        if (this.day <= daysinmonth) {
+            return;
+        }
+        while (this.day > daysinmonth) {
+            this.day -= daysinmonth;
+            ++this.month;
+            if (this.month === 13) {
+                this.month = 1;
+                ++this.year;
+                if (this.year > MAXYEAR) {
+                    return;
+                }
+            }
+            daysinmonth = monthRange(this.year, this.month - 1)[1];
+        }
+    };
+    DateTime.prototype.add = function (options, filtered) {
+        var freq = options.freq, interval = options.interval, wkst = options.wkst, byhour = options.byhour, byminute = options.byminute, bysecond = options.bysecond;
+        switch (freq) {
+            case Frequency.YEARLY:
+                return this.addYears(interval);
+            case Frequency.MONTHLY:
+                return this.addMonths(interval);
+            case Frequency.WEEKLY:
+                return this.addWeekly(interval, wkst);
+            case Frequency.DAILY:
+                return this.addDaily(interval);
+            case Frequency.HOURLY:
+                return this.addHours(interval, filtered, byhour);
+            case Frequency.MINUTELY:
+                return this.addMinutes(interval, filtered, byhour, byminute);
+            case Frequency.SECONDLY:
+                return this.addSeconds(interval, filtered, byhour, byminute, bysecond);
+        }
+    };
+    return DateTime;
+}(Time));
+
+
+;// CONCATENATED MODULE: ./src/parseoptions.ts
+
+
+
+
+
+
+
+function initializeOptions(options) {
+    var invalid = [];
+    var keys = Object.keys(options);
+    // Shallow copy for options and origOptions and check for invalid
+    for (var _i = 0, keys_1 = keys; _i < keys_1.length; _i++) {
+        var key = keys_1[_i];
+        if (!includes(defaultKeys, key))
+            invalid.push(key);
+        if (isDate(options[key]) && !isValidDate(options[key])) {
+            invalid.push(key);
+        }
+    }
+    if (invalid.length) {
+        throw new Error('Invalid options: ' + invalid.join(', '));
+    }
+    return __assign({}, options);
+}
+function parseOptions(options) {
+    var opts = __assign(__assign({}, DEFAULT_OPTIONS), initializeOptions(options));
+    if (isPresent(opts.byeaster))
+        opts.freq = RRule.YEARLY;
+    if (!(isPresent(opts.freq) && RRule.FREQUENCIES[opts.freq])) {
+        throw new Error("Invalid frequency: ".concat(opts.freq, " ").concat(options.freq));
+    }
+    if (!opts.dtstart)
+        opts.dtstart = new Date(new Date().setMilliseconds(0));
+    if (!isPresent(opts.wkst)) {
+        opts.wkst = RRule.MO.weekday;
+    }
+    else if (isNumber(opts.wkst)) {
+        // cool, just keep it like that
+    }
+    else {
+        opts.wkst = opts.wkst.weekday;
+    }
+    if (isPresent(opts.bysetpos)) {
+        if (isNumber(opts.bysetpos))
+            opts.bysetpos = [opts.bysetpos];
+        for (var i = 0; i < opts.bysetpos.length; i++) {
+            var v = opts.bysetpos[i];
+            if (v === 0 || !(v >= -366 && v <= 366)) {
+                throw new Error('bysetpos must be between 1 and 366,' + ' or between -366 and -1');
+            }
+        }
+    }
+    if (!(Boolean(opts.byweekno) ||
+        notEmpty(opts.byweekno) ||
+        notEmpty(opts.byyearday) ||
+        Boolean(opts.bymonthday) ||
+        notEmpty(opts.bymonthday) ||
+        isPresent(opts.byweekday) ||
+        isPresent(opts.byeaster))) {
+        switch (opts.freq) {
+            case RRule.YEARLY:
+                if (!opts.bymonth)
+                    opts.bymonth = opts.dtstart.getUTCMonth() + 1;
+                opts.bymonthday = opts.dtstart.getUTCDate();
+                break;
+            case RRule.MONTHLY:
+                opts.bymonthday = opts.dtstart.getUTCDate();
+                break;
+            case RRule.WEEKLY:
+                opts.byweekday = [getWeekday(opts.dtstart)];
+                break;
+        }
+    }
+    // bymonth
+    if (isPresent(opts.bymonth) && !isArray(opts.bymonth)) {
+        opts.bymonth = [opts.bymonth];
+    }
+    // byyearday
+    if (isPresent(opts.byyearday) &&
+        !isArray(opts.byyearday) &&
+        isNumber(opts.byyearday)) {
+        opts.byyearday = [opts.byyearday];
+    }
+    // bymonthday
+    if (!isPresent(opts.bymonthday)) {
+        opts.bymonthday = [];
+        opts.bynmonthday = [];
+    }
+    else if (isArray(opts.bymonthday)) {
+        var bymonthday = [];
+        var bynmonthday = [];
+        for (var i = 0; i < opts.bymonthday.length; i++) {
+            var v = opts.bymonthday[i];
+            if (v > 0) {
+                bymonthday.push(v);
+            }
+            else if (v < 0) {
+                bynmonthday.push(v);
+            }
+        }
+        opts.bymonthday = bymonthday;
+        opts.bynmonthday = bynmonthday;
+    }
+    else if (opts.bymonthday < 0) {
+        opts.bynmonthday = [opts.bymonthday];
+        opts.bymonthday = [];
+    }
+    else {
+        opts.bynmonthday = [];
+        opts.bymonthday = [opts.bymonthday];
+    }
+    // byweekno
+    if (isPresent(opts.byweekno) && !isArray(opts.byweekno)) {
+        opts.byweekno = [opts.byweekno];
+    }
+    // byweekday / bynweekday
+    if (!isPresent(opts.byweekday)) {
+        opts.bynweekday = null;
+    }
+    else if (isNumber(opts.byweekday)) {
+        opts.byweekday = [opts.byweekday];
+        opts.bynweekday = null;
+    }
+    else if (isWeekdayStr(opts.byweekday)) {
+        opts.byweekday = [Weekday.fromStr(opts.byweekday).weekday];
+        opts.bynweekday = null;
+    }
+    else if (opts.byweekday instanceof Weekday) {
+        if (!opts.byweekday.n || opts.freq > RRule.MONTHLY) {
+            opts.byweekday = [opts.byweekday.weekday];
+            opts.bynweekday = null;
+        }
+        else {
+            opts.bynweekday = [[opts.byweekday.weekday, opts.byweekday.n]];
+            opts.byweekday = null;
+        }
+    }
+    else {
+        var byweekday = [];
+        var bynweekday = [];
+        for (var i = 0; i < opts.byweekday.length; i++) {
+            var wday = opts.byweekday[i];
+            if (isNumber(wday)) {
+                byweekday.push(wday);
+                continue;
+            }
+            else if (isWeekdayStr(wday)) {
+                byweekday.push(Weekday.fromStr(wday).weekday);
+                continue;
+            }
+            if (!wday.n || opts.freq > RRule.MONTHLY) {
+                byweekday.push(wday.weekday);
+            }
+            else {
+                bynweekday.push([wday.weekday, wday.n]);
+            }
+        }
+        opts.byweekday = notEmpty(byweekday) ? byweekday : null;
+        opts.bynweekday = notEmpty(bynweekday) ? bynweekday : null;
+    }
+    // byhour
+    if (!isPresent(opts.byhour)) {
+        opts.byhour = opts.freq < RRule.HOURLY ? [opts.dtstart.getUTCHours()] : null;
+    }
+    else if (isNumber(opts.byhour)) {
+        opts.byhour = [opts.byhour];
+    }
+    // byminute
+    if (!isPresent(opts.byminute)) {
+        opts.byminute =
+            opts.freq < RRule.MINUTELY ? [opts.dtstart.getUTCMinutes()] : null;
+    }
+    else if (isNumber(opts.byminute)) {
+        opts.byminute = [opts.byminute];
+    }
+    // bysecond
+    if (!isPresent(opts.bysecond)) {
+        opts.bysecond =
+            opts.freq < RRule.SECONDLY ? [opts.dtstart.getUTCSeconds()] : null;
+    }
+    else if (isNumber(opts.bysecond)) {
+        opts.bysecond = [opts.bysecond];
+    }
+    return { parsedOptions: opts };
+}
+function buildTimeset(opts) {
+    var millisecondModulo = opts.dtstart.getTime() % 1000;
+    if (!freqIsDailyOrGreater(opts.freq)) {
+        return [];
+    }
+    var timeset = [];
+    opts.byhour.forEach(function (hour) {
+        opts.byminute.forEach(function (minute) {
+            opts.bysecond.forEach(function (second) {
+                timeset.push(new Time(hour, minute, second, millisecondModulo));
+            });
+        });
+    });
+    return timeset;
+}
+
+;// CONCATENATED MODULE: ./src/parsestring.ts
+
+
+
+
+
+function parseString(rfcString) {
+    var options = rfcString
+        .split('\n')
+        .map(parseLine)
+        .filter(function (x) { return x !== null; });
+    return __assign(__assign({}, options[0]), options[1]);
+}
+function parseDtstart(line) {
+    var options = {};
+    var dtstartWithZone = /DTSTART(?:;TZID=([^:=]+?))?(?::|=)([^;\s]+)/i.exec(line);
+    if (!dtstartWithZone) {
+        return options;
+    }
+    var tzid = dtstartWithZone[1], dtstart = dtstartWithZone[2];
+    if (tzid) {
+        options.tzid = tzid;
+    }
+    options.dtstart = untilStringToDate(dtstart);
+    return options;
+}
+function parseLine(rfcString) {
+    rfcString = rfcString.replace(/^\s+|\s+$/, '');
+    if (!rfcString.length)
+        return null;
+    var header = /^([A-Z]+?)[:;]/.exec(rfcString.toUpperCase());
+    if (!header) {
+        return parseRrule(rfcString);
+    }
+    var key = header[1];
+    switch (key.toUpperCase()) {
+        case 'RRULE':
+        case 'EXRULE':
+            return parseRrule(rfcString);
+        case 'DTSTART':
+            return parseDtstart(rfcString);
+        default:
+            throw new Error("Unsupported RFC prop ".concat(key, " in ").concat(rfcString));
+    }
+}
+function parseRrule(line) {
+    var strippedLine = line.replace(/^RRULE:/i, '');
+    var options = parseDtstart(strippedLine);
+    var attrs = line.replace(/^(?:RRULE|EXRULE):/i, '').split(';');
+    attrs.forEach(function (attr) {
+        var _a = attr.split('='), key = _a[0], value = _a[1];
+        switch (key.toUpperCase()) {
+            case 'FREQ':
+                options.freq = Frequency[value.toUpperCase()];
+                break;
+            case 'WKST':
+                options.wkst = Days[value.toUpperCase()];
+                break;
+            case 'COUNT':
+            case 'INTERVAL':
+            case 'BYSETPOS':
+            case 'BYMONTH':
+            case 'BYMONTHDAY':
+            case 'BYYEARDAY':
+            case 'BYWEEKNO':
+            case 'BYHOUR':
+            case 'BYMINUTE':
+            case 'BYSECOND':
+                var num = parseNumber(value);
+                var optionKey = key.toLowerCase();
+                // eslint-disable-next-line @typescript-eslint/ban-ts-comment
+                // @ts-ignore
+                options[optionKey] = num;
+                break;
+            case 'BYWEEKDAY':
+            case 'BYDAY':
+                options.byweekday = parseWeekday(value);
+                break;
+            case 'DTSTART':
+            case 'TZID':
+                // for backwards compatibility
+                var dtstart = parseDtstart(line);
+                options.tzid = dtstart.tzid;
+                options.dtstart = dtstart.dtstart;
+                break;
+            case 'UNTIL':
+                options.until = untilStringToDate(value);
+                break;
+            case 'BYEASTER':
+                options.byeaster = Number(value);
+                break;
+            default:
+                throw new Error("Unknown RRULE property '" + key + "'");
+        }
+    });
+    return options;
+}
+function parseNumber(value) {
+    if (value.indexOf(',') !== -1) {
+        var values = value.split(',');
+        return values.map(parseIndividualNumber);
+    }
+    return parseIndividualNumber(value);
+}
+function parseIndividualNumber(value) {
+    if (/^[+-]?\d+$/.test(value)) {
+        return Number(value);
+    }
+    return value;
+}
+function parseWeekday(value) {
+    var days = value.split(',');
+    return days.map(function (day) {
+        if (day.length === 2) {
+            // MO, TU, ...
+            return Days[day]; // wday instanceof Weekday
+        }
+        // -1MO, +3FR, 1SO, 13TU ...
+        var parts = day.match(/^([+-]?\d{1,2})([A-Z]{2})$/);
+        if (!parts || parts.length < 3) {
+            throw new SyntaxError("Invalid weekday string: ".concat(day));
+        }
+        var n = Number(parts[1]);
+        var wdaypart = parts[2];
+        var wday = Days[wdaypart].weekday;
+        return new Weekday(wday, n);
+    });
+}
+
+;// CONCATENATED MODULE: ./src/datewithzone.ts
+
+var DateWithZone = /** @class */ (function () {
+    function DateWithZone(date, tzid) {
+        if (isNaN(date.getTime())) {
+            throw new RangeError('Invalid date passed to DateWithZone');
+        }
+        this.date = date;
+        this.tzid = tzid;
+    }
+    Object.defineProperty(DateWithZone.prototype, "isUTC", {
+        get: function () {
+            return !this.tzid || this.tzid.toUpperCase() === 'UTC';
+        },
+        enumerable: false,
+        configurable: true
+    });
+    DateWithZone.prototype.toString = function () {
+        var datestr = timeToUntilString(this.date.getTime(), this.isUTC);
+        if (!this.isUTC) {
+            return ";TZID=".concat(this.tzid, ":").concat(datestr);
+        }
+        return ":".concat(datestr);
+    };
+    DateWithZone.prototype.getTime = function () {
+        return this.date.getTime();
+    };
+    DateWithZone.prototype.rezonedDate = function () {
+        if (this.isUTC) {
+            return this.date;
+        }
+        return dateInTimeZone(this.date, this.tzid);
+    };
+    return DateWithZone;
+}());
+
+
+;// CONCATENATED MODULE: ./src/optionstostring.ts
+
+
+
+
+
+function optionsToString(options) {
+    var rrule = [];
+    var dtstart = '';
+    var keys = Object.keys(options);
+    var defaultKeys = Object.keys(DEFAULT_OPTIONS);
+    for (var i = 0; i < keys.length; i++) {
+        if (keys[i] === 'tzid')
+            continue;
+        if (!includes(defaultKeys, keys[i]))
+            continue;
+        var key = keys[i].toUpperCase();
+        var value = options[keys[i]];
+        var outValue = '';
+        if (!isPresent(value) || (isArray(value) && !value.length))
+            continue;
+        switch (key) {
+            case 'FREQ':
+                outValue = RRule.FREQUENCIES[options.freq];
+                break;
+            case 'WKST':
+                if (isNumber(value)) {
+                    outValue = new Weekday(value).toString();
+                }
+                else {
+                    outValue = value.toString();
+                }
+                break;
+            case 'BYWEEKDAY':
+                /*
+                  NOTE: BYWEEKDAY is a special case.
+                  RRule() deconstructs the rule.options.byweekday array
+                  into an array of Weekday arguments.
+                  On the other hand, rule.origOptions is an array of Weekdays.
+                  We need to handle both cases here.
+                  It might be worth change RRule to keep the Weekdays.
+        
+                  Also, BYWEEKDAY (used by RRule) vs. BYDAY (RFC)
+        
+                  */
+                key = 'BYDAY';
+                outValue = toArray(value)
+                    .map(function (wday) {
+                    if (wday instanceof Weekday) {
+                        return wday;
+                    }
+                    if (isArray(wday)) {
+                        return new Weekday(wday[0], wday[1]);
+                    }
+                    return new Weekday(wday);
+                })
+                    .toString();
+                break;
+            case 'DTSTART':
+                dtstart = buildDtstart(value, options.tzid);
+                break;
+            case 'UNTIL':
+                outValue = timeToUntilString(value, !options.tzid);
+                break;
+            default:
+                if (isArray(value)) {
+                    var strValues = [];
+                    for (var j = 0; j < value.length; j++) {
+                        strValues[j] = String(value[j]);
+                    }
+                    outValue = strValues.toString();
+                }
+                else {
+                    outValue = String(value);
+                }
+        }
+        if (outValue) {
+            rrule.push([key, outValue]);
+        }
+    }
+    var rules = rrule
+        .map(function (_a) {
+        var key = _a[0], value = _a[1];
+        return "".concat(key, "=").concat(value.toString());
+    })
+        .join(';');
+    var ruleString = '';
+    if (rules !== '') {
+        ruleString = "RRULE:".concat(rules);
+    }
+    return [dtstart, ruleString].filter(function (x) { return !!x; }).join('\n');
+}
+function buildDtstart(dtstart, tzid) {
+    if (!dtstart) {
+        return '';
+    }
+    return 'DTSTART' + new DateWithZone(new Date(dtstart), tzid).toString();
+}
+
+;// CONCATENATED MODULE: ./src/cache.ts
+
+
+
+function argsMatch(left, right) {
+    if (Array.isArray(left)) {
+        if (!Array.isArray(right))
+            return false;
+        if (left.length !== right.length)
+            return false;
+        return left.every(function (date, i) { return date.getTime() === right[i].getTime(); });
+    }
+    if (left instanceof Date) {
+        return right instanceof Date && left.getTime() === right.getTime();
+    }
+    return left === right;
+}
+var Cache = /** @class */ (function () {
+    function Cache() {
+        this.all = false;
+        this.before = [];
+        this.after = [];
+        this.between = [];
+    }
+    /**
+     * @param {String} what - all/before/after/between
+     * @param {Array,Date} value - an array of dates, one date, or null
+     * @param {Object?} args - _iter arguments
+     */
+    Cache.prototype._cacheAdd = function (what, value, args) {
+        if (value) {
+            value = value instanceof Date ? dateutil_clone(value) : cloneDates(value);
+        }
+        if (what === 'all') {
+            this.all = value;
+        }
+        else {
+            args._value = value;
+            this[what].push(args);
+        }
+    };
+    /**
+     * @return false - not in the cache
+     * @return null  - cached, but zero occurrences (before/after)
+     * @return Date  - cached (before/after)
+     * @return []    - cached, but zero occurrences (all/between)
+     * @return [Date1, DateN] - cached (all/between)
+     */
+    Cache.prototype._cacheGet = function (what, args) {
+        var cached = false;
+        var argsKeys = args ? Object.keys(args) : [];
+        var findCacheDiff = function (item) {
+            for (var i = 0; i < argsKeys.length; i++) {
+                var key = argsKeys[i];
+                if (!argsMatch(args[key], item[key])) {
+                    return true;
+                }
+            }
+            return false;
+        };
+        var cachedObject = this[what];
+        if (what === 'all') {
+            cached = this.all;
+        }
+        else if (isArray(cachedObject)) {
+            // Let's see whether we've already called the
+            // 'what' method with the same 'args'
+            for (var i = 0; i < cachedObject.length; i++) {
+                var item = cachedObject[i];
+                if (argsKeys.length && findCacheDiff(item))
+                    continue;
+                cached = item._value;
+                break;
+            }
+        }
+        if (!cached && this.all) {
+            // Not in the cache, but we already know all the occurrences,
+            // so we can find the correct dates from the cached ones.
+            var iterResult = new iterresult(what, args);
+            for (var i = 0; i < this.all.length; i++) {
+                if (!iterResult.accept(this.all[i]))
+                    break;
+            }
+            cached = iterResult.getValue();
+            this._cacheAdd(what, cached, args);
+        }
+        return isArray(cached)
+            ? cloneDates(cached)
+            : cached instanceof Date
+                ? dateutil_clone(cached)
+                : cached;
+    };
+    return Cache;
+}());
+
+
+;// CONCATENATED MODULE: ./src/masks.ts
+
+
+// =============================================================================
+// Date masks
+// =============================================================================
+// Every mask is 7 days longer to handle cross-year weekly periods.
+var M365MASK = __spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray([], repeat(1, 31), true), repeat(2, 28), true), repeat(3, 31), true), repeat(4, 30), true), repeat(5, 31), true), repeat(6, 30), true), repeat(7, 31), true), repeat(8, 31), true), repeat(9, 30), true), repeat(10, 31), true), repeat(11, 30), true), repeat(12, 31), true), repeat(1, 7), true);
+var M366MASK = __spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray([], repeat(1, 31), true), repeat(2, 29), true), repeat(3, 31), true), repeat(4, 30), true), repeat(5, 31), true), repeat(6, 30), true), repeat(7, 31), true), repeat(8, 31), true), repeat(9, 30), true), repeat(10, 31), true), repeat(11, 30), true), repeat(12, 31), true), repeat(1, 7), true);
+var M28 = range(1, 29);
+var M29 = range(1, 30);
+var M30 = range(1, 31);
+var M31 = range(1, 32);
+var MDAY366MASK = __spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray([], M31, true), M29, true), M31, true), M30, true), M31, true), M30, true), M31, true), M31, true), M30, true), M31, true), M30, true), M31, true), M31.slice(0, 7), true);
+var MDAY365MASK = __spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray([], M31, true), M28, true), M31, true), M30, true), M31, true), M30, true), M31, true), M31, true), M30, true), M31, true), M30, true), M31, true), M31.slice(0, 7), true);
+var NM28 = range(-28, 0);
+var NM29 = range(-29, 0);
+var NM30 = range(-30, 0);
+var NM31 = range(-31, 0);
+var NMDAY366MASK = __spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray([], NM31, true), NM29, true), NM31, true), NM30, true), NM31, true), NM30, true), NM31, true), NM31, true), NM30, true), NM31, true), NM30, true), NM31, true), NM31.slice(0, 7), true);
+var NMDAY365MASK = __spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray(__spreadArray([], NM31, true), NM28, true), NM31, true), NM30, true), NM31, true), NM30, true), NM31, true), NM31, true), NM30, true), NM31, true), NM30, true), NM31, true), NM31.slice(0, 7), true);
+var M366RANGE = [0, 31, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335, 366];
+var M365RANGE = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334, 365];
+var WDAYMASK = (function () {
+    var wdaymask = [];
+    for (var i = 0; i < 55; i++)
+        wdaymask = wdaymask.concat(range(7));
+    return wdaymask;
+})();
+
+
+;// CONCATENATED MODULE: ./src/iterinfo/yearinfo.ts
+
+
+
+
+function rebuildYear(year, options) {
+    var firstyday = datetime(year, 1, 1);
+    var yearlen = isLeapYear(year) ? 366 : 365;
+    var nextyearlen = isLeapYear(year + 1) ? 366 : 365;
+    var yearordinal = toOrdinal(firstyday);
+    var yearweekday = getWeekday(firstyday);
+    var result = __assign(__assign({ yearlen: yearlen, nextyearlen: nextyearlen, yearordinal: yearordinal, yearweekday: yearweekday }, baseYearMasks(year)), { wnomask: null });
+    if (empty(options.byweekno)) {
+        return result;
+    }
+    result.wnomask = repeat(0, yearlen + 7);
+    var firstwkst;
+    var wyearlen;
+    var no1wkst = (firstwkst = pymod(7 - yearweekday + options.wkst, 7));
+    if (no1wkst >= 4) {
+        no1wkst = 0;
+        // Number of days in the year, plus the days we got
+        // from last year.
+        wyearlen = result.yearlen + pymod(yearweekday - options.wkst, 7);
+    }
+    else {
+        // Number of days in the year, minus the days we
+        // left in last year.
+        wyearlen = yearlen - no1wkst;
+    }
+    var div = Math.floor(wyearlen / 7);
+    var mod = pymod(wyearlen, 7);
+    var numweeks = Math.floor(div + mod / 4);
+    for (var j = 0; j < options.byweekno.length; j++) {
+        var n = options.byweekno[j];
+        if (n < 0) {
+            n += numweeks + 1;
+        }
+        if (!(n > 0 && n <= numweeks)) {
+            continue;
+        }
+        var i = void 0;
+        if (n > 1) {
+            i = no1wkst + (n - 1) * 7;
+            if (no1wkst !== firstwkst) {
+                i -= 7 - firstwkst;
+            }
+        }
+        else {
+            i = no1wkst;
+        }
+        for (var k = 0; k < 7; k++) {
+            result.wnomask[i] = 1;
+            i++;
+            if (result.wdaymask[i] === options.wkst)
+                break;
+        }
+    }
+    if (includes(options.byweekno, 1)) {
+        // Check week number 1 of next year as well
+        // orig-TODO : Check -numweeks for next year.
+        var i = no1wkst + numweeks * 7;
+        if (no1wkst !== firstwkst)
+            i -= 7 - firstwkst;
+        if (i < yearlen) {
+            // If week starts in next year, we
+            // don't care about it.
+            for (var j = 0; j < 7; j++) {
+                result.wnomask[i] = 1;
+                i += 1;
+                if (result.wdaymask[i] === options.wkst)
+                    break;
+            }
+        }
+    }
+    if (no1wkst) {
+        // Check last week number of last year as
+        // well. If no1wkst is 0, either the year
+        // started on week start, or week number 1
+        // got days from last year, so there are no
+        // days from last year's last week number in
+        // this year.
+        var lnumweeks = void 0;
+        if (!includes(options.byweekno, -1)) {
+            var lyearweekday = getWeekday(datetime(year - 1, 1, 1));
+            var lno1wkst = pymod(7 - lyearweekday.valueOf() + options.wkst, 7);
+            var lyearlen = isLeapYear(year - 1) ? 366 : 365;
+            var weekst = void 0;
+            if (lno1wkst >= 4) {
+                lno1wkst = 0;
+                weekst = lyearlen + pymod(lyearweekday - options.wkst, 7);
+            }
+            else {
+                weekst = yearlen - no1wkst;
+            }
+            lnumweeks = Math.floor(52 + pymod(weekst, 7) / 4);
+        }
+        else {
+            lnumweeks = -1;
+        }
+        if (includes(options.byweekno, lnumweeks)) {
+            for (var i = 0; i < no1wkst; i++)
+                result.wnomask[i] = 1;
+        }
+    }
+    return result;
+}
+function baseYearMasks(year) {
+    var yearlen = isLeapYear(year) ? 366 : 365;
+    var firstyday = datetime(year, 1, 1);
+    var wday = getWeekday(firstyday);
+    if (yearlen === 365) {
+        return {
+            mmask: M365MASK,
+            mdaymask: MDAY365MASK,
+            nmdaymask: NMDAY365MASK,
+            wdaymask: WDAYMASK.slice(wday),
+            mrange: M365RANGE,
+        };
+    }
+    return {
+        mmask: M366MASK,
+        mdaymask: MDAY366MASK,
+        nmdaymask: NMDAY366MASK,
+        wdaymask: WDAYMASK.slice(wday),
+        mrange: M366RANGE,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/iterinfo/monthinfo.ts
+
+
+function rebuildMonth(year, month, yearlen, mrange, wdaymask, options) {
+    var result = {
+        lastyear: year,
+        lastmonth: month,
+        nwdaymask: [],
+    };
+    var ranges = [];
+    if (options.freq === RRule.YEARLY) {
+        if (empty(options.bymonth)) {
+            ranges = [[0, yearlen]];
+        }
+        else {
+            for (var j = 0; j < options.bymonth.length; j++) {
+                month = options.bymonth[j];
+                ranges.push(mrange.slice(month - 1, month + 1));
+            }
+        }
+    }
+    else if (options.freq === RRule.MONTHLY) {
+        ranges = [mrange.slice(month - 1, month + 1)];
+    }
+    if (empty(ranges)) {
+        return result;
+    }
+    // Weekly frequency won't get here, so we may not
+    // care about cross-year weekly periods.
+    result.nwdaymask = repeat(0, yearlen);
+    for (var j = 0; j < ranges.length; j++) {
+        var rang = ranges[j];
+        var first = rang[0];
+        var last = rang[1] - 1;
+        for (var k = 0; k < options.bynweekday.length; k++) {
+            var i = void 0;
+            var _a = options.bynweekday[k], wday = _a[0], n = _a[1];
+            if (n < 0) {
+                i = last + (n + 1) * 7;
+                i -= pymod(wdaymask[i] - wday, 7);
+            }
+            else {
+                i = first + (n - 1) * 7;
+                i += pymod(7 - wdaymask[i] + wday, 7);
+            }
+            if (first <= i && i <= last)
+                result.nwdaymask[i] = 1;
+        }
+    }
+    return result;
+}
+
+;// CONCATENATED MODULE: ./src/iterinfo/easter.ts
+function easter(y, offset) {
+    if (offset === void 0) { offset = 0; }
+    var a = y % 19;
+    var b = Math.floor(y / 100);
+    var c = y % 100;
+    var d = Math.floor(b / 4);
+    var e = b % 4;
+    var f = Math.floor((b + 8) / 25);
+    var g = Math.floor((b - f + 1) / 3);
+    var h = Math.floor(19 * a + b - d - g + 15) % 30;
+    var i = Math.floor(c / 4);
+    var k = c % 4;
+    var l = Math.floor(32 + 2 * e + 2 * i - h - k) % 7;
+    var m = Math.floor((a + 11 * h + 22 * l) / 451);
+    var month = Math.floor((h + l - 7 * m + 114) / 31);
+    var day = ((h + l - 7 * m + 114) % 31) + 1;
+    var date = Date.UTC(y, month - 1, day + offset);
+    var yearStart = Date.UTC(y, 0, 1);
+    return [Math.ceil((date - yearStart) / (1000 * 60 * 60 * 24))];
+}
+
+;// CONCATENATED MODULE: ./src/iterinfo/index.ts
+
+
+
+
+
+
+
+// =============================================================================
+// Iterinfo
+// =============================================================================
+var Iterinfo = /** @class */ (function () {
+    // eslint-disable-next-line no-empty-function
+    function Iterinfo(options) {
+        this.options = options;
+    }
+    Iterinfo.prototype.rebuild = function (year, month) {
+        var options = this.options;
+        if (year !== this.lastyear) {
+            this.yearinfo = rebuildYear(year, options);
+        }
+        if (notEmpty(options.bynweekday) &&
+            (month !== this.lastmonth || year !== this.lastyear)) {
+            var _a = this.yearinfo, yearlen = _a.yearlen, mrange = _a.mrange, wdaymask = _a.wdaymask;
+            this.monthinfo = rebuildMonth(year, month, yearlen, mrange, wdaymask, options);
+        }
+        if (isPresent(options.byeaster)) {
+            this.eastermask = easter(year, options.byeaster);
+        }
+    };
+    Object.defineProperty(Iterinfo.prototype, "lastyear", {
+        get: function () {
+            return this.monthinfo ? this.monthinfo.lastyear : null;
+        },
+        enumerable: false,
+        configurable: true
+    });
+    Object.defineProperty(Iterinfo.prototype, "lastmonth", {
+        get: function () {
+            return this.monthinfo ? this.monthinfo.lastmonth : null;
+        },
+        enumerable: false,
+        configurable: true
+    });
+    Object.defineProperty(Iterinfo.prototype, "yearlen", {
+        get: function () {
+            return this.yearinfo.yearlen;
+        },
+        enumerable: false,
+        configurable: true
+    });
+    Object.defineProperty(Iterinfo.prototype, "yearordinal", {
+        get: function () {
+            return this.yearinfo.yearordinal;
+        },
+        enumerable: false,
+        configurable: true
+    });
+    Object.defineProperty(Iterinfo.prototype, "mrange", {
+        get: function () {
+            return this.yearinfo.mrange;
+        },
+        enumerable: false,
+        configurable: true
+    });
+    Object.defineProperty(Iterinfo.prototype, "wdaymask", {
+        get: function () {
+            return this.yearinfo.wdaymask;
+        },
+        enumerable: false,
+        configurable: true
+    });
+    Object.defineProperty(Iterinfo.prototype, "mmask", {
+        get: function () {
+            return this.yearinfo.mmask;
+        },
+        enumerable: false,
+        configurable: true
+    });
+    Object.defineProperty(Iterinfo.prototype, "wnomask", {
+        get: function () {
+            return this.yearinfo.wnomask;
+        },
+        enumerable: false,
+        configurable: true
+    });
+    Object.defineProperty(Iterinfo.prototype, "nwdaymask", {
+        get: function () {
+            return this.monthinfo ? this.monthinfo.nwdaymask : [];
+        },
+        enumerable: false,
+        configurable: true
+    });
+    Object.defineProperty(Iterinfo.prototype, "nextyearlen", {
+        get: function () {
+            return this.yearinfo.nextyearlen;
+        },
+        enumerable: false,
+        configurable: true
+    });
+    Object.defineProperty(Iterinfo.prototype, "mdaymask", {
+        get: function () {
+            return this.yearinfo.mdaymask;
+        },
+        enumerable: false,
+        configurable: true
+    });
+    Object.defineProperty(Iterinfo.prototype, "nmdaymask", {
+        get: function () {
+            return this.yearinfo.nmdaymask;
+        },
+        enumerable: false,
+        configurable: true
+    });
+    Iterinfo.prototype.ydayset = function () {
+        return [range(this.yearlen), 0, this.yearlen];
+    };
+    Iterinfo.prototype.mdayset = function (_, month) {
+        var start = this.mrange[month - 1];
+        var end = this.mrange[month];
+        var set = repeat(null, this.yearlen);
+        for (var i = start; i < end; i++)
+            set[i] = i;
+        return [set, start, end];
+    };
+    Iterinfo.prototype.wdayset = function (year, month, day) {
+        // We need to handle cross-year weeks here.
+        var set = repeat(null, this.yearlen + 7);
+        var i = toOrdinal(datetime(year, month, day)) - this.yearordinal;
+        var start = i;
+        for (var j = 0; j < 7; j++) {
+            set[i] = i;
+            ++i;
+            if (this.wdaymask[i] === this.options.wkst)
+                break;
+        }
+        return [set, start, i];
+    };
+    Iterinfo.prototype.ddayset = function (year, month, day) {
+        var set = repeat(null, this.yearlen);
+        var i = toOrdinal(datetime(year, month, day)) - this.yearordinal;
+        set[i] = i;
+        return [set, i, i + 1];
+    };
+    Iterinfo.prototype.htimeset = function (hour, _, second, millisecond) {
+        var _this = this;
+        var set = [];
+        this.options.byminute.forEach(function (minute) {
+            set = set.concat(_this.mtimeset(hour, minute, second, millisecond));
+        });
+        sort(set);
+        return set;
+    };
+    Iterinfo.prototype.mtimeset = function (hour, minute, _, millisecond) {
+        var set = this.options.bysecond.map(function (second) { return new Time(hour, minute, second, millisecond); });
+        sort(set);
+        return set;
+    };
+    Iterinfo.prototype.stimeset = function (hour, minute, second, millisecond) {
+        return [new Time(hour, minute, second, millisecond)];
+    };
+    Iterinfo.prototype.getdayset = function (freq) {
+        switch (freq) {
+            case Frequency.YEARLY:
+                return this.ydayset.bind(this);
+            case Frequency.MONTHLY:
+                return this.mdayset.bind(this);
+            case Frequency.WEEKLY:
+                return this.wdayset.bind(this);
+            case Frequency.DAILY:
+                return this.ddayset.bind(this);
+            default:
+                return this.ddayset.bind(this);
+        }
+    };
+    Iterinfo.prototype.gettimeset = function (freq) {
+        switch (freq) {
+            case Frequency.HOURLY:
+                return this.htimeset.bind(this);
+            case Frequency.MINUTELY:
+                return this.mtimeset.bind(this);
+            case Frequency.SECONDLY:
+                return this.stimeset.bind(this);
+        }
+    };
+    return Iterinfo;
+}());
+/* harmony default export */ const iterinfo = (Iterinfo);
+
+;// CONCATENATED MODULE: ./src/iter/poslist.ts
+
+
+function buildPoslist(bysetpos, timeset, start, end, ii, dayset) {
+    var poslist = [];
+    for (var j = 0; j < bysetpos.length; j++) {
+        var daypos = void 0;
+        var timepos = void 0;
+        var pos = bysetpos[j];
+        if (pos < 0) {
+            daypos = Math.floor(pos / timeset.length);
+            timepos = pymod(pos, timeset.length);
+        }
+        else {
+            daypos = Math.floor((pos - 1) / timeset.length);
+            timepos = pymod(pos - 1, timeset.length);
+        }
+        var tmp = [];
+        for (var k = start; k < end; k++) {
+            var val = dayset[k];
+            if (!isPresent(val))
+                continue;
+            tmp.push(val);
+        }
+        var i = void 0;
+        if (daypos < 0) {
+            i = tmp.slice(daypos)[0];
+        }
+        else {
+            i = tmp[daypos];
+        }
+        var time = timeset[timepos];
+        var date = fromOrdinal(ii.yearordinal + i);
+        var res = combine(date, time);
+        // XXX: can this ever be in the array?
+        // - compare the actual date instead?
+        if (!includes(poslist, res))
+            poslist.push(res);
+    }
+    sort(poslist);
+    return poslist;
+}
+
+;// CONCATENATED MODULE: ./src/iter/index.ts
+
+
+
+
+
+
+
+
+
+function iter(iterResult, options) {
+    var dtstart = options.dtstart, freq = options.freq, interval = options.interval, until = options.until, bysetpos = options.bysetpos;
+    var count = options.count;
+    if (count === 0 || interval === 0) {
+        return emitResult(iterResult);
+    }
+    var counterDate = DateTime.fromDate(dtstart);
+    var ii = new iterinfo(options);
+    ii.rebuild(counterDate.year, counterDate.month);
+    var timeset = makeTimeset(ii, counterDate, options);
+    for (;;) {
+        var _a = ii.getdayset(freq)(counterDate.year, counterDate.month, counterDate.day), dayset = _a[0], start = _a[1], end = _a[2];
+        var filtered = removeFilteredDays(dayset, start, end, ii, options);
+        if (notEmpty(bysetpos)) {
+            var poslist = buildPoslist(bysetpos, timeset, start, end, ii, dayset);
+            for (var j = 0; j < poslist.length; j++) {
+                var res = poslist[j];
+                if (until && res > until) {
+                    return emitResult(iterResult);
+                }
+                if (res >= dtstart) {
+                    var rezonedDate = rezoneIfNeeded(res, options);
+                    if (!iterResult.accept(rezonedDate)) {
+                        return emitResult(iterResult);
+                    }
+                    if (count) {
+                        --count;
+                        if (!count) {
+                            return emitResult(iterResult);
+                        }
+                    }
+                }
+            }
+        }
+        else {
+            for (var j = start; j < end; j++) {
+                var currentDay = dayset[j];
+                if (!isPresent(currentDay)) {
+                    continue;
+                }
+                var date = fromOrdinal(ii.yearordinal + currentDay);
+                for (var k = 0; k < timeset.length; k++) {
+                    var time = timeset[k];
+                    var res = combine(date, time);
+                    if (until && res > until) {
+                        return emitResult(iterResult);
+                    }
+                    if (res >= dtstart) {
+                        var rezonedDate = rezoneIfNeeded(res, options);
+                        if (!iterResult.accept(rezonedDate)) {
+                            return emitResult(iterResult);
+                        }
+                        if (count) {
+                            --count;
+                            if (!count) {
+                                return emitResult(iterResult);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if (options.interval === 0) {
+            return emitResult(iterResult);
+        }
+        // Handle frequency and interval
+        counterDate.add(options, filtered);
+        if (counterDate.year > MAXYEAR) {
+            return emitResult(iterResult);
+        }
+        if (!freqIsDailyOrGreater(freq)) {
+            timeset = ii.gettimeset(freq)(counterDate.hour, counterDate.minute, counterDate.second, 0);
+        }
+        ii.rebuild(counterDate.year, counterDate.month);
+    }
+}
+function isFiltered(ii, currentDay, options) {
+    var bymonth = options.bymonth, byweekno = options.byweekno, byweekday = options.byweekday, byeaster = options.byeaster, bymonthday = options.bymonthday, bynmonthday = options.bynmonthday, byyearday = options.byyearday;
+    return ((notEmpty(bymonth) && !includes(bymonth, ii.mmask[currentDay])) ||
+        (notEmpty(byweekno) && !ii.wnomask[currentDay]) ||
+        (notEmpty(byweekday) && !includes(byweekday, ii.wdaymask[currentDay])) ||
+        (notEmpty(ii.nwdaymask) && !ii.nwdaymask[currentDay]) ||
+        (byeaster !== null && !includes(ii.eastermask, currentDay)) ||
+        ((notEmpty(bymonthday) || notEmpty(bynmonthday)) &&
+            !includes(bymonthday, ii.mdaymask[currentDay]) &&
+            !includes(bynmonthday, ii.nmdaymask[currentDay])) ||
+        (notEmpty(byyearday) &&
+            ((currentDay < ii.yearlen &&
+                !includes(byyearday, currentDay + 1) &&
+                !includes(byyearday, -ii.yearlen + currentDay)) ||
+                (currentDay >= ii.yearlen &&
+                    !includes(byyearday, currentDay + 1 - ii.yearlen) &&
+                    !includes(byyearday, -ii.nextyearlen + currentDay - ii.yearlen)))));
+}
+function rezoneIfNeeded(date, options) {
+    return new DateWithZone(date, options.tzid).rezonedDate();
+}
+function emitResult(iterResult) {
+    return iterResult.getValue();
+}
+function removeFilteredDays(dayset, start, end, ii, options) {
+    var filtered = false;
+    for (var dayCounter = start; dayCounter < end; dayCounter++) {
+        var currentDay = dayset[dayCounter];
+        filtered = isFiltered(ii, currentDay, options);
+        if (filtered)
+            dayset[currentDay] = null;
+    }
+    return filtered;
+}
+function makeTimeset(ii, counterDate, options) {
+    var freq = options.freq, byhour = options.byhour, byminute = options.byminute, bysecond = options.bysecond;
+    if (freqIsDailyOrGreater(freq)) {
+        return buildTimeset(options);
+    }
+    if ((freq >= RRule.HOURLY &&
+        notEmpty(byhour) &&
+        !includes(byhour, counterDate.hour)) ||
+        (freq >= RRule.MINUTELY &&
+            notEmpty(byminute) &&
+            !includes(byminute, counterDate.minute)) ||
+        (freq >= RRule.SECONDLY &&
+            notEmpty(bysecond) &&
+            !includes(bysecond, counterDate.second))) {
+        return [];
+    }
+    return ii.gettimeset(freq)(counterDate.hour, counterDate.minute, counterDate.second, counterDate.millisecond);
+}
+
+;// CONCATENATED MODULE: ./src/rrule.ts
+
+
+
+
+
+
+
+
+
+
+
+// =============================================================================
+// RRule
+// =============================================================================
+var Days = {
+    MO: new Weekday(0),
+    TU: new Weekday(1),
+    WE: new Weekday(2),
+    TH: new Weekday(3),
+    FR: new Weekday(4),
+    SA: new Weekday(5),
+    SU: new Weekday(6),
+};
+var DEFAULT_OPTIONS = {
+    freq: Frequency.YEARLY,
+    dtstart: null,
+    interval: 1,
+    wkst: Days.MO,
+    count: null,
+    until: null,
+    tzid: null,
+    bysetpos: null,
+    bymonth: null,
+    bymonthday: null,
+    bynmonthday: null,
+    byyearday: null,
+    byweekno: null,
+    byweekday: null,
+    bynweekday: null,
+    byhour: null,
+    byminute: null,
+    bysecond: null,
+    byeaster: null,
+};
+var defaultKeys = Object.keys(DEFAULT_OPTIONS);
+/**
+ *
+ * @param {Options?} options - see <http://labix.org/python-dateutil/#head-cf004ee9a75592797e076752b2a889c10f445418>
+ * - The only required option is `freq`, one of RRule.YEARLY, RRule.MONTHLY, ...
+ * @constructor
+ */
+var RRule = /** @class */ (function () {
+    function RRule(options, noCache) {
+        if (options === void 0) { options = {}; }
+        if (noCache === void 0) { noCache = false; }
+        // RFC string
+        this._cache = noCache ? null : new Cache();
+        // used by toString()
+        this.origOptions = initializeOptions(options);
+        var parsedOptions = parseOptions(options).parsedOptions;
+        this.options = parsedOptions;
+    }
+    RRule.parseText = function (text, language) {
+        return parseText(text, language);
+    };
+    RRule.fromText = function (text, language) {
+        return fromText(text, language);
+    };
+    RRule.fromString = function (str) {
+        return new RRule(RRule.parseString(str) || undefined);
+    };
+    RRule.prototype._iter = function (iterResult) {
+        return iter(iterResult, this.options);
+    };
+    RRule.prototype._cacheGet = function (what, args) {
+        if (!this._cache)
+            return false;
+        return this._cache._cacheGet(what, args);
+    };
+    RRule.prototype._cacheAdd = function (what, value, args) {
+        if (!this._cache)
+            return;
+        return this._cache._cacheAdd(what, value, args);
+    };
+    /**
+     * @param {Function} iterator - optional function that will be called
+     * on each date that is added. It can return false
+     * to stop the iteration.
+     * @return Array containing all recurrences.
+     */
+    RRule.prototype.all = function (iterator) {
+        if (iterator) {
+            return this._iter(new callbackiterresult('all', {}, iterator));
+        }
+        var result = this._cacheGet('all');
+        if (result === false) {
+            result = this._iter(new iterresult('all', {}));
+            this._cacheAdd('all', result);
+        }
+        return result;
+    };
+    /**
+     * Returns all the occurrences of the rrule between after and before.
+     * The inc keyword defines what happens if after and/or before are
+     * themselves occurrences. With inc == True, they will be included in the
+     * list, if they are found in the recurrence set.
+     *
+     * @return Array
+     */
+    RRule.prototype.between = function (after, before, inc, iterator) {
+        if (inc === void 0) { inc = false; }
+        if (!isValidDate(after) || !isValidDate(before)) {
+            throw new Error('Invalid date passed in to RRule.between');
+        }
+        var args = {
+            before: before,
+            after: after,
+            inc: inc,
+        };
+        if (iterator) {
+            return this._iter(new callbackiterresult('between', args, iterator));
+        }
+        var result = this._cacheGet('between', args);
+        if (result === false) {
+            result = this._iter(new iterresult('between', args));
+            this._cacheAdd('between', result, args);
+        }
+        return result;
+    };
+    /**
+     * Returns the last recurrence before the given datetime instance.
+     * The inc keyword defines what happens if dt is an occurrence.
+     * With inc == True, if dt itself is an occurrence, it will be returned.
+     *
+     * @return Date or null
+     */
+    RRule.prototype.before = function (dt, inc) {
+        if (inc === void 0) { inc = false; }
+        if (!isValidDate(dt)) {
+            throw new Error('Invalid date passed in to RRule.before');
+        }
+        var args = { dt: dt, inc: inc };
+        var result = this._cacheGet('before', args);
+        if (result === false) {
+            result = this._iter(new iterresult('before', args));
+            this._cacheAdd('before', result, args);
+        }
+        return result;
+    };
+    /**
+     * Returns the first recurrence after the given datetime instance.
+     * The inc keyword defines what happens if dt is an occurrence.
+     * With inc == True, if dt itself is an occurrence, it will be returned.
+     *
+     * @return Date or null
+     */
+    RRule.prototype.after = function (dt, inc) {
+        if (inc === void 0) { inc = false; }
+        if (!isValidDate(dt)) {
+            throw new Error('Invalid date passed in to RRule.after');
+        }
+        var args = { dt: dt, inc: inc };
+        var result = this._cacheGet('after', args);
+        if (result === false) {
+            result = this._iter(new iterresult('after', args));
+            this._cacheAdd('after', result, args);
+        }
+        return result;
+    };
+    /**
+     * Returns the number of recurrences in this set. It will have go trough
+     * the whole recurrence, if this hasn't been done before.
+     */
+    RRule.prototype.count = function () {
+        return this.all().length;
+    };
+    /**
+     * Converts the rrule into its string representation
+     *
+     * @see <http://www.ietf.org/rfc/rfc2445.txt>
+     * @return String
+     */
+    RRule.prototype.toString = function () {
+        return optionsToString(this.origOptions);
+    };
+    /**
+     * Will convert all rules described in nlp:ToText
+     * to text.
+     */
+    RRule.prototype.toText = function (gettext, language, dateFormatter) {
+        return toText(this, gettext, language, dateFormatter);
+    };
+    RRule.prototype.isFullyConvertibleToText = function () {
+        return isFullyConvertible(this);
+    };
+    /**
+     * @return a RRule instance with the same freq and options
+     * as this one (cache is not cloned)
+     */
+    RRule.prototype.clone = function () {
+        return new RRule(this.origOptions);
+    };
+    // RRule class 'constants'
+    RRule.FREQUENCIES = [
+        'YEARLY',
+        'MONTHLY',
+        'WEEKLY',
+        'DAILY',
+        'HOURLY',
+        'MINUTELY',
+        'SECONDLY',
+    ];
+    RRule.YEARLY = Frequency.YEARLY;
+    RRule.MONTHLY = Frequency.MONTHLY;
+    RRule.WEEKLY = Frequency.WEEKLY;
+    RRule.DAILY = Frequency.DAILY;
+    RRule.HOURLY = Frequency.HOURLY;
+    RRule.MINUTELY = Frequency.MINUTELY;
+    RRule.SECONDLY = Frequency.SECONDLY;
+    RRule.MO = Days.MO;
+    RRule.TU = Days.TU;
+    RRule.WE = Days.WE;
+    RRule.TH = Days.TH;
+    RRule.FR = Days.FR;
+    RRule.SA = Days.SA;
+    RRule.SU = Days.SU;
+    RRule.parseString = parseString;
+    RRule.optionsToString = optionsToString;
+    return RRule;
+}());
+
+
+;// CONCATENATED MODULE: ./src/iterset.ts
+
+
+
+function iterSet(iterResult, _rrule, _exrule, _rdate, _exdate, tzid) {
+    var _exdateHash = {};
+    var _accept = iterResult.accept;
+    function evalExdate(after, before) {
+        _exrule.forEach(function (rrule) {
+            rrule.between(after, before, true).forEach(function (date) {
+                _exdateHash[Number(date)] = true;
+            });
+        });
+    }
+    _exdate.forEach(function (date) {
+        var zonedDate = new DateWithZone(date, tzid).rezonedDate();
+        _exdateHash[Number(zonedDate)] = true;
+    });
+    iterResult.accept = function (date) {
+        var dt = Number(date);
+        if (isNaN(dt))
+            return _accept.call(this, date);
+        if (!_exdateHash[dt]) {
+            evalExdate(new Date(dt - 1), new Date(dt + 1));
+            if (!_exdateHash[dt]) {
+                _exdateHash[dt] = true;
+                return _accept.call(this, date);
+            }
+        }
+        return true;
+    };
+    if (iterResult.method === 'between') {
+        evalExdate(iterResult.args.after, iterResult.args.before);
+        iterResult.accept = function (date) {
+            var dt = Number(date);
+            if (!_exdateHash[dt]) {
+                _exdateHash[dt] = true;
+                return _accept.call(this, date);
+            }
+            return true;
+        };
+    }
+    for (var i = 0; i < _rdate.length; i++) {
+        var zonedDate = new DateWithZone(_rdate[i], tzid).rezonedDate();
+        if (!iterResult.accept(new Date(zonedDate.getTime())))
+            break;
+    }
+    _rrule.forEach(function (rrule) {
+        iter(iterResult, rrule.options);
+    });
+    var res = iterResult._result;
+    sort(res);
+    switch (iterResult.method) {
+        case 'all':
+        case 'between':
+            return res;
+        case 'before':
+            return ((res.length && res[res.length - 1]) || null);
+        case 'after':
+        default:
+            return ((res.length && res[0]) || null);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/rrulestr.ts
+
+
+
+
+
+
+/**
+ * RRuleStr
+ * To parse a set of rrule strings
+ */
+var rrulestr_DEFAULT_OPTIONS = {
+    dtstart: null,
+    cache: false,
+    unfold: false,
+    forceset: false,
+    compatible: false,
+    tzid: null,
+};
+function parseInput(s, options) {
+    var rrulevals = [];
+    var rdatevals = [];
+    var exrulevals = [];
+    var exdatevals = [];
+    var parsedDtstart = parseDtstart(s);
+    var dtstart = parsedDtstart.dtstart;
+    var tzid = parsedDtstart.tzid;
+    var lines = splitIntoLines(s, options.unfold);
+    lines.forEach(function (line) {
+        var _a;
+        if (!line)
+            return;
+        var _b = breakDownLine(line), name = _b.name, parms = _b.parms, value = _b.value;
+        switch (name.toUpperCase()) {
+            case 'RRULE':
+                if (parms.length) {
+                    throw new Error("unsupported RRULE parm: ".concat(parms.join(',')));
+                }
+                rrulevals.push(parseString(line));
+                break;
+            case 'RDATE':
+                var _c = (_a = /RDATE(?:;TZID=([^:=]+))?/i.exec(line)) !== null && _a !== void 0 ? _a : [], rdateTzid = _c[1];
+                if (rdateTzid && !tzid) {
+                    tzid = rdateTzid;
+                }
+                rdatevals = rdatevals.concat(parseRDate(value, parms));
+                break;
+            case 'EXRULE':
+                if (parms.length) {
+                    throw new Error("unsupported EXRULE parm: ".concat(parms.join(',')));
+                }
+                exrulevals.push(parseString(value));
+                break;
+            case 'EXDATE':
+                exdatevals = exdatevals.concat(parseRDate(value, parms));
+                break;
+            case 'DTSTART':
+                break;
+            default:
+                throw new Error('unsupported property: ' + name);
+        }
+    });
+    return {
+        dtstart: dtstart,
+        tzid: tzid,
+        rrulevals: rrulevals,
+        rdatevals: rdatevals,
+        exrulevals: exrulevals,
+        exdatevals: exdatevals,
+    };
+}
+function buildRule(s, options) {
+    var _a = parseInput(s, options), rrulevals = _a.rrulevals, rdatevals = _a.rdatevals, exrulevals = _a.exrulevals, exdatevals = _a.exdatevals, dtstart = _a.dtstart, tzid = _a.tzid;
+    var noCache = options.cache === false;
+    if (options.compatible) {
+        options.forceset = true;
+        options.unfold = true;
+    }
+    if (options.forceset ||
+        rrulevals.length > 1 ||
+        rdatevals.length ||
+        exrulevals.length ||
+        exdatevals.length) {
+        var rset_1 = new RRuleSet(noCache);
+        rset_1.dtstart(dtstart);
+        rset_1.tzid(tzid || undefined);
+        rrulevals.forEach(function (val) {
+            rset_1.rrule(new RRule(groomRruleOptions(val, dtstart, tzid), noCache));
+        });
+        rdatevals.forEach(function (date) {
+            rset_1.rdate(date);
+        });
+        exrulevals.forEach(function (val) {
+            rset_1.exrule(new RRule(groomRruleOptions(val, dtstart, tzid), noCache));
+        });
+        exdatevals.forEach(function (date) {
+            rset_1.exdate(date);
+        });
+        if (options.compatible && options.dtstart)
+            rset_1.rdate(dtstart);
+        return rset_1;
+    }
+    var val = rrulevals[0] || {};
+    return new RRule(groomRruleOptions(val, val.dtstart || options.dtstart || dtstart, val.tzid || options.tzid || tzid), noCache);
+}
+function rrulestr(s, options) {
+    if (options === void 0) { options = {}; }
+    return buildRule(s, rrulestr_initializeOptions(options));
+}
+function groomRruleOptions(val, dtstart, tzid) {
+    return __assign(__assign({}, val), { dtstart: dtstart, tzid: tzid });
+}
+function rrulestr_initializeOptions(options) {
+    var invalid = [];
+    var keys = Object.keys(options);
+    var defaultKeys = Object.keys(rrulestr_DEFAULT_OPTIONS);
+    keys.forEach(function (key) {
+        if (!includes(defaultKeys, key))
+            invalid.push(key);
+    });
+    if (invalid.length) {
+        throw new Error('Invalid options: ' + invalid.join(', '));
+    }
+    return __assign(__assign({}, rrulestr_DEFAULT_OPTIONS), options);
+}
+function extractName(line) {
+    if (line.indexOf(':') === -1) {
+        return {
+            name: 'RRULE',
+            value: line,
+        };
+    }
+    var _a = split(line, ':', 1), name = _a[0], value = _a[1];
+    return {
+        name: name,
+        value: value,
+    };
+}
+function breakDownLine(line) {
+    var _a = extractName(line), name = _a.name, value = _a.value;
+    var parms = name.split(';');
+    if (!parms)
+        throw new Error('empty property name');
+    return {
+        name: parms[0].toUpperCase(),
+        parms: parms.slice(1),
+        value: value,
+    };
+}
+function splitIntoLines(s, unfold) {
+    if (unfold === void 0) { unfold = false; }
+    s = s && s.trim();
+    if (!s)
+        throw new Error('Invalid empty string');
+    // More info about 'unfold' option
+    // Go head to http://www.ietf.org/rfc/rfc2445.txt
+    if (!unfold) {
+        return s.split(/\s/);
+    }
+    var lines = s.split('\n');
+    var i = 0;
+    while (i < lines.length) {
+        // TODO
+        var line = (lines[i] = lines[i].replace(/\s+$/g, ''));
+        if (!line) {
+            lines.splice(i, 1);
+        }
+        else if (i > 0 && line[0] === ' ') {
+            lines[i - 1] += line.slice(1);
+            lines.splice(i, 1);
+        }
+        else {
+            i += 1;
+        }
+    }
+    return lines;
+}
+function validateDateParm(parms) {
+    parms.forEach(function (parm) {
+        if (!/(VALUE=DATE(-TIME)?)|(TZID=)/.test(parm)) {
+            throw new Error('unsupported RDATE/EXDATE parm: ' + parm);
+        }
+    });
+}
+function parseRDate(rdateval, parms) {
+    validateDateParm(parms);
+    return rdateval.split(',').map(function (datestr) { return untilStringToDate(datestr); });
+}
+
+;// CONCATENATED MODULE: ./src/rruleset.ts
+
+
+
+
+
+
+
+function createGetterSetter(fieldName) {
+    var _this = this;
+    return function (field) {
+        if (field !== undefined) {
+            _this["_".concat(fieldName)] = field;
+        }
+        if (_this["_".concat(fieldName)] !== undefined) {
+            return _this["_".concat(fieldName)];
+        }
+        for (var i = 0; i < _this._rrule.length; i++) {
+            var field_1 = _this._rrule[i].origOptions[fieldName];
+            if (field_1) {
+                return field_1;
+            }
+        }
+    };
+}
+var RRuleSet = /** @class */ (function (_super) {
+    __extends(RRuleSet, _super);
+    /**
+     *
+     * @param {Boolean?} noCache
+     * The same stratagy as RRule on cache, default to false
+     * @constructor
+     */
+    function RRuleSet(noCache) {
+        if (noCache === void 0) { noCache = false; }
+        var _this = _super.call(this, {}, noCache) || this;
+        _this.dtstart = createGetterSetter.apply(_this, ['dtstart']);
+        _this.tzid = createGetterSetter.apply(_this, ['tzid']);
+        _this._rrule = [];
+        _this._rdate = [];
+        _this._exrule = [];
+        _this._exdate = [];
+        return _this;
+    }
+    RRuleSet.prototype._iter = function (iterResult) {
+        return iterSet(iterResult, this._rrule, this._exrule, this._rdate, this._exdate, this.tzid());
+    };
+    /**
+     * Adds an RRule to the set
+     *
+     * @param {RRule}
+     */
+    RRuleSet.prototype.rrule = function (rrule) {
+        _addRule(rrule, this._rrule);
+    };
+    /**
+     * Adds an EXRULE to the set
+     *
+     * @param {RRule}
+     */
+    RRuleSet.prototype.exrule = function (rrule) {
+        _addRule(rrule, this._exrule);
+    };
+    /**
+     * Adds an RDate to the set
+     *
+     * @param {Date}
+     */
+    RRuleSet.prototype.rdate = function (date) {
+        _addDate(date, this._rdate);
+    };
+    /**
+     * Adds an EXDATE to the set
+     *
+     * @param {Date}
+     */
+    RRuleSet.prototype.exdate = function (date) {
+        _addDate(date, this._exdate);
+    };
+    /**
+     * Get list of included rrules in this recurrence set.
+     *
+     * @return List of rrules
+     */
+    RRuleSet.prototype.rrules = function () {
+        return this._rrule.map(function (e) { return rrulestr(e.toString()); });
+    };
+    /**
+     * Get list of excluded rrules in this recurrence set.
+     *
+     * @return List of exrules
+     */
+    RRuleSet.prototype.exrules = function () {
+        return this._exrule.map(function (e) { return rrulestr(e.toString()); });
+    };
+    /**
+     * Get list of included datetimes in this recurrence set.
+     *
+     * @return List of rdates
+     */
+    RRuleSet.prototype.rdates = function () {
+        return this._rdate.map(function (e) { return new Date(e.getTime()); });
+    };
+    /**
+     * Get list of included datetimes in this recurrence set.
+     *
+     * @return List of exdates
+     */
+    RRuleSet.prototype.exdates = function () {
+        return this._exdate.map(function (e) { return new Date(e.getTime()); });
+    };
+    RRuleSet.prototype.valueOf = function () {
+        var result = [];
+        if (!this._rrule.length && this._dtstart) {
+            result = result.concat(optionsToString({ dtstart: this._dtstart }));
+        }
+        this._rrule.forEach(function (rrule) {
+            result = result.concat(rrule.toString().split('\n'));
+        });
+        this._exrule.forEach(function (exrule) {
+            result = result.concat(exrule
+                .toString()
+                .split('\n')
+                .map(function (line) { return line.replace(/^RRULE:/, 'EXRULE:'); })
+                .filter(function (line) { return !/^DTSTART/.test(line); }));
+        });
+        if (this._rdate.length) {
+            result.push(rdatesToString('RDATE', this._rdate, this.tzid()));
+        }
+        if (this._exdate.length) {
+            result.push(rdatesToString('EXDATE', this._exdate, this.tzid()));
+        }
+        return result;
+    };
+    /**
+     * to generate recurrence field such as:
+     * DTSTART:19970902T010000Z
+     * RRULE:FREQ=YEARLY;COUNT=2;BYDAY=TU
+     * RRULE:FREQ=YEARLY;COUNT=1;BYDAY=TH
+     */
+    RRuleSet.prototype.toString = function () {
+        return this.valueOf().join('\n');
+    };
+    /**
+     * Create a new RRuleSet Object completely base on current instance
+     */
+    RRuleSet.prototype.clone = function () {
+        var rrs = new RRuleSet(!!this._cache);
+        this._rrule.forEach(function (rule) { return rrs.rrule(rule.clone()); });
+        this._exrule.forEach(function (rule) { return rrs.exrule(rule.clone()); });
+        this._rdate.forEach(function (date) { return rrs.rdate(new Date(date.getTime())); });
+        this._exdate.forEach(function (date) { return rrs.exdate(new Date(date.getTime())); });
+        return rrs;
+    };
+    return RRuleSet;
+}(RRule));
+
+function _addRule(rrule, collection) {
+    if (!(rrule instanceof RRule)) {
+        throw new TypeError(String(rrule) + ' is not RRule instance');
+    }
+    if (!includes(collection.map(String), String(rrule))) {
+        collection.push(rrule);
+    }
+}
+function _addDate(date, collection) {
+    if (!(date instanceof Date)) {
+        throw new TypeError(String(date) + ' is not Date instance');
+    }
+    if (!includes(collection.map(Number), Number(date))) {
+        collection.push(date);
+        sort(collection);
+    }
+}
+function rdatesToString(param, rdates, tzid) {
+    var isUTC = !tzid || tzid.toUpperCase() === 'UTC';
+    var header = isUTC ? "".concat(param, ":") : "".concat(param, ";TZID=").concat(tzid, ":");
+    var dateString = rdates
+        .map(function (rdate) { return timeToUntilString(rdate.valueOf(), isUTC); })
+        .join(',');
+    return "".concat(header).concat(dateString);
+}
+
+;// CONCATENATED MODULE: ./src/index.ts
+/* !
+ * rrule.js - Library for working with recurrence rules for calendar dates.
+ * https://github.com/jakubroztocil/rrule
+ *
+ * Copyright 2010, Jakub Roztocil and Lars Schoning
+ * Licenced under the BSD licence.
+ * https://github.com/jakubroztocil/rrule/blob/master/LICENCE
+ *
+ * Based on:
+ * python-dateutil - Extensions to the standard Python datetime module.
+ * Copyright (c) 2003-2011 - Gustavo Niemeyer <gustavo@niemeyer.net>
+ * Copyright (c) 2012 - Tomi Pieviläinen <tomi.pievilainen@iki.fi>
+ * https://github.com/jakubroztocil/rrule/blob/master/LICENCE
+ *
+ */
+
+
+
+
+
+
+
+/******/ 	return __nested_webpack_exports__;
+/******/ })()
+;
+});
+
+/***/ }),
+
+/***/ 9421:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+/*
+Copyright (c) 2014-2021, Matteo Collina <hello@matteocollina.com>
+
+Permission to use, copy, modify, and/or distribute this software for any
+purpose with or without fee is hereby granted, provided that the above
+copyright notice and this permission notice appear in all copies.
+
+THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF OR
+IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+*/
+
+
+
+const { Transform } = __nccwpck_require__(2203)
+const { StringDecoder } = __nccwpck_require__(3193)
+const kLast = Symbol('last')
+const kDecoder = Symbol('decoder')
+
+function transform (chunk, enc, cb) {
+  let list
+  if (this.overflow) { // Line buffer is full. Skip to start of next line.
+    const buf = this[kDecoder].write(chunk)
+    list = buf.split(this.matcher)
+
+    if (list.length === 1) return cb() // Line ending not found. Discard entire chunk.
+
+    // Line ending found. Discard trailing fragment of previous line and reset overflow state.
+    list.shift()
+    this.overflow = false
+  } else {
+    this[kLast] += this[kDecoder].write(chunk)
+    list = this[kLast].split(this.matcher)
+  }
+
+  this[kLast] = list.pop()
+
+  for (let i = 0; i < list.length; i++) {
+    try {
+      push(this, this.mapper(list[i]))
+    } catch (error) {
+      return cb(error)
+    }
+  }
+
+  this.overflow = this[kLast].length > this.maxLength
+  if (this.overflow && !this.skipOverflow) {
+    cb(new Error('maximum buffer reached'))
+    return
+  }
+
+  cb()
+}
+
+function flush (cb) {
+  // forward any gibberish left in there
+  this[kLast] += this[kDecoder].end()
+
+  if (this[kLast]) {
+    try {
+      push(this, this.mapper(this[kLast]))
+    } catch (error) {
+      return cb(error)
+    }
+  }
+
+  cb()
+}
+
+function push (self, val) {
+  if (val !== undefined) {
+    self.push(val)
+  }
+}
+
+function noop (incoming) {
+  return incoming
+}
+
+function split (matcher, mapper, options) {
+  // Set defaults for any arguments not supplied.
+  matcher = matcher || /\r?\n/
+  mapper = mapper || noop
+  options = options || {}
+
+  // Test arguments explicitly.
+  switch (arguments.length) {
+    case 1:
+      // If mapper is only argument.
+      if (typeof matcher === 'function') {
+        mapper = matcher
+        matcher = /\r?\n/
+      // If options is only argument.
+      } else if (typeof matcher === 'object' && !(matcher instanceof RegExp) && !matcher[Symbol.split]) {
+        options = matcher
+        matcher = /\r?\n/
+      }
+      break
+
+    case 2:
+      // If mapper and options are arguments.
+      if (typeof matcher === 'function') {
+        options = mapper
+        mapper = matcher
+        matcher = /\r?\n/
+      // If matcher and options are arguments.
+      } else if (typeof mapper === 'object') {
+        options = mapper
+        mapper = noop
+      }
+  }
+
+  options = Object.assign({}, options)
+  options.autoDestroy = true
+  options.transform = transform
+  options.flush = flush
+  options.readableObjectMode = true
+
+  const stream = new Transform(options)
+
+  stream[kLast] = ''
+  stream[kDecoder] = new StringDecoder('utf8')
+  stream.matcher = matcher
+  stream.mapper = mapper
+  stream.maxLength = options.maxLength
+  stream.skipOverflow = options.skipOverflow || false
+  stream.overflow = false
+  stream._destroy = function (err, cb) {
+    // Weird Node v12 bug that we need to work around
+    this._writableState.errorEmitted = false
+    cb(err)
+  }
+
+  return stream
+}
+
+module.exports = split
 
 
 /***/ }),
@@ -42211,32 +52603,78 @@ module.exports = {
 
 /***/ }),
 
+/***/ 7097:
+/***/ ((module) => {
+
+module.exports = extend
+
+var hasOwnProperty = Object.prototype.hasOwnProperty;
+
+function extend(target) {
+    for (var i = 1; i < arguments.length; i++) {
+        var source = arguments[i]
+
+        for (var key in source) {
+            if (hasOwnProperty.call(source, key)) {
+                target[key] = source[key]
+            }
+        }
+    }
+
+    return target
+}
+
+
+/***/ }),
+
 /***/ 2024:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _ferry_actions_runner__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5695);
-/* harmony import */ var _ferry_actions_runner_deploy__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4533);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8161);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _ferry_actions_runner__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8270);
+/* harmony import */ var _ferry_actions_runner__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5695);
+/* harmony import */ var _ferry_actions_runner_deploy__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2925);
 /* harmony import */ var _ferry_core__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(146);
-/* harmony import */ var _ferry_deploy__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4787);
+/* harmony import */ var _ferry_smoke__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(7047);
+/* harmony import */ var _ferry_smoke__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4670);
 
 
 
 
-// This version runs one check: every target holds exactly its release's files.
-// Airflow, SQL, HTTP and command checks and the watch window come later.
-await (0,_ferry_actions_runner__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)('smoke-test', async (runner) => {
-    const s = (0,_ferry_actions_runner_deploy__WEBPACK_IMPORTED_MODULE_1__/* .readEnvironmentSettings */ .Vv)(runner);
-    const ctx = (0,_ferry_actions_runner_deploy__WEBPACK_IMPORTED_MODULE_1__/* .actionDeployContext */ .VX)(runner, s);
-    const r = await (0,_ferry_deploy__WEBPACK_IMPORTED_MODULE_2__/* .verifyEnvironment */ .t)(ctx, s.environment);
+
+
+/** '' = as ferry.yml says; true/false override. */
+function tristate(name) {
+    const v = _ferry_actions_runner__WEBPACK_IMPORTED_MODULE_2__/* .inputs */ .Q.string(name);
+    if (v === undefined)
+        return undefined;
+    if (/^(true|false)$/i.test(v))
+        return v.toLowerCase() === 'true';
+    return (0,_ferry_core__WEBPACK_IMPORTED_MODULE_3__/* .fail */ .fJ)('FERRY_INPUT', `input "${name}" must be true, false or empty (as ferry.yml says), got "${v}"`);
+}
+await (0,_ferry_actions_runner__WEBPACK_IMPORTED_MODULE_4__/* .runAction */ .Cs)('smoke-test', async (runner) => {
+    const s = (0,_ferry_actions_runner_deploy__WEBPACK_IMPORTED_MODULE_5__/* .readEnvironmentSettings */ .Vv)(runner);
+    const ctx = (0,_ferry_actions_runner_deploy__WEBPACK_IMPORTED_MODULE_5__/* .actionDeployContext */ .VX)(runner, s);
+    const watch = tristate('watch');
+    const r = await (0,_ferry_smoke__WEBPACK_IMPORTED_MODULE_6__/* .smokeTest */ .K)(ctx, s.environment, { watch: watch === false ? false : undefined, autoRollback: tristate('auto-rollback') });
+    const reportPath = (0,_ferry_smoke__WEBPACK_IMPORTED_MODULE_7__/* .writeReport */ .u5)(r, node_path__WEBPACK_IMPORTED_MODULE_1___default().join(process.env.RUNNER_TEMP || node_os__WEBPACK_IMPORTED_MODULE_0___default().tmpdir(), 'ferry'));
+    const rolledBack = r.rollback?.done === true;
     runner.setOutput('verified', String(r.ok));
+    runner.setOutput('status', r.status);
     runner.setOutput('deployment-id', r.deployment.id);
     runner.setOutput('release-id', r.deployment.releaseId);
-    runner.setOutput('rollback-recommended', String(!r.ok));
-    const head = `### ferry smoke-test: ${s.environment} ${r.ok ? 'verified' : 'FAILED'}\n\nRelease ${r.deployment.version} (\`${r.deployment.releaseId.slice(0, 12)}\`), deployment ${r.deployment.id}.\n`;
-    runner.appendSummary(head + (r.ok ? '\n- files: every target holds exactly the release\'s files\n' : r.problems.map((p) => `\n- ${(0,_ferry_core__WEBPACK_IMPORTED_MODULE_3__/* .formatProblem */ .Vw)(p)}`).join('') + '\n'));
+    runner.setOutput('rollback-recommended', String(r.rollbackRecommended && !(r.rollback?.done && r.rollback.report.ok)));
+    runner.setOutput('rolled-back', String(rolledBack));
+    runner.setOutput('rollback-release-id', r.rollback?.done ? r.rollback.releaseId : '');
+    runner.setOutput('rollback-version', r.rollback?.done ? r.rollback.version : '');
+    runner.setOutput('report-path', reportPath);
+    runner.appendSummary((0,_ferry_smoke__WEBPACK_IMPORTED_MODULE_7__/* .smokeMarkdown */ .NJ)(r));
     if (!r.ok)
-        throw new _ferry_core__WEBPACK_IMPORTED_MODULE_3__/* .FerryError */ .lT(r.problems);
+        throw new _ferry_core__WEBPACK_IMPORTED_MODULE_3__/* .FerryError */ .lT((0,_ferry_smoke__WEBPACK_IMPORTED_MODULE_7__/* .smokeProblems */ .mB)(r));
 });
 
 __webpack_async_result__();
@@ -42244,7 +52682,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4533:
+/***/ 2925:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -42261,8 +52699,8 @@ var external_node_path_ = __nccwpck_require__(6760);
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
 // EXTERNAL MODULE: ./packages/core/src/errors/ferry-error.ts + 1 modules
 var ferry_error = __nccwpck_require__(146);
-// EXTERNAL MODULE: ./packages/core/src/config/load.ts + 4 modules
-var load = __nccwpck_require__(3866);
+// EXTERNAL MODULE: ./packages/core/src/config/load.ts + 2 modules
+var load = __nccwpck_require__(4365);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
 var external_node_fs_default = /*#__PURE__*/__nccwpck_require__.n(external_node_fs_);
@@ -47395,7 +57833,9 @@ function foldEvents(base, events) {
 
 // Every status ferry writes starts with one of these; statuses GitHub writes
 // itself (job start/end on an `environment:` job, auto-inactive) are ignored.
-const TAG = { progress: '[ferry]', verified: '[ferry:verified]', verifyFailed: '[ferry:verify-failed]' };
+const TAG = { progress: '[ferry]', verified: '[ferry:verified]', verifyFailed: '[ferry:verify-failed]', approval: '[ferry:approval]' };
+// `[ferry:approval] <mode> <env> <release> <login,login>[ override <reason>]`: the approval of a reused deployment (whose payload GitHub set).
+const APPROVAL = /^\[ferry:approval\] (environment|comment|cli) (\S+) ([0-9a-f]{12,64}) (\S+)(?: override (.*))?$/;
 const ENCODED = /\br=([0-9a-f]{64})(?: rb=([0-9a-f]{7,64}))?(?: v=(\S+))?/;
 /**
  * The ledger on GitHub: one GitHub Deployment per promotion, its statuses
@@ -47418,8 +57858,9 @@ class GitHubLedger {
         return { owner: this.ctx.owner, repo: this.ctx.repo };
     }
     async start(input) {
-        const payload = { releaseId: input.releaseId, version: input.version, manifestDigest: input.manifestDigest, commit: input.commit, ref: input.ref, ...(input.rollbackOf ? { rollbackOf: input.rollbackOf } : {}) };
+        const payload = { releaseId: input.releaseId, version: input.version, manifestDigest: input.manifestDigest, commit: input.commit, ref: input.ref, ...(input.rollbackOf ? { rollbackOf: input.rollbackOf } : {}), ...(input.approval ? { approval: input.approval } : {}) };
         let d = this.opts.reuseRunDeployment ? await this.findRunDeployment(input) : undefined;
+        const reused = Boolean(d);
         if (!d) {
             try {
                 const res = await this.gh.rest.repos.createDeployment({
@@ -47446,6 +57887,9 @@ class GitHubLedger {
         const withVersion = `${encoded} v=${input.version}`;
         this.environmentUrls.set(String(d.id), input.environmentUrl);
         await this.status(String(d.id), 'in_progress', withVersion.length <= 140 ? withVersion : encoded);
+        // A reused deployment's payload is GitHub's: the approval goes into a status of its own (logins, and the override reason as far as it fits).
+        if (reused && input.approval)
+            await this.status(String(d.id), 'in_progress', approvalStatus(input.approval));
         return this.toRecord(d, [{ event: 'in_progress', at: new Date().toISOString() }], payload);
     }
     async finish(id, outcome, description) {
@@ -47482,6 +57926,12 @@ class GitHubLedger {
                 return undefined;
             payload = { releaseId: m[1], version: m[3] ?? '?', manifestDigest: '', ...(m[2] ? { rollbackOf: m[2] } : {}) };
         }
+        if (!payload.approval) {
+            const s = ferryStatuses.find((x) => x.description?.startsWith(TAG.approval));
+            const approval = s && parseApprovalStatus(s.description ?? '', s.created_at);
+            if (approval)
+                payload = { ...payload, approval };
+        }
         const events = ferryStatuses.flatMap((s) => {
             const ev = eventOf(s);
             return ev ? [{ event: ev, at: s.created_at, description: s.description ?? '' }] : [];
@@ -47500,6 +57950,7 @@ class GitHubLedger {
             creator: d.creator?.login ?? 'unknown',
             ...(p.rollbackOf ? { rollbackOf: p.rollbackOf } : {}),
             ...(logUrl ? { logUrl } : {}),
+            ...(p.approval ? { approval: p.approval } : {}),
         };
         return foldEvents(base, events);
     }
@@ -47539,8 +57990,20 @@ class GitHubLedger {
         }
     }
 }
+function approvalStatus(a) {
+    return `${TAG.approval} ${a.mode} ${a.environment} ${a.releaseId.slice(0, 12)} ${a.approvers.map((x) => x.login).join(',') || '-'}${a.override ? ` override ${a.override.reason}` : ''}`;
+}
+function parseApprovalStatus(description, at) {
+    const m = APPROVAL.exec(description.replace(/\.\.\.$/, ''));
+    if (!m)
+        return undefined;
+    const approvers = m[4] === '-' ? [] : m[4].split(',').map((login) => ({ login, at }));
+    return { mode: m[1], environment: m[2], releaseId: m[3], approvers, ...(m[5] ? { override: { window: '', reason: m[5] } } : {}) };
+}
 function eventOf(s) {
     const d = s.description ?? '';
+    if (d.startsWith(TAG.approval))
+        return undefined;
     if (d.startsWith(TAG.verified))
         return 'verified';
     if (d.startsWith(TAG.verifyFailed))
@@ -47559,7 +58022,7 @@ function clip(s) {
 }
 
 // EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(542);
+var external_node_os_ = __nccwpck_require__(8161);
 var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
@@ -47628,6 +58091,7 @@ class LocalFileLedger {
             manifestDigest: input.manifestDigest,
             ...(input.rollbackOf ? { rollbackOf: input.rollbackOf } : {}),
             ...(input.logUrl ? { logUrl: input.logUrl } : {}),
+            ...(input.approval ? { approval: input.approval } : {}),
             events: [{ event: 'in_progress', at, description: input.description }],
         };
         data.deployments.push(stored);
@@ -47975,45 +58439,8 @@ async function tagRelease(cwd, manifest, opts, runner) {
     return name;
 }
 
-// EXTERNAL MODULE: ./node_modules/.pnpm/@actions+core@3.0.1/node_modules/@actions/core/lib/core.js + 19 modules
-var core = __nccwpck_require__(4786);
-;// CONCATENATED MODULE: ./packages/actions-runner/src/inputs.ts
-
-
-/** Action inputs with ferry's errors: a bad value says which input and what is allowed. */
-const inputs = {
-    string(name) {
-        const v = core/* getInput */.V4(name).trim();
-        return v === '' ? undefined : v;
-    },
-    required(name) {
-        return inputs.string(name) ?? (0,ferry_error/* fail */.fJ)('FERRY_INPUT', `input "${name}" is required`, { hint: `Add \`${name}:\` under \`with:\` in the workflow step.` });
-    },
-    boolean(name, fallback = false) {
-        const v = inputs.string(name);
-        if (v === undefined)
-            return fallback;
-        if (/^(true|yes|1)$/i.test(v))
-            return true;
-        if (/^(false|no|0)$/i.test(v))
-            return false;
-        return (0,ferry_error/* fail */.fJ)('FERRY_INPUT', `input "${name}" must be true or false, got "${v}"`);
-    },
-    oneOf(name, allowed, fallback) {
-        const v = inputs.string(name) ?? fallback;
-        if (allowed.includes(v))
-            return v;
-        return (0,ferry_error/* fail */.fJ)('FERRY_INPUT', `input "${name}" must be one of ${allowed.join(', ')}, got "${v}"`);
-    },
-    /** A token input, masked before anything else can print it. */
-    secret(name) {
-        const v = inputs.string(name);
-        if (v)
-            core/* setSecret */.Pq(v);
-        return v;
-    },
-};
-
+// EXTERNAL MODULE: ./packages/actions-runner/src/inputs.ts
+var inputs = __nccwpck_require__(8270);
 ;// CONCATENATED MODULE: ./packages/actions-runner/src/deploy-context.ts
 
 
@@ -48022,16 +58449,16 @@ const inputs = {
 
 
 function readEnvironmentSettings(runner) {
-    const token = inputs.secret('token');
+    const token = inputs/* inputs */.Q.secret('token');
     return {
-        configPath: inputs.string('config') ?? 'ferry.yml',
-        environment: inputs.required('environment'),
-        ledger: inputs.oneOf('ledger', ['github', 'local'], 'github'),
-        ledgerFile: inputs.string('ledger-file') ?? '.ferry/ledger.json',
+        configPath: inputs/* inputs */.Q.string('config') ?? 'ferry.yml',
+        environment: inputs/* inputs */.Q.required('environment'),
+        ledger: inputs/* inputs */.Q.oneOf('ledger', ['github', 'local'], 'github'),
+        ledgerFile: inputs/* inputs */.Q.string('ledger-file') ?? '.ferry/ledger.json',
         token,
-        reuseRunDeployment: inputs.boolean('reuse-run-deployment', true),
-        secrets: parseSecrets(inputs.string('secrets'), runner),
-        secretsFile: inputs.string('secrets-file'),
+        reuseRunDeployment: inputs/* inputs */.Q.boolean('reuse-run-deployment', true),
+        secrets: parseSecrets(inputs/* inputs */.Q.string('secrets'), runner),
+        secretsFile: inputs/* inputs */.Q.string('secrets-file'),
     };
 }
 /** `${{ toJSON(secrets) }}`: every value masked before anything else runs; the text is never echoed. */
@@ -48107,6 +58534,53 @@ async function releaseFromInputs(ctx, releasePath, releaseId) {
 
 /***/ }),
 
+/***/ 8270:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Q: () => (/* binding */ inputs)
+/* harmony export */ });
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7436);
+/* harmony import */ var _ferry_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(146);
+
+
+/** Action inputs with ferry's errors: a bad value says which input and what is allowed. */
+const inputs = {
+    string(name) {
+        const v = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(name).trim();
+        return v === '' ? undefined : v;
+    },
+    required(name) {
+        return inputs.string(name) ?? (0,_ferry_core__WEBPACK_IMPORTED_MODULE_1__/* .fail */ .fJ)('FERRY_INPUT', `input "${name}" is required`, { hint: `Add \`${name}:\` under \`with:\` in the workflow step.` });
+    },
+    boolean(name, fallback = false) {
+        const v = inputs.string(name);
+        if (v === undefined)
+            return fallback;
+        if (/^(true|yes|1)$/i.test(v))
+            return true;
+        if (/^(false|no|0)$/i.test(v))
+            return false;
+        return (0,_ferry_core__WEBPACK_IMPORTED_MODULE_1__/* .fail */ .fJ)('FERRY_INPUT', `input "${name}" must be true or false, got "${v}"`);
+    },
+    oneOf(name, allowed, fallback) {
+        const v = inputs.string(name) ?? fallback;
+        if (allowed.includes(v))
+            return v;
+        return (0,_ferry_core__WEBPACK_IMPORTED_MODULE_1__/* .fail */ .fJ)('FERRY_INPUT', `input "${name}" must be one of ${allowed.join(', ')}, got "${v}"`);
+    },
+    /** A token input, masked before anything else can print it. */
+    secret(name) {
+        const v = inputs.string(name);
+        if (v)
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(v);
+        return v;
+    },
+};
+
+
+/***/ }),
+
 /***/ 5695:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -48118,8 +58592,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: ReportedFailure, notImplemented
 
-// EXTERNAL MODULE: ./node_modules/.pnpm/@actions+core@3.0.1/node_modules/@actions/core/lib/core.js + 19 modules
-var core = __nccwpck_require__(4786);
+// EXTERNAL MODULE: ./node_modules/.pnpm/@actions+core@3.0.1/node_modules/@actions/core/lib/core.js + 17 modules
+var core = __nccwpck_require__(7436);
 // EXTERNAL MODULE: ./packages/core/src/errors/ferry-error.ts + 1 modules
 var ferry_error = __nccwpck_require__(146);
 ;// CONCATENATED MODULE: ./packages/actions-runner/src/actions-runner.ts
@@ -48231,31 +58705,25 @@ async function notImplemented(name, issue) {
 
 /***/ }),
 
-/***/ 3866:
+/***/ 7797:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  uc: () => (/* binding */ getEnvironment),
-  Z9: () => (/* binding */ loadConfig),
-  JE: () => (/* binding */ yamlMessage)
+  LT: () => (/* binding */ ApprovalSchema),
+  zZ: () => (/* binding */ FreezeWindowSchema),
+  xI: () => (/* binding */ SmokeSchema),
+  pc: () => (/* binding */ durationMs)
 });
 
-// UNUSED EXPORTS: DEFAULT_CONFIG_FILE, parseConfig
+// UNUSED EXPORTS: SqlCheckSchema, duration
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-var external_node_fs_default = /*#__PURE__*/__nccwpck_require__.n(external_node_fs_);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
-// EXTERNAL MODULE: ./node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(8009);
-// EXTERNAL MODULE: ./packages/core/src/errors/ferry-error.ts + 1 modules
-var ferry_error = __nccwpck_require__(146);
-// EXTERNAL MODULE: ./packages/core/src/fs/paths.ts
-var paths = __nccwpck_require__(734);
+// EXTERNAL MODULE: ./node_modules/.pnpm/croner@11.0.1/node_modules/croner/dist/croner.js
+var croner = __nccwpck_require__(3825);
+// EXTERNAL MODULE: ./node_modules/.pnpm/rrule@2.8.1/node_modules/rrule/dist/es5/rrule.js
+var rrule = __nccwpck_require__(5273);
+var rrule_default = /*#__PURE__*/__nccwpck_require__.n(rrule);
 // EXTERNAL MODULE: ./node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/classic/schemas.js + 11 modules
 var schemas = __nccwpck_require__(7035);
 // EXTERNAL MODULE: ./node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/api.js
@@ -48278,6 +58746,8 @@ function duration(params) {
 }
 
 ;// CONCATENATED MODULE: ./packages/core/src/config/gates-schema.ts
+
+
 
 /**
  * The gates of an environment in ferry.yml: smoke checks after a deploy,
@@ -48312,6 +58782,7 @@ const SmokeSchema = schemas/* strictObject */.rej({
         dbt_tests: schemas/* boolean */.zMY().default(false).describe('Run the deployed models\' generic tests (not_null, unique, accepted_values, relationships) compiled to SQL from the release\'s manifest.'),
         contracts: schemas/* boolean */.zMY().default(false).describe('Compare the live columns and types of models with an enforced contract with their declared contract.'),
         timeout: gates_schema_duration.default('60s').describe('Statement timeout per query.'),
+        schema: schemas/* string */.YjP().min(1).optional().describe('The schema dbt builds this environment\'s models in (its target\'s schema): dbt_tests and contracts look for models there, a custom schema x as <schema>_x (dbt\'s default generate_schema_name). Default: the relations as compiled in the release\'s manifest.'),
     })
         .optional(),
     http: schemas/* array */.YOg(schemas/* strictObject */.rej({
@@ -48344,10 +58815,63 @@ const ApprovalSchema = schemas/* strictObject */.rej({
     timeout: gates_schema_duration.default('24h').describe('comment mode: with no decision by then the approval fails (closed).'),
 })
     .describe('What approving a deploy to this environment takes (require-approval).');
+/** An IANA time zone the runtime knows (checked at config load, so `ferry check` reports it with its line). */
+const timezone = schemas/* string */.YjP()
+    .default('UTC')
+    .refine((tz) => {
+    try {
+        new Intl.DateTimeFormat('en-US', { timeZone: tz });
+        return true;
+    }
+    catch {
+        return false;
+    }
+}, 'an IANA time zone such as Europe/Berlin, America/New_York or UTC')
+    .describe('IANA time zone the starts are read in (daylight saving time included).');
+// rrule ships CommonJS (Node: everything under `default`) and ESM (bundlers: named exports).
+const rrulestr = rrule.rrulestr ?? (rrule_default()).rrulestr;
+/** Why a cron pattern is invalid (croner reads it as the freeze evaluation does), or undefined. */
+function cronProblem(pattern) {
+    try {
+        new croner/* Cron */.l4(pattern, { paused: true });
+        return undefined;
+    }
+    catch (e) {
+        return e.message.replace(/^CronPattern: /, '');
+    }
+}
+/** Why an RRULE is invalid, or undefined. DTSTART/TZID belong in `timezone`, not in the rule. */
+function rruleProblem(text) {
+    const rule = text.trim().replace(/^RRULE:/i, '');
+    if (/DTSTART|TZID/i.test(rule))
+        return 'write only the RRULE part (FREQ=...;BYDAY=...); the time zone goes in `timezone`';
+    try {
+        const start = new Date(Date.UTC(2000, 0, 1));
+        rrulestr(`RRULE:${rule}`, { dtstart: start }).after(start, true);
+        return undefined;
+    }
+    catch (e) {
+        return e.message;
+    }
+}
+const cron = schemas/* string */.YjP()
+    .min(1)
+    .superRefine((v, ctx) => {
+    const why = cronProblem(v);
+    if (why)
+        ctx.addIssue({ code: 'custom', message: `"${v}" is not a valid cron expression: ${why}` });
+});
+const gates_schema_rrule = schemas/* string */.YjP()
+    .min(1)
+    .superRefine((v, ctx) => {
+    const why = rruleProblem(v);
+    if (why)
+        ctx.addIssue({ code: 'custom', message: `"${v}" is not a valid RFC 5545 RRULE: ${why}` });
+});
 const FreezeWindowSchema = schemas/* union */.KCZ([
-    schemas/* strictObject */.rej({ ...named, from: datetime({ offset: true }).describe('One-off window start (ISO 8601 with offset).'), to: datetime({ offset: true }) }),
-    schemas/* strictObject */.rej({ ...named, cron: schemas/* string */.YjP().min(1).describe('When each window starts (5-field cron).'), duration: gates_schema_duration, timezone: schemas/* string */.YjP().default('UTC') }),
-    schemas/* strictObject */.rej({ ...named, rrule: schemas/* string */.YjP().min(1).describe('RFC 5545 RRULE for the window starts, e.g. FREQ=WEEKLY;BYDAY=FR;BYHOUR=16.'), duration: gates_schema_duration, timezone: schemas/* string */.YjP().default('UTC') }),
+    schemas/* strictObject */.rej({ ...named, from: datetime({ offset: true }).describe('One-off window start (ISO 8601 with offset).'), to: datetime({ offset: true }).describe('One-off window end (exclusive).') }),
+    schemas/* strictObject */.rej({ ...named, cron: cron.describe('When each window starts (5-field cron, read by croner).'), duration: gates_schema_duration, timezone }),
+    schemas/* strictObject */.rej({ ...named, rrule: gates_schema_rrule.describe('RFC 5545 RRULE (without DTSTART) for the window starts, e.g. FREQ=WEEKLY;BYDAY=FR;BYHOUR=16;BYMINUTE=0;BYSECOND=0.'), duration: gates_schema_duration, timezone }),
 ]);
 /** Milliseconds of a duration string ("15m"). */
 function durationMs(d) {
@@ -48358,8 +58882,40 @@ function durationMs(d) {
     return Math.round(Number(m[1]) * unit);
 }
 
+
+/***/ }),
+
+/***/ 4365:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  uc: () => (/* binding */ getEnvironment),
+  Z9: () => (/* binding */ loadConfig),
+  JE: () => (/* binding */ yamlMessage)
+});
+
+// UNUSED EXPORTS: DEFAULT_CONFIG_FILE, parseConfig
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+var external_node_fs_default = /*#__PURE__*/__nccwpck_require__.n(external_node_fs_);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
+// EXTERNAL MODULE: ./node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(8009);
+// EXTERNAL MODULE: ./packages/core/src/errors/ferry-error.ts + 1 modules
+var ferry_error = __nccwpck_require__(146);
+// EXTERNAL MODULE: ./packages/core/src/fs/paths.ts
+var paths = __nccwpck_require__(734);
+// EXTERNAL MODULE: ./packages/core/src/config/gates-schema.ts + 1 modules
+var gates_schema = __nccwpck_require__(7797);
 // EXTERNAL MODULE: ./packages/core/src/config/locate.ts
 var locate = __nccwpck_require__(5513);
+// EXTERNAL MODULE: ./node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/classic/schemas.js + 11 modules
+var schemas = __nccwpck_require__(7035);
 ;// CONCATENATED MODULE: ./packages/core/src/config/checks-schema.ts
 
 /**
@@ -48523,9 +59079,9 @@ const EnvironmentSchema = schemas/* strictObject */.rej({
         .describe('Plans with destructive steps here (dbt full refreshes) must be approved: deploy with the plan digest (`--approve` / `approved-plan`).'),
     url: schemas/* url */.OZ5().optional().describe('Where the environment can be seen (shown on the GitHub deployment).'),
     airflow: AirflowSchema.optional(),
-    smoke: SmokeSchema.optional(),
-    approval: ApprovalSchema.optional(),
-    freeze: schemas/* array */.YOg(FreezeWindowSchema).default([]).describe('Windows in which deploys to this environment are refused (an override needs a reason and an approval).'),
+    smoke: gates_schema/* SmokeSchema */.xI.optional(),
+    approval: gates_schema/* ApprovalSchema */.LT.optional(),
+    freeze: schemas/* array */.YOg(gates_schema/* FreezeWindowSchema */.zZ).default([]).describe('Windows in which deploys to this environment are refused (an override needs a reason and an approval).'),
     targets: schemas/* strictObject */.rej({
         dags: TargetSchema.optional(),
         configs: TargetSchema.optional(),
@@ -48750,7 +59306,7 @@ function resolve(raw, file, where) {
             targets,
             ...(e.targets.images ? { images: e.targets.images } : {}),
             ...(e.airflow ? { airflow: e.airflow } : {}),
-            smoke: e.smoke ?? SmokeSchema.parse({}),
+            smoke: e.smoke ?? gates_schema/* SmokeSchema */.xI.parse({}),
             ...(e.approval ? { approval: e.approval } : {}),
             freeze: e.freeze,
             ...(e.targets.dbt ? { dbt: { ...e.targets.dbt, ...(e.targets.dbt.profiles_dir ? { profilesDir: external_node_path_default().resolve(root, e.targets.dbt.profiles_dir) } : {}) } } : {}),
@@ -48953,6 +59509,15 @@ const ERROR_CODES = {
     FERRY_PROMOTION_UNVERIFIED: 'Deploy this release to the required environment and verify it there first.',
     FERRY_APPROVAL_REQUIRED: 'Apply the plan with the digest of the plan that was approved.',
     FERRY_NOT_DEPLOYED: 'Deploy a release to this environment first.',
+    // approvals and freeze windows (require-approval, deploy-env)
+    FERRY_FROZEN: 'Wait until the freeze window ends, or deploy with a freeze override: require-approval with `freeze-override: <reason>`, its `approval` output passed to deploy-env.',
+    FERRY_APPROVAL_SELF: 'Ask someone other than the release\'s author and the run\'s actor to approve, or set approval.allow_self_approval: true in ferry.yml.',
+    FERRY_APPROVAL_NOT_ALLOWED: 'Ask one of the users or teams in approval.allowed to approve, or add the approver there in ferry.yml.',
+    FERRY_APPROVAL_OTHER_RELEASE: 'Approve the release being deployed: the approval must name its id (at least 12 characters).',
+    FERRY_APPROVAL_TOO_FEW: 'Ask more distinct allowed approvers to approve, or lower approval.min_approvals in ferry.yml.',
+    FERRY_APPROVAL_DENIED: 'An allowed reviewer denied the deploy; address the reason and request approval again with a new run.',
+    FERRY_APPROVAL_TIMEOUT: 'No decision came in time; run require-approval again (or use `wait: resume`), or raise approval.timeout in ferry.yml.',
+    FERRY_APPROVAL_INVALID: 'Pass the `approval` output of require-approval unchanged (a JSON ApprovalRecord).',
     FERRY_NOTHING_TO_ROLLBACK: 'The environment has no earlier successful release to return to.',
     FERRY_TARGET_IO: 'Check that the target path is writable and on a local filesystem.',
     FERRY_TARGET_DRIFT: 'The target no longer holds the files of its release; redeploy or investigate who changed it.',
@@ -48985,6 +59550,14 @@ const ERROR_CODES = {
     FERRY_AIRFLOW_IMPORT_ERROR: 'Fix the error in the DAG file (run it with python locally; `airflow dags list-import-errors` shows the same), then deploy again, or roll back.',
     FERRY_AIRFLOW_CONFIG: 'Fix airflow.variables / airflow.connections in ferry.yml, or the config file they name (rendered for this environment).',
     FERRY_AIRFLOW_BACKFILL: 'Check the backfill in the Airflow UI (Browse → DAG runs / Backfills); a DAG can have only one running backfill at a time.',
+    // Slack (notify-slack)
+    FERRY_SLACK_AUTH: 'Slack refused the credentials: create a new incoming webhook (Slack app → Incoming Webhooks) or bot token (OAuth & Permissions, scope chat:write) and store it as a repository secret passed to `webhook-url` / `token`.',
+    FERRY_SLACK_CHANNEL: 'Check `channel` (a channel id like C0123ABCD, shown under the channel name → About): it must exist, not be archived, and the bot must be a member (/invite @your-app in the channel).',
+    FERRY_SLACK_REJECTED: 'Slack refused the message itself; this is most likely a bug in ferry: report it with the Slack error code shown.',
+    FERRY_SLACK_UNAVAILABLE: 'Slack could not be reached or kept rate limiting after the retries; the deployment is not affected. Check https://slack-status.com and re-run the job to post the message.',
+    // smoke tests (smoke-test / ferry verify)
+    FERRY_SMOKE_FAILED: 'A smoke check failed (see the report): roll back (the rollback workflow or `ferry rollback <env>`) or fix forward and deploy again.',
+    FERRY_WAREHOUSE: 'Check smoke.sql.connection (a postgres:// URL, usually "${secret:NAME}"), that the warehouse is reachable from this runner, and that the user may read the checked tables.',
     // ledger / GitHub
     FERRY_LEDGER: 'Check the ledger file or the GitHub token permissions (deployments: write).',
     FERRY_GITHUB_API: 'Check the token, its permissions and the repository name.',
@@ -49367,22 +59940,141 @@ function toPosix(p) {
 
 /***/ }),
 
-/***/ 4787:
+/***/ 4670:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   NJ: () => (/* binding */ smokeMarkdown),
+/* harmony export */   mB: () => (/* binding */ smokeProblems),
+/* harmony export */   u5: () => (/* binding */ writeReport)
+/* harmony export */ });
+/* unused harmony exports rollbackRunbook, smokeText */
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _ferry_core__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(146);
+
+
+
+const cell = (s) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+const ms = (n) => (n < 1000 ? `${n} ms` : `${(n / 1000).toFixed(1)} s`);
+function table(r) {
+    if (r.checks.length === 0)
+        return ['_No checks ran._'];
+    return [
+        '| | group | check | detail | time |',
+        '| --- | --- | --- | --- | --- |',
+        ...r.checks.map((c) => `| ${c.ok ? '✅' : '❌'} | ${c.group} | ${cell(c.name)}${c.round ? ` (watch round ${c.round})` : ''} | ${cell(c.detail)} | ${ms(c.durationMs)} |`),
+    ];
+}
+/** The manual step after a failure, and who may take it. */
+function rollbackRunbook(env, to) {
+    const id = to?.releaseId.slice(0, 12);
+    return [
+        `**What to do now**: roll back${to ? ` to ${to.version} (\`${id}\`), the last verified release of ${env},` : ''} or fix forward and deploy again.`,
+        '',
+        `- GitHub Actions: run the rollback workflow (a caller of ferry's \`rollback.yml\`, e.g. \`ferry-rollback.yml\`): Actions → ferry rollback → Run workflow, or \`gh workflow run ferry-rollback.yml -f environment=${env}${to ? ` -f release-id=${id}` : ''}\`. A job with \`deploy-env\` and \`rollback: true\`${to ? ` (\`rollback-to: ${id}\`)` : ''} does the same.`,
+        `- CLI: \`ferry rollback ${env}${to ? ` --to ${id}` : ''}\`, then \`ferry verify ${env}\`.`,
+        to ? '' : `- ${env} has no earlier verified release: without \`release-id\` / \`--to\` the rollback goes to the previous successful one, which was never verified.`,
+        `- Who may do it: whoever may run the rollback workflow (write access to the repository, and, when \`${env}\` is a protected GitHub environment, its required reviewers approve the job); during a freeze window the rollback needs an approved \`freeze-override\`.`,
+    ].filter((l, i) => l !== '' || i === 1);
+}
+/** Markdown for the job summary: verdict, table of checks, rollback, and the runbook when a manual step is needed. */
+function smokeMarkdown(r) {
+    const verdict = r.status === 'verified' ? 'verified' : r.status === 'rolled-back' ? 'FAILED, rolled back' : 'FAILED';
+    const lines = [
+        `### ferry smoke-test: ${r.environment} ${verdict}`,
+        '',
+        `Release ${r.deployment.version} (\`${r.deployment.releaseId.slice(0, 12)}\`), deployment ${r.deployment.id}${r.deployment.rollbackOf ? ` (a rollback from \`${r.deployment.rollbackOf.slice(0, 12)}\`)` : ''}.`,
+        '',
+        ...table(r),
+    ];
+    if (r.notes.length)
+        lines.push('', ...r.notes.map((n) => `- ${n}`));
+    if (r.ok)
+        return lines.join('\n') + '\n';
+    lines.push('', `Deployment ${r.deployment.id} is recorded as **failed** verification: it will not be promoted.`);
+    const rb = r.rollback;
+    if (rb?.done) {
+        const after = rb.report;
+        lines.push('', `#### Automatic rollback to ${rb.version} (\`${rb.releaseId.slice(0, 12)}\`): ${after.ok ? 'verified' : 'FAILED'}`, '', `Deployment ${rb.deploymentId}.`, '', ...table(after));
+        if (!after.ok)
+            lines.push('', `The rolled-back release failed its smoke tests too; ferry does not roll back a rollback. Investigate ${r.environment} now.`, '', ...rollbackRunbook(r.environment));
+        else
+            lines.push('', `${r.environment} runs ${rb.version} again. Fix ${r.deployment.version} and deploy a new release.`);
+    }
+    else {
+        if (rb && !rb.done)
+            lines.push('', `Automatic rollback not done: ${rb.reason}.`);
+        else
+            lines.push('', 'Automatic rollback is off (`smoke.auto_rollback`).');
+        lines.push('', ...rollbackRunbook(r.environment, r.rollback?.done ? undefined : r.lastVerified));
+    }
+    return lines.join('\n') + '\n';
+}
+/** Plain lines for the terminal. */
+function smokeText(r) {
+    const out = [`${r.status}: ${r.environment} runs ${r.deployment.version} (${r.deployment.releaseId.slice(0, 12)}), deployment ${r.deployment.id}`];
+    for (const c of r.checks)
+        out.push(`  ${c.ok ? '✔' : '✘'} ${c.group}: ${c.name}${c.round ? ` (watch round ${c.round})` : ''} — ${c.detail}`);
+    for (const n of r.notes)
+        out.push(`  · ${n}`);
+    const rb = r.rollback;
+    if (rb?.done)
+        out.push(`rolled back to ${rb.version} (${rb.releaseId.slice(0, 12)}), deployment ${rb.deploymentId}:`, ...smokeText(rb.report).map((l) => `  ${l}`));
+    else if (rb)
+        out.push(`automatic rollback not done: ${rb.reason}`);
+    if (!r.ok && !rb?.done)
+        out.push(`to roll back: ferry rollback ${r.environment}${r.lastVerified ? ` --to ${r.lastVerified.releaseId.slice(0, 12)} (${r.lastVerified.version}, the last verified release)` : ''} (or the rollback workflow)`);
+    else if (rb?.done && !rb.report.ok)
+        out.push(`the rolled-back release failed too: investigate ${r.environment} now`);
+    return out;
+}
+/** The error a failed smoke test ends the step with: the kinds' own problems where they gave them, else one per failed check. */
+function smokeProblems(r) {
+    const all = [r, ...(r.rollback?.done ? [r.rollback.report] : [])];
+    const out = [];
+    for (const rep of all) {
+        for (const c of rep.checks.filter((x) => !x.ok)) {
+            const where = rep === r ? '' : ` (after the rollback to ${rep.deployment.version})`;
+            if (c.problems?.length)
+                out.push(...c.problems.map((p) => ({ ...p, message: `${p.message}${where}` })));
+            else
+                out.push((0,_ferry_core__WEBPACK_IMPORTED_MODULE_2__/* .problem */ .CC)('FERRY_SMOKE_FAILED', `${rep.environment} ${c.group} check "${c.name}" failed${where}: ${c.detail}`, { location: { key: `environments.${rep.environment}.smoke.${c.group}` } }));
+        }
+    }
+    return out;
+}
+/** Writes the JSON report (every check) into `dir` and returns its path. */
+function writeReport(r, dir) {
+    node_fs__WEBPACK_IMPORTED_MODULE_0___default().mkdirSync(dir, { recursive: true });
+    const file = node_path__WEBPACK_IMPORTED_MODULE_1___default().join(dir, `smoke-${r.environment}-${r.deployment.id}.json`);
+    node_fs__WEBPACK_IMPORTED_MODULE_0___default().writeFileSync(file, JSON.stringify(r, null, 2) + '\n');
+    return file;
+}
+
+
+/***/ }),
+
+/***/ 7047:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  t: () => (/* binding */ verifyEnvironment)
+  K: () => (/* binding */ smokeTest)
 });
 
-// EXTERNAL MODULE: ./packages/core/src/config/load.ts + 4 modules
-var load = __nccwpck_require__(3866);
+// EXTERNAL MODULE: ./packages/core/src/config/load.ts + 2 modules
+var load = __nccwpck_require__(4365);
 // EXTERNAL MODULE: ./packages/core/src/errors/ferry-error.ts + 1 modules
 var ferry_error = __nccwpck_require__(146);
+// EXTERNAL MODULE: ./packages/core/src/config/gates-schema.ts + 1 modules
+var gates_schema = __nccwpck_require__(7797);
 ;// CONCATENATED MODULE: ./packages/ledger/src/queries.ts
 /** The deployment the environment runs now: the newest that succeeded. */
-async function queries_currentDeployment(ledger, environment) {
+async function currentDeployment(ledger, environment) {
     for await (const r of ledger.records(environment))
         if (r.outcome === 'success')
             return r;
@@ -49433,24 +60125,171 @@ async function queries_history(ledger, environment, limit = 20) {
     return out;
 }
 
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-var promises_default = /*#__PURE__*/__nccwpck_require__.n(promises_);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
+// EXTERNAL MODULE: ./packages/core/src/fs/hash.ts + 1 modules
+var hash = __nccwpck_require__(6776);
+// EXTERNAL MODULE: ./node_modules/.pnpm/croner@11.0.1/node_modules/croner/dist/croner.js
+var croner = __nccwpck_require__(3825);
+// EXTERNAL MODULE: ./node_modules/.pnpm/rrule@2.8.1/node_modules/rrule/dist/es5/rrule.js
+var rrule = __nccwpck_require__(5273);
+var rrule_default = /*#__PURE__*/__nccwpck_require__.n(rrule);
+;// CONCATENATED MODULE: ./packages/approval/src/freeze.ts
+
+
+
+// rrule ships CommonJS (Node: everything under `default`) and ESM (bundlers: named exports).
+const rrulestr = rrule.rrulestr ?? (rrule_default()).rrulestr;
+const DAY = 86_400_000;
+/**
+ * The freeze window `now` falls in, if any: a one-off window is active in
+ * [from, to); a recurring one when its latest start ≤ now < start + duration.
+ * With several active windows the one that ends last is reported (the deploy
+ * is frozen until then). Invalid windows throw FERRY_CONFIG_INVALID naming the key.
+ */
+function activeFreeze(windows, now, source = {}) {
+    let found;
+    windows.forEach((w, i) => {
+        const occ = occurrences(w, i, source, now.getTime());
+        const hit = occ.latestStart !== undefined && occ.latestStart <= now.getTime() && now.getTime() < occ.latestStart + occ.length ? { window: w.name, start: occ.latestStart, end: occ.latestStart + occ.length } : undefined;
+        if (hit && (!found || hit.end > found.end))
+            found = hit;
+    });
+    return found && info(found);
+}
+/** The next window to start after `now` (for the job summary and the plan). */
+function nextFreeze(windows, now, source = {}) {
+    let found;
+    windows.forEach((w, i) => {
+        const occ = occurrences(w, i, source, now.getTime());
+        if (occ.nextStart !== undefined && (!found || occ.nextStart < found.start))
+            found = { window: w.name, start: occ.nextStart, end: occ.nextStart + occ.length };
+    });
+    return found && info(found);
+}
+/** Throws on the first window whose cron, rrule, timezone or dates cannot be read. */
+function validateFreezeWindows(windows, source = {}) {
+    windows.forEach((w, i) => occurrences(w, i, source, Date.now()));
+}
+function info(f) {
+    return { window: f.window, startedAt: iso(f.start), endsAt: iso(f.end) };
+}
+const iso = (ms) => new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
+function occurrences(w, i, source, now) {
+    const key = (field) => `${source.key ?? 'freeze'}[${i}].${field}`;
+    const bad = (field, message) => (0,ferry_error/* fail */.fJ)('FERRY_CONFIG_INVALID', `freeze window "${w.name}": ${message}`, { location: { ...(source.file ? { file: source.file } : {}), key: key(field) } });
+    if ('from' in w) {
+        const from = Date.parse(w.from);
+        const to = Date.parse(w.to);
+        if (!(to > from))
+            bad('to', `"to" (${w.to}) must be after "from" (${w.from})`);
+        return { latestStart: from <= now ? from : undefined, nextStart: from > now ? from : undefined, length: to - from };
+    }
+    if (!isTimeZone(w.timezone))
+        bad('timezone', `"${w.timezone}" is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)`);
+    let length = 0;
+    try {
+        length = (0,gates_schema/* durationMs */.pc)(w.duration);
+    }
+    catch {
+        bad('duration', `"${w.duration}" is not a duration such as 2h or 3d`);
+    }
+    if (length <= 0)
+        bad('duration', 'the duration must be longer than 0');
+    if ('cron' in w) {
+        let cron;
+        try {
+            cron = new croner/* Cron */.l4(w.cron, { timezone: w.timezone, paused: true });
+        }
+        catch (e) {
+            return bad('cron', `"${w.cron}" is not a valid cron expression: ${e.message.replace(/^CronPattern: /, '')}`);
+        }
+        // croner's previousRuns(1, t) is strictly before t: ask for a start at `now` itself with now + 1 ms.
+        const latest = cron.previousRuns(1, new Date(now + 1))[0]?.getTime();
+        const next = cron.nextRun(new Date(now))?.getTime();
+        return { latestStart: latest, nextStart: next, length };
+    }
+    // rrule.js's own `tzid` returns dates shifted into the *process's* local
+    // time zone, so the result would depend on where ferry runs. Instead the rule
+    // is expanded in floating wall-clock time (UTC fields = local time in
+    // w.timezone) and each start converted to an instant here.
+    let rule;
+    try {
+        const text = w.rrule.trim().replace(/^RRULE:/i, '');
+        if (/DTSTART|TZID/i.test(text))
+            bad('rrule', 'write only the RRULE part (FREQ=...;BYDAY=...); the time zone goes in `timezone`');
+        rule = rrulestr(`RRULE:${text}`, { dtstart: new Date(Date.UTC(2000, 0, 1)) });
+        rule.after(new Date(Date.UTC(2000, 0, 1)), true);
+    }
+    catch (e) {
+        if (e.name === 'FerryError')
+            throw e;
+        return bad('rrule', `"${w.rrule}" is not a valid RFC 5545 RRULE (${e.message})`);
+    }
+    const wallNow = now + offsetAt(w.timezone, now);
+    const toInstant = (d) => zonedToInstant(d.getTime(), w.timezone);
+    const around = rule.between(new Date(wallNow - length - 2 * DAY), new Date(wallNow + 2 * DAY), true).map(toInstant);
+    let latest = around.filter((t) => t <= now).at(-1);
+    if (latest === undefined) {
+        const before = rule.before(new Date(wallNow), true);
+        latest = before ? toInstant(before) : undefined;
+    }
+    let next = around.find((t) => t > now);
+    if (next === undefined) {
+        const after = rule.after(new Date(wallNow + 2 * DAY));
+        next = after ? toInstant(after) : undefined;
+    }
+    return { latestStart: latest, nextStart: next, length };
+}
+function isTimeZone(tz) {
+    try {
+        new Intl.DateTimeFormat('en-US', { timeZone: tz });
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+const formatters = new Map();
+/** Milliseconds `tz` is ahead of UTC at instant `ms`. */
+function offsetAt(tz, ms) {
+    let f = formatters.get(tz);
+    if (!f) {
+        f = new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+        formatters.set(tz, f);
+    }
+    const p = Object.fromEntries(f.formatToParts(new Date(ms)).map((x) => [x.type, Number(x.value)]));
+    const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+    return asUtc - (ms - (((ms % 1000) + 1000) % 1000));
+}
+/**
+ * The instant of a wall-clock time in `tz` (wall time given as UTC fields).
+ * In a DST overlap the earlier instant; in a DST gap the time is moved
+ * forward by the gap (02:30 on a spring-forward night → 03:30), as RFC 5545 says.
+ */
+function zonedToInstant(wall, tz) {
+    const before = offsetAt(tz, wall - 14 * 3_600_000);
+    const after = offsetAt(tz, wall + 14 * 3_600_000);
+    const valid = [...new Set([before, after])].map((o) => wall - o).filter((t) => offsetAt(tz, t) === wall - t);
+    if (valid.length)
+        return Math.min(...valid);
+    return wall - before;
+}
+
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+var promises_default = /*#__PURE__*/__nccwpck_require__.n(promises_);
 // EXTERNAL MODULE: ./node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8009);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
 var external_node_fs_default = /*#__PURE__*/__nccwpck_require__.n(external_node_fs_);
 // EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(542);
+var external_node_os_ = __nccwpck_require__(8161);
 var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: ./packages/core/src/fs/hash.ts + 1 modules
-var hash = __nccwpck_require__(6776);
 // EXTERNAL MODULE: ./packages/core/src/fs/paths.ts
 var paths = __nccwpck_require__(734);
 ;// CONCATENATED MODULE: ./packages/core/src/fs/walk.ts
@@ -51080,9 +61919,6 @@ function resolveSecrets(text, rel, ctx, missing) {
     return doc.toString();
 }
 
-;// CONCATENATED MODULE: ./node_modules/.pnpm/croner@11.0.1/node_modules/croner/dist/croner.js
-function g(s,e,t,n=0,r=0,a=0,i=0){let o=s>=0&&s<100,u=Date.UTC(o?s+400:s,e,t,n,r,a,i);return o?u-126227808e5:u}function D(s){return g(s.y,s.m-1,s.d,s.h,s.i,s.s)}function w(s,e){return s.y===e.y&&s.m===e.m&&s.d===e.d&&s.h===e.h&&s.i===e.i&&s.s===e.s}function O(s){let e=s.substring(9);return e.includes("Z")||e.includes("+")||e.includes("-")}function Z(s,e){let t=new Date(Date.parse(s));if(isNaN(t))throw new Error("Invalid ISO8601 passed to timezone parser.");return O(s)?{tp:T(t.getUTCFullYear(),t.getUTCMonth()+1,t.getUTCDate(),t.getUTCHours(),t.getUTCMinutes(),t.getUTCSeconds(),"Etc/UTC"),ms:t.getUTCMilliseconds()}:{tp:T(t.getFullYear(),t.getMonth()+1,t.getDate(),t.getHours(),t.getMinutes(),t.getSeconds(),e),ms:t.getMilliseconds()}}function v(s,e,t){let{tp:n,ms:r}=Z(s,e);return new Date(N(n,t).getTime()+r)}function N(s,e){let t=_(s);if(t.kind==="single")return t.date;if(t.kind==="ambiguous")return t.earlier;if(e)throw new Error("Invalid date passed to fromTZ()");return t.after}function _(s){let e=D(s),t=i=>R(new Date(i),s.tz),n=e-t(e),r=y(new Date(n),s.tz);if(w(r,s)){let i=D(r)-n,o=n-(t(n-E)-i);if(o<n&&w(y(new Date(o),s.tz),s))return{kind:"ambiguous",earlier:new Date(o),later:new Date(n)};let u=n+(i-t(n+E));return u>n&&w(y(new Date(u),s.tz),s)?{kind:"ambiguous",earlier:new Date(n),later:new Date(u)}:{kind:"single",date:new Date(n)}}let a=e-(D(r)-n);return w(y(new Date(a),s.tz),s)?{kind:"single",date:new Date(a)}:{kind:"gap",before:new Date(Math.min(n,a)),after:new Date(Math.max(n,a))}}var E=3*36e5;function R(s,e){return D(y(s,e))-(s.getTime()-s.getUTCMilliseconds())}function k(s,e,t){let n=R(new Date(s),t);for(;e-s>1e3;){let r=s+Math.floor((e-s)/2e3)*1e3;R(new Date(r),t)===n?s=r:e=r}return e}function U(s,e){let t=_(y(new Date(s),e));if(t.kind==="ambiguous")return s<t.later.getTime()?"earlier":"later"}var H=g(1,0,1),S=864e5,W=new Map;function y(s,e){if(e===void 0)return T(s.getFullYear(),s.getMonth()+1,s.getDate(),s.getHours(),s.getMinutes(),s.getSeconds());let t=W.get(e),n;try{t||(t=new Intl.DateTimeFormat("en-US",{timeZone:e,year:"numeric",month:"numeric",day:"numeric",hour:"numeric",minute:"numeric",second:"numeric",hour12:!1}),W.set(e,t)),n=t.formatToParts(s)}catch(i){let o=i instanceof Error?i.message:String(i);throw new RangeError(`toTZ: Invalid timezone '${e}' or date. Please provide a valid IANA timezone (e.g., 'America/New_York', 'Europe/Stockholm'). Original error: ${o}`)}let r={year:0,month:0,day:0,hour:0,minute:0,second:0};for(let i of n)(i.type==="year"||i.type==="month"||i.type==="day"||i.type==="hour"||i.type==="minute"||i.type==="second")&&(r[i.type]=parseInt(i.value,10));if(isNaN(r.year)||isNaN(r.month)||isNaN(r.day)||isNaN(r.hour)||isNaN(r.minute)||isNaN(r.second))throw new Error(`toTZ: Failed to parse all date components from timezone '${e}'. This may indicate an invalid date or timezone configuration. Parsed components: ${JSON.stringify(r)}`);let a=s.getTime()-H;return(a<-S||a<S&&r.month===12)&&(r.year=1-r.year),r.hour===24&&(r.hour=0),{y:r.year,m:r.month,d:r.day,h:r.hour,i:r.minute,s:r.second,tz:e}}function T(s,e,t,n,r,a,i){return{y:s,m:e,d:t,h:n,i:r,s:a,tz:i}}var x=[1,2,4,8,16],C=class s{pattern;timezone;mode;alternativeWeekdays;sloppyRanges;fixedTimeRule;second;minute;hour;day;month;dayOfWeek;year;lastDayOfMonth;lastWeekday;nearestWeekdays;starDOM;starDOW;starYear;useAndLogic;isFixedTime;constructor(e,t,n){this.pattern=e,this.timezone=t,this.mode=n?.mode??"auto",this.alternativeWeekdays=n?.alternativeWeekdays??!1,this.sloppyRanges=n?.sloppyRanges??!1,this.fixedTimeRule=n?.fixedTimeRule??"single-value",this.second=Array(60).fill(0),this.minute=Array(60).fill(0),this.hour=Array(24).fill(0),this.day=Array(31).fill(0),this.month=Array(12).fill(0),this.dayOfWeek=Array(7).fill(0),this.year=[],this.lastDayOfMonth=!1,this.lastWeekday=!1,this.nearestWeekdays=Array(31).fill(0),this.starDOM=!1,this.starDOW=!1,this.starYear=!1,this.useAndLogic=!1,this.isFixedTime=!1,this.parse()}parse(){if(!(typeof this.pattern=="string"||this.pattern instanceof String))throw new TypeError("CronPattern: Pattern has to be of type string.");this.pattern.indexOf("@")>=0&&(this.pattern=this.handleNicknames(this.pattern).trim());let e=this.pattern.match(/\S+/g)||[""],t=e.length;if(e.length<5||e.length>7)throw new TypeError("CronPattern: invalid configuration format ('"+this.pattern+"'), exactly five, six, or seven space separated parts are required.");if(this.mode!=="auto"){let i;switch(this.mode){case"5-part":i=5;break;case"6-part":i=6;break;case"7-part":i=7;break;case"5-or-6-parts":i=[5,6];break;case"6-or-7-parts":i=[6,7];break;default:i=0}if(!(Array.isArray(i)?i.includes(t):t===i)){let u=Array.isArray(i)?i.join(" or "):i.toString();throw new TypeError(`CronPattern: mode '${this.mode}' requires exactly ${u} parts, but pattern '${this.pattern}' has ${t} parts.`)}}if(e.length===5&&e.unshift("0"),e.length===6&&e.push("*"),this.pattern.indexOf("?")>=0)for(let i=0;i<e.length;i++)e[i]=e[i].replace(/\?/g,"*");if(e[3].toUpperCase()==="LW")this.lastWeekday=!0,e[3]="";else if(e[3].toUpperCase().indexOf("L")>=0){let i=e[3].split(",");if(i.length>1&&i.some(o=>o.toUpperCase()==="LW"))throw new TypeError(`CronPattern: Syntax error, LW can not be in a list in day-of-month ('${e[3]}').`);if(i.some(o=>o===""||o.toUpperCase()!=="L"&&/l/i.test(o)))throw new TypeError("CronPattern: Syntax error, L has to be a value of its own in day-of-month ('"+e[3]+"').");e[3]=i.filter(o=>o.toUpperCase()!=="L").join(","),this.lastDayOfMonth=!0}if(e[3]=="*"&&(this.starDOM=!0),e[6]=="*"&&(this.starYear=!0),e[4].length>=3&&(e[4]=this.replaceAlpha(e[4],s.MONTH_NAMES)),e[5].length>=3&&(e[5]=this.alternativeWeekdays?this.replaceAlpha(e[5],s.DAY_NAMES_QUARTZ):this.replaceAlpha(e[5],s.DAY_NAMES)),e[5].startsWith("+")&&(this.useAndLogic=!0,e[5]=e[5].substring(1),e[5]===""))throw new TypeError("CronPattern: Day-of-week field cannot be empty after '+' modifier.");switch(e[5]=="*"&&(this.starDOW=!0),this.mode){case"5-part":e[0]="0",e[6]="*";break;case"6-part":e[6]="*";break;case"5-or-6-parts":e[6]="*";break;case"6-or-7-parts":break;case"7-part":case"auto":break}this.throwAtIllegalCharacters(e),this.partToArray("second",e[0],0,1),this.partToArray("minute",e[1],0,1),this.partToArray("hour",e[2],0,1),this.partToArray("day",e[3],-1,1),this.partToArray("month",e[4],-1,1);let n=this.alternativeWeekdays?-1:0;this.partToArray("dayOfWeek",e[5],n,63),e[6]==="*"?this.year=Array(1e4).fill(1):(this.year=Array(1e4).fill(0),this.partToArray("year",e[6],0,1)),!this.alternativeWeekdays&&this.dayOfWeek[7]&&(this.dayOfWeek[0]=this.dayOfWeek[7]);let r=this.fixedTimeRule==="single-value",a=(i,o)=>!i.includes("*")&&!i.includes("/")&&(!r||o.filter(u=>u).length===1);this.isFixedTime=a(e[0],this.second)&&a(e[1],this.minute)&&a(e[2],this.hour)}partToArray(e,t,n,r){let a=this[e];if(t===""&&!(e==="day"&&(this.lastDayOfMonth||this.lastWeekday)))throw new TypeError("CronPattern: configuration entry "+e+" ("+t+") is empty, check for trailing spaces.");if(t==="*")return a.fill(r);let i=t.split(",");if(i.length>1)for(let o of i)this.partToArray(e,o,n,r);else t.includes("-")&&t.includes("/")?this.handleRangeWithStepping(t,e,n,r):t.includes("-")?this.handleRange(t,e,n,r):t.includes("/")?this.handleStepping(t,e,n,r):t!==""&&this.handleNumber(t,e,n,r)}throwAtIllegalCharacters(e){for(let t=0;t<e.length;t++)if((t===3?/[^/*0-9,\-WwLl]+/:t===5?/[^/*0-9,\-#Ll]+/:/[^/*0-9,\-]+/).test(e[t]))throw new TypeError("CronPattern: configuration entry "+t+" ("+e[t]+") contains illegal characters.")}handleNumber(e,t,n,r){let a=this.extractNth(e,t),i=e.toUpperCase().includes("W");if(t!=="day"&&i)throw new TypeError("CronPattern: Nearest weekday modifier (W) only allowed in day-of-month.");i&&(t="nearestWeekdays");let o=i?a[0].replace(/W$/i,""):a[0],u=s.toNumber(o)+n;if(isNaN(u))throw new TypeError("CronPattern: "+t+" is not a number: '"+e+"'");this.setPart(t,u,a[1]||r)}setPart(e,t,n){if(!Object.prototype.hasOwnProperty.call(this,e))throw new TypeError("CronPattern: Invalid part specified: "+e);if(e==="dayOfWeek"){if(t===7&&(t=0),t<0||t>6)throw new RangeError("CronPattern: Invalid value for dayOfWeek: "+t);this.setNthWeekdayOfMonth(t,n);return}if(e==="second"||e==="minute"){if(t<0||t>=60)throw new RangeError("CronPattern: Invalid value for "+e+": "+t)}else if(e==="hour"){if(t<0||t>=24)throw new RangeError("CronPattern: Invalid value for "+e+": "+t)}else if(e==="day"||e==="nearestWeekdays"){if(t<0||t>=31)throw new RangeError("CronPattern: Invalid value for "+e+": "+t)}else if(e==="month"){if(t<0||t>=12)throw new RangeError("CronPattern: Invalid value for "+e+": "+t)}else if(e==="year"&&(t<1||t>=1e4))throw new RangeError("CronPattern: Invalid value for "+e+": "+t+" (supported range: 1-9999)");this[e][t]=n}static toNumber(e){return/^\d+$/.test(e)?parseInt(e,10):NaN}validateNotNaN(e,t){if(isNaN(e))throw new TypeError(t)}validateRange(e,t,n,r,a){if(e>t)throw new TypeError("CronPattern: From value is larger than to value: '"+a+"'");if(n!==void 0){if(n===0)throw new TypeError("CronPattern: Syntax error, illegal stepping: 0");if(n>this[r].length)throw new TypeError("CronPattern: Syntax error, steps cannot be greater than maximum value of part ("+this[r].length+")")}}handleRangeWithStepping(e,t,n,r){if(e.toUpperCase().includes("W"))throw new TypeError("CronPattern: Syntax error, W is not allowed in ranges with stepping.");let a=this.extractNth(e,t),i=a[0].match(/^(\d+)-(\d+)\/(\d+)$/);if(i===null)throw new TypeError("CronPattern: Syntax error, illegal range with stepping: '"+e+"'");let[,o,u,l]=i,h=parseInt(o,10)+n,m=parseInt(u,10)+n,d=parseInt(l,10);this.validateNotNaN(h,"CronPattern: Syntax error, illegal lower range (NaN)"),this.validateNotNaN(m,"CronPattern: Syntax error, illegal upper range (NaN)"),this.validateNotNaN(d,"CronPattern: Syntax error, illegal stepping: (NaN)"),this.validateRange(h,m,d,t,e);for(let p=h;p<=m;p+=d)this.setPart(t,p,a[1]||r)}extractNth(e,t){let n=e,r;if(n.includes("#")){if(t!=="dayOfWeek")throw new Error("CronPattern: nth (#) only allowed in day-of-week field");let a=n.split("#");if(a.length!==2||a[1]==="")throw new TypeError("CronPattern: Syntax error, illegal nth weekday: '"+e+"'");n=a[0],r=a[1]}else if(n.toUpperCase().endsWith("L")){if(t!=="dayOfWeek")throw new Error("CronPattern: L modifier only allowed in day-of-week field (use L alone for day-of-month)");r="L",n=n.slice(0,-1)}return[n,r]}handleRange(e,t,n,r){if(e.toUpperCase().includes("W"))throw new TypeError("CronPattern: Syntax error, W is not allowed in a range.");let a=this.extractNth(e,t),i=a[0].split("-");if(i.length!==2)throw new TypeError("CronPattern: Syntax error, illegal range: '"+e+"'");let o=s.toNumber(i[0])+n,u=s.toNumber(i[1])+n;this.validateNotNaN(o,"CronPattern: Syntax error, illegal lower range (NaN)"),this.validateNotNaN(u,"CronPattern: Syntax error, illegal upper range (NaN)"),this.validateRange(o,u,void 0,t,e);for(let l=o;l<=u;l++)this.setPart(t,l,a[1]||r)}handleStepping(e,t,n,r){if(e.toUpperCase().includes("W"))throw new TypeError("CronPattern: Syntax error, W is not allowed in parts with stepping.");let a=this.extractNth(e,t),i=a[0].split("/");if(i.length!==2)throw new TypeError("CronPattern: Syntax error, illegal stepping: '"+e+"'");if(this.sloppyRanges)i[0]===""&&(i[0]="*");else{if(i[0]==="")throw new TypeError("CronPattern: Syntax error, stepping with missing prefix ('"+e+"') is not allowed. Use wildcard (*/step) or range (min-max/step) instead.");if(i[0]!=="*")throw new TypeError("CronPattern: Syntax error, stepping with numeric prefix ('"+e+"') is not allowed. Use wildcard (*/step) or range (min-max/step) instead.")}let o=0;i[0]!=="*"&&(o=s.toNumber(i[0])+n,this.validateNotNaN(o,"CronPattern: Syntax error, illegal stepping start (NaN)"));let u=s.toNumber(i[1]);this.validateNotNaN(u,"CronPattern: Syntax error, illegal stepping: (NaN)"),this.validateRange(0,this[t].length-1,u,t,e);for(let l=o;l<this[t].length;l+=u)t==="year"&&l===0||this.setPart(t,l,a[1]||r)}replaceAlpha(e,t){let n=e;for(let[r,a]of Object.entries(t))n=n.replace(new RegExp(r,"gi"),(i,o,u)=>{let l=o+i.length-3,h=u.charAt(l-1),m=u.charAt(l+3);if(/[a-z\d/#]/i.test(h)||/[a-km-z\d]/i.test(m))throw new TypeError(`CronPattern: Syntax error, a month or day name has to stand alone ('${e}').`);return a});return n}static DAY_NAMES={"-sun":"-7",sun:"0",mon:"1",tue:"2",wed:"3",thu:"4",fri:"5",sat:"6"};static DAY_NAMES_QUARTZ={sun:"1",mon:"2",tue:"3",wed:"4",thu:"5",fri:"6",sat:"7"};static MONTH_NAMES={jan:"1",feb:"2",mar:"3",apr:"4",may:"5",jun:"6",jul:"7",aug:"8",sep:"9",oct:"10",nov:"11",dec:"12"};static NICKNAME_MAP={"@yearly":"0 0 1 1 *","@annually":"0 0 1 1 *","@monthly":"0 0 1 * *","@weekly":"0 0 * * SUN","@daily":"0 0 * * *","@midnight":"0 0 * * *","@hourly":"0 * * * *"};handleNicknames(e){let t=e.trim().toLowerCase();if(t==="@reboot")throw new TypeError("CronPattern: @reboot is not supported in this environment. This is an event-based trigger that requires system startup detection.");return s.NICKNAME_MAP[t]||e}setNthWeekdayOfMonth(e,t){if(typeof t!="number"&&t.toUpperCase()==="L")this.dayOfWeek[e]=this.dayOfWeek[e]|32;else if(t===63)this.dayOfWeek[e]=63;else if(t<6&&t>0)this.dayOfWeek[e]=this.dayOfWeek[e]|x[t-1];else throw new TypeError(`CronPattern: nth weekday out of range, should be 1-5 or L. Value: ${t}, Type: ${typeof t}`)}};var B=[31,28,31,30,31,30,31,31,30,31,30,31],f=[["month","year",0],["day","month",-1],["hour","day",0],["minute","hour",0],["second","minute",0]],c=class s{tz;instantMs;instantFields;ms;second;minute;hour;day;month;year;constructor(e,t){if(this.tz=t,e&&e instanceof Date)if(!isNaN(e))this.fromDate(e);else throw new TypeError("CronDate: Invalid date passed to CronDate constructor");else if(e==null)this.fromDate(new Date);else if(e&&typeof e=="string")this.fromString(e);else if(e instanceof s)this.fromCronDate(e);else throw new TypeError("CronDate: Invalid type ("+typeof e+") passed to CronDate constructor")}getLastDayOfMonth(e,t){return t!==1?B[t]:new Date(g(e,t+1,0)).getUTCDate()}getLastWeekday(e,t){let n=this.getLastDayOfMonth(e,t),a=new Date(g(e,t,n)).getUTCDay();return a===0?n-2:a===6?n-1:n}getNearestWeekday(e,t,n){let r=this.getLastDayOfMonth(e,t);if(n>r)return-1;let i=new Date(g(e,t,n)).getUTCDay();return i===0?n===r?n-2:n+1:i===6?n===1?n+2:n-1:n}isNthWeekdayOfMonth(e,t,n,r){let i=new Date(g(e,t,n)).getUTCDay(),o=0;for(let u=1;u<=n;u++)new Date(g(e,t,u)).getUTCDay()===i&&o++;if(r&63&&x[o-1]&r)return!0;if(r&32){let u=this.getLastDayOfMonth(e,t);for(let l=n+1;l<=u;l++)if(new Date(g(e,t,l)).getUTCDay()===i)return!1;return!0}return!1}fromDate(e){if(this.tz!==void 0)if(typeof this.tz=="number")this.ms=e.getUTCMilliseconds(),this.second=e.getUTCSeconds(),this.minute=e.getUTCMinutes()+this.tz,this.hour=e.getUTCHours(),this.day=e.getUTCDate(),this.month=e.getUTCMonth(),this.year=e.getUTCFullYear(),this.apply();else try{let t=y(e,this.tz);this.ms=e.getMilliseconds(),this.second=t.s,this.minute=t.i,this.hour=t.h,this.day=t.d,this.month=t.m-1,this.year=t.y,this.cacheInstant(e.getTime()-this.ms)}catch(t){let n=t instanceof Error?t.message:String(t);throw new TypeError(`CronDate: Failed to convert date to timezone '${this.tz}'. This may happen with invalid timezone names or dates. Original error: ${n}`)}else this.ms=e.getMilliseconds(),this.second=e.getSeconds(),this.minute=e.getMinutes(),this.hour=e.getHours(),this.day=e.getDate(),this.month=e.getMonth(),this.year=e.getFullYear(),this.cacheInstant(e.getTime()-this.ms)}cacheInstant(e){this.instantMs=e;let{year:t,month:n,day:r,hour:a,minute:i,second:o}=this;this.instantFields=[t,n,r,a,i,o,this.tz]}cachedInstant(){let e=this.instantFields;if(!(e===void 0||e[6]!==this.tz)&&!(e[5]!==this.second||e[4]!==this.minute||e[3]!==this.hour)&&!(e[2]!==this.day||e[1]!==this.month||e[0]!==this.year))return this.instantMs}fromCronDate(e){this.tz=e.tz,this.year=e.year,this.month=e.month,this.day=e.day,this.hour=e.hour,this.minute=e.minute,this.second=e.second,this.ms=e.ms,this.instantMs=e.instantMs,this.instantFields=e.instantFields}apply(){if(this.month>11||this.month<0||this.day>this.getLastDayOfMonth(this.year,this.month)||this.day<1||this.hour>23||this.minute>59||this.second>59||this.hour<0||this.minute<0||this.second<0){let e=new Date(0);return e.setUTCFullYear(this.year,this.month,this.day),e.setUTCHours(this.hour,this.minute,this.second,this.ms),this.ms=e.getUTCMilliseconds(),this.second=e.getUTCSeconds(),this.minute=e.getUTCMinutes(),this.hour=e.getUTCHours(),this.day=e.getUTCDate(),this.month=e.getUTCMonth(),this.year=e.getUTCFullYear(),!0}else return!1}fromString(e){if(typeof this.tz=="number"){if(O(e))return this.fromDate(v(e));let t=v(e,"Etc/UTC");this.ms=t.getUTCMilliseconds(),this.second=t.getUTCSeconds(),this.minute=t.getUTCMinutes(),this.hour=t.getUTCHours(),this.day=t.getUTCDate(),this.month=t.getUTCMonth(),this.year=t.getUTCFullYear(),this.apply()}else return this.fromDate(v(e,this.tz))}findNext(e,t,n,r){return this._findMatch(e,t,n,r,1)}_matchDayValue(e,t,n,r){let a=e;if(!a){for(let i=0;i<n.nearestWeekdays.length;i++)if(n.nearestWeekdays[i]){let o=this.getNearestWeekday(this.year,this.month,i+1);if(o!==-1&&o===t){a=1;break}}}if(n.lastWeekday){let i=this.getLastWeekday(this.year,this.month);t===i&&(a=1)}if(n.lastDayOfMonth){let i=this.getLastDayOfMonth(this.year,this.month);t===i&&(a=1)}if(!n.starDOW){let i=new Date(g(this.year,this.month,1,0,0,0,0)).getUTCDay(),o=n.dayOfWeek[(i+(t-1))%7];o&&o&63&&(o=this.isNthWeekdayOfMonth(this.year,this.month,t,o)?1:0),n.useAndLogic?a=a&&o:!r.domAndDow&&!n.starDOM?a=a||o:a=a&&o}return a}_findMatch(e,t,n,r,a){let i=this[t],o=t==="day"?this.getLastDayOfMonth(this.year,this.month):0,u=this[t]+r,l=a===1?h=>h<n[t].length:h=>h>=0;for(let h=u;l(h);h+=a){let m=n[t][h];if(t==="day"){if(h-r>o)continue;m=this._matchDayValue(m,h-r,n,e)}if(m)return this[t]=h-r,i!==this[t]?2:1}return 3}recurse(e,t,n){let r=this.year,a=n;for(;typeof a=="number";){if(e.starYear&&Math.abs(this.year-r)>400)return null;a=this.recurseStep(e,t,a)}return a}recurseStep(e,t,n){if(n===0&&!e.starYear){if(this.year>=0&&this.year<e.year.length&&e.year[this.year]===0){let a=-1;for(let i=this.year+1;i<e.year.length&&i<1e4;i++)if(e.year[i]===1){a=i;break}if(a===-1)return null;this.year=a,this.month=0,this.day=1,this.hour=0,this.minute=0,this.second=0,this.ms=0}if(this.year>=1e4)return null}let r=this.findNext(t,f[n][0],e,f[n][2]);if(r>1){let a=n+1;for(;a<f.length;)this[f[a][0]]=-f[a][2],a++;if(r===3){if(this[f[n][1]]++,this[f[n][0]]=-f[n][2],this.apply(),n===0&&!e.starYear){for(;this.year>=0&&this.year<e.year.length&&e.year[this.year]===0&&this.year<1e4;)this.year++;if(this.year>=1e4||this.year>=e.year.length)return null}return 0}else if(this.apply())return n-1}return n+=1,n>=f.length?this:(e.starYear?this.year>=3e3:this.year>=1e4)?null:n}increment(e,t,n){return this.instantMs=void 0,this.instantFields=void 0,this.second+=t.interval!==void 0&&t.interval>1&&n?t.interval:1,this.ms=0,this.apply(),this.recurse(e,t,0)}decrement(e,t,n=!0){this.instantMs=void 0,this.instantFields=void 0;let r=t.interval!==void 0&&t.interval>=1;return(this.ms===0||r)&&(this.second-=r&&n?t.interval:1),this.ms=0,this.apply(),this.year<1?null:this.recurseBackward(e,t,0)}recurseBackward(e,t,n){let r=this.year,a=n;for(;typeof a=="number";){if(e.starYear&&Math.abs(this.year-r)>400)return null;a=this.recurseBackwardStep(e,t,a)}return a}recurseBackwardStep(e,t,n){if(n===0&&!e.starYear){if(this.year>=0&&this.year<e.year.length&&e.year[this.year]===0){let a=-1;for(let i=this.year-1;i>=0;i--)if(e.year[i]===1){a=i;break}if(a===-1)return null;this.year=a,this.month=11,this.day=31,this.hour=23,this.minute=59,this.second=59,this.ms=0}if(this.year<1)return null}let r=this.findPrevious(t,f[n][0],e,f[n][2]);if(r>1){let a=n+1;for(;a<f.length;){let i=f[a][0],o=f[a][2],u=this.getMaxPatternValue(i,e,o);this[i]=u,a++}if(r===3){if(this[f[n][1]]--,n===0){let u=this.getLastDayOfMonth(this.year,this.month);this.day>u&&(this.day=u)}if(n===1)if(this.day<=0)this.day=1;else{let u=this.year,l=this.month;for(;l<0;)l+=12,u--;for(;l>11;)l-=12,u++;let h=this.getLastDayOfMonth(u,l);this.day>h&&(this.day=h)}this.apply();let i=f[n][0],o=f[n][2];if(this[i]=this.getMaxPatternValue(i,e,o),this.apply(),n===0){let u=f[1][2],l=this.getMaxPatternValue("day",e,u);l!==this.day&&(this.day=l,this.hour=this.getMaxPatternValue("hour",e,f[2][2]),this.minute=this.getMaxPatternValue("minute",e,f[3][2]),this.second=this.getMaxPatternValue("second",e,f[4][2]))}if(n===0&&!e.starYear){for(;this.year>=0&&this.year<e.year.length&&e.year[this.year]===0;)this.year--;if(this.year<1)return null}return 0}else if(this.apply())return n-1}return n+=1,n>=f.length?this:this.year<1?null:n}getMaxPatternValue(e,t,n){let r=t[e].length-1-n;for(let a=t[e].length-1;a>=0;a--)if(t[e][a]){r=a-n;break}if(e==="day"){let a=this.getLastDayOfMonth(this.year,this.month);return t.lastWeekday||t.nearestWeekdays.some(i=>i)||t.lastDayOfMonth||!t.starDOW?a:Math.min(r,a)}return r}findPrevious(e,t,n,r){return this._findMatch(e,t,n,r,-1)}getDate(e){if(!e&&typeof this.tz!="number"){let t=this.cachedInstant();if(t!==void 0)return new Date(t+(this.tz===void 0?this.ms:0))}if(e||this.tz===void 0){if(this.year>=0&&this.year<100){let t=new Date(0);return t.setFullYear(this.year,this.month,this.day),t.setHours(this.hour,this.minute,this.second,this.ms),t}return new Date(this.year,this.month,this.day,this.hour,this.minute,this.second,this.ms)}else return typeof this.tz=="number"?new Date(g(this.year,this.month,this.day,this.hour,this.minute-this.tz,this.second,this.ms)):N(T(this.year,this.month+1,this.day,this.hour,this.minute,this.second,this.tz),!1)}getTime(){return this.getDate(!1).getTime()}match(e,t){if(!e.starYear&&(this.year<0||this.year>=e.year.length||e.year[this.year]===0))return!1;for(let n=0;n<f.length;n++){let r=f[n][0],a=f[n][2],i=this[r];if(i+a<0||i+a>=e[r].length)return!1;let o=e[r][i+a];if(r==="day"&&(o=this._matchDayValue(o,i,e,t)),!o)return!1}return!0}};function F(s){s===void 0&&(s={}),delete s.name,s.legacyMode!==void 0&&s.domAndDow===void 0?s.domAndDow=!s.legacyMode:s.domAndDow===void 0&&(s.domAndDow=!1),s.legacyMode=!s.domAndDow;let e=(n,r)=>n===void 0?r:n;if(s.paused=e(s.paused,!1),s.maxRuns=e(s.maxRuns,1/0),s.catch=e(s.catch,!1),s.unref=e(s.unref,!1),s.mode=e(s.mode,"auto"),s.alternativeWeekdays=e(s.alternativeWeekdays,!1),s.sloppyRanges=e(s.sloppyRanges,!1),s.fixedTimeRule=e(s.fixedTimeRule,"single-value"),s.allowPast=e(s.allowPast,!1),s.interval=s.interval===void 0?0:parseInt(s.interval.toString(),10),s.utcOffset=s.utcOffset===void 0?void 0:parseInt(s.utcOffset.toString(),10),s.dayOffset=s.dayOffset===void 0?0:parseInt(s.dayOffset.toString(),10),!["auto","5-part","6-part","7-part","5-or-6-parts","6-or-7-parts"].includes(s.mode))throw new Error("CronOptions: mode must be one of 'auto', '5-part', '6-part', '7-part', '5-or-6-parts', or '6-or-7-parts'.");if(!["single-value","no-wildcard"].includes(s.fixedTimeRule))throw new Error("CronOptions: fixedTimeRule must be one of 'single-value' or 'no-wildcard'.");s.timezone===""&&(s.timezone=void 0);let t=s.timezone??s.utcOffset;if(s.startAt&&(s.startAt=I(new c(s.startAt,t))),s.stopAt&&(s.stopAt=I(new c(s.stopAt,t))),s.interval!==null){if(isNaN(s.interval))throw new Error("CronOptions: Supplied value for interval is not a number");if(s.interval<0)throw new Error("CronOptions: Supplied value for interval can not be negative")}if(s.utcOffset!==void 0){if(isNaN(s.utcOffset))throw new Error("CronOptions: Invalid value passed for utcOffset, should be number representing minutes offset from UTC.");if(s.utcOffset<-870||s.utcOffset>870)throw new Error("CronOptions: utcOffset out of bounds.");if(s.utcOffset!==void 0&&s.timezone)throw new Error("CronOptions: Combining 'utcOffset' with 'timezone' is not allowed.")}if(s.unref!==!0&&s.unref!==!1)throw new Error("CronOptions: Unref should be either true, false or undefined(false).");if(s.dayOffset!==void 0&&s.dayOffset!==0&&isNaN(s.dayOffset))throw new Error("CronOptions: Invalid value passed for dayOffset, should be a number representing days to offset.");return s}function I(s){return s.ms?(s.ms=0,new c(new Date(s.getTime()+1e3),s.tz)):s}function b(s){return typeof s=="function"}function L(s){return b(s)}function Y(s){typeof Deno<"u"&&typeof Deno.unrefTimer<"u"?Deno.unrefTimer(s):s&&typeof s.unref<"u"&&s.unref()}var P=1440*60*1e3,$=30*1e3,M=[],j=class{name;options;_states;fn;_startAtRoundingMs=0;getTz(){return this.options.timezone??this.options.utcOffset}applyDayOffset(e){let t=this._offsetMs();return t?new Date(e.getTime()+t):e}_offsetMs(){return(this.options.dayOffset??0)*P}get _startAt(){return this.options.startAt}get _stopAt(){return this.options.stopAt}_nextTarget(e,t){let n=this._offsetMs(),r=this._next(this._shift(e),new Date(t.getTime()-n),{startAt:this._shift(this._startAt),stopAt:this._shift(this._stopAt)});return r?this.applyDayOffset(r.getDate(!1)):null}_previousTarget(e,t){let n=this._toMs(e??t)-this._offsetMs(),r=this._previous(new Date(n),{startAt:this._shift(this._startAt),stopAt:this._shift(this._stopAt)});return r?this.applyDayOffset(r.getDate(!1)):null}_shift(e){if(e!=null)return new c(new Date(this._toMs(e)-this._offsetMs()),this.getTz())}constructor(e,t,n){let r,a;if(b(t))a=t;else if(typeof t=="object")r=t;else if(t!==void 0)throw new Error("Cron: Invalid argument passed for optionsIn. Should be one of function, or object (options).");if(b(n))a=n;else if(typeof n=="object")r=n;else if(n!==void 0)throw new Error("Cron: Invalid argument passed for funcIn. Should be one of function, or object (options).");this.name=r?.name;let i=r?.startAt;this.options=F(r),i&&this._startAt&&(this._startAtRoundingMs=this._startAt.getTime()-new c(i,this.getTz()).getTime());let o=!!e&&(e instanceof Date||typeof e=="string"&&e.indexOf(":")>0);if(this._states={kill:!1,blocking:!1,previousRun:void 0,currentRun:void 0,once:void 0,currentTimeout:void 0,maxRuns:r?r.maxRuns:void 0,paused:r?r.paused:!1,pattern:o?new C("* * * * *",void 0,{mode:"auto"}):new C(e,this.options.timezone,{mode:this.options.mode,alternativeWeekdays:this.options.alternativeWeekdays,sloppyRanges:this.options.sloppyRanges,fixedTimeRule:this.options.fixedTimeRule})},o&&(this._states.once=new c(e,this.getTz())),this.name){if(M.find(l=>l.name===this.name))throw new Error("Cron: Tried to initialize new named job '"+this.name+"', but name already taken.");M.push(this)}return a!==void 0&&L(a)&&(this.fn=a,this.schedule()),this}nextRun(e){return this._nextTarget(e,new Date)}nextRuns(e,t){this._states.maxRuns!==void 0&&e>this._states.maxRuns&&(e=this._states.maxRuns);let n=t||this._states.currentRun||void 0;return this._enumerateRuns(e,n,"next")}previousRuns(e,t){return this._enumerateRuns(e,t||void 0,"previous")}enumerate(e){return new A(this,e)}_enumerateRuns(e,t,n){let r=[],a=new Date,i=t;for(;e-- >0;){let o=n==="next"?this._nextTarget(i,a):this._previousTarget(i,a);if(!o)break;r.push(o),i=o}return r}match(e){if(this._states.once){let n=new c(e,this.getTz());n.ms=0;let r=new c(this._states.once,this.getTz());return r.ms=0,n.getTime()===r.getTime()}let t=new c(e,this.getTz());return t.ms=0,t.match(this._states.pattern,this.options)}getPattern(){if(!this._states.once)return this._states.pattern?this._states.pattern.pattern:void 0}getOnce(){return this._states.once?this._states.once.getDate():null}isRunning(){return!this._states.paused&&!this._states.kill&&this.fn!==void 0&&this._nextTarget(this._states.currentRun,new Date)!==null}isStopped(){return this._states.kill}isBusy(){return this._states.blocking}currentRun(){return this._states.currentRun?this._states.currentRun.getDate():null}previousRun(){return this._states.previousRun?this._states.previousRun.getDate():null}msToNext(e){let t=new Date,n=this._nextTarget(e,t);return n?n.getTime()-this._toMs(e??t):null}stop(){this._states.kill=!0,this._states.currentTimeout&&clearTimeout(this._states.currentTimeout);let e=M.indexOf(this);e>=0&&M.splice(e,1)}pause(){return this._states.paused=!0,!this._states.kill}resume(){return this._states.paused=!1,!this._states.kill}schedule(e){return this._schedule(e)}_schedule(e,t){if(e&&this.fn)throw new Error("Cron: It is not allowed to schedule two functions using the same Croner instance.");e&&(this.fn=e);let n=t??new Date,r=this._nextTarget(void 0,n),a=r?r.getTime()-n.getTime():null,i=this._states.currentRun;i&&i.getTime()>n.getTime()&&(i=void 0);let o=this._nextTarget(i,n);return a===null||isNaN(a)||o===null?this:(a>$&&(a=$),a<0&&(a=this._states.paused?1e3:0),this._states.currentTimeout=setTimeout(()=>this._checkTrigger(o),a),this._states.currentTimeout&&this.options.unref&&Y(this._states.currentTimeout),this)}async _trigger(e=new Date){this._states.blocking=!0,this._states.currentRun=new c(e,this.getTz());try{if(this.options.catch)try{this.fn!==void 0&&await this.fn(this,this.options.context)}catch(t){if(b(this.options.catch))try{Promise.resolve(this.options.catch(t,this)).catch(()=>{})}catch{}}else this.fn!==void 0&&await this.fn(this,this.options.context)}finally{this._states.previousRun=new c(e,this.getTz()),this._states.blocking=!1}}async trigger(){await this._trigger()}runsLeft(){return this._states.maxRuns}_checkTrigger(e){let t=new Date,n=!this._states.paused&&t.getTime()>=e.getTime(),r=this._states.blocking&&this.options.protect;n&&!r?(this._states.maxRuns!==void 0&&this._states.maxRuns--,this._trigger(t)):n&&r&&b(this.options.protect)&&setTimeout(()=>this.options.protect(this),0),this._schedule(void 0,n?void 0:t)}_next(e,t,n){let r=n?n.startAt:this._startAt,a=n?n.stopAt:this._stopAt,i=!!e,o=!!(e||this._states.currentRun),u=!1;!e&&r&&this.options.interval&&(e=this._calculatePreviousRun(r,t),e&&(o=!0),u=!e);let l=e??t??new Date,h=this._toMs(l);e=new c(l,this.getTz()),r&&h<r.getTime()&&(e=u?r:new c(new Date(r.getTime()-1e3),this.getTz()),h=e.getTime());let m=this._states.once||new c(e,this.getTz());if(!u&&m!==this._states.once&&(m=this._findOccurrence(e,h,1,o)),this._states.once){let d=this._states.once.getTime(),p=h-d;if(r&&d<r.getTime()-this._startAtRoundingMs||this._states.currentRun&&this.applyDayOffset(this._states.once.getDate()).getTime()<=this._states.currentRun.getTime()||(i?p>=0:p>1e3&&!this.options.allowPast))return null}return m===null||this._states.maxRuns!==void 0&&this._states.maxRuns<=0||this._states.kill||a&&m.getTime()>=a.getTime()?null:m}_previous(e,t){let n=this._toMs(e??new Date);if(t.stopAt&&n>t.stopAt.getTime()&&(n=t.stopAt.getTime()),this._states.once)return this._states.once.getTime()<n?this._states.once:null;let r=this._findOccurrence(new c(new Date(n),this.getTz()),n,-1);return r===null||t.startAt&&r.getTime()<t.startAt.getTime()?null:r}_toMs(e){if(e instanceof Date)return e.getTime();let t=new c(e,this.getTz());return t.getTime()+(typeof t.tz=="string"?t.ms:0)}_findOccurrence(e,t,n,r=!1){let a=this.options.interval??0;if(a>1&&(n===-1||r)){t+=(a-1)*1e3*n;let m=new Date(t);if(isNaN(m.getTime())||(e=new c(m,this.getTz()),!(e.year>=1&&e.year<=9999)))return null;r=!1}let i=this._walk(e,t,n,r),o=this.getTz();if(this._states.pattern.isFixedTime&&n===1||typeof o=="number"||U(t,o)!==(n===1?"earlier":"later"))return i;let u=Math.floor(t/1e3)*1e3,l=n===1?k(u,u+P,o):k(u-P,u,o)-1e3;if(i&&(l-i.getTime())*n>0)return i;let h=this._walk(new c(new Date(l),o),l-n,n,!1,!0);return!i||!h?i??h:(i.getTime()-h.getTime())*n>0?h:i}_walk(e,t,n,r,a=!1){let i=this._states.pattern,o=(l,h)=>n===1?l.increment(i,this.options,h):l.decrement(i,this.options,h),u=new c(e,this.getTz());for((!a||!u.match(i,this.options))&&(u=o(u,r));u;){let l=this._runAt(u,t,n);if(l)return new c(l,this.getTz());u=o(u,!1)}return null}_runAt(e,t,n){let r=d=>(d.getTime()-t)*n>0,a=e.tz;if(typeof a=="number"){let d=e.getDate();return r(d)?d:null}let i=T(e.year,e.month+1,e.day,e.hour,e.minute,e.second,a),o=_(i),u=this._states.pattern.isFixedTime;if(o.kind==="single")return r(o.date)?o.date:null;if(o.kind==="ambiguous"){let{earlier:d,later:p}=o;return(u?[d]:n===1?[d,p]:[p,d]).find(r)??null}if(!u)return null;let l=new Date(k(o.before.getTime(),o.after.getTime(),a)),h=y(l,a);return h.y===i.y&&h.m===i.m&&h.d===i.d&&r(l)?l:null}_calculatePreviousRun(e,t){let n=new c(t,this.getTz()).getTime();if(e.getTime()>n)return;let r=this.options.interval*1e3,a=e;for(;a.getTime()+r<=n;){let i=this._findOccurrence(a,a.getTime(),1,!0);if(i===null)break;a=i}return a}},A=class{cron;cursor;now;done;initialMaxRuns;remainingRuns;constructor(e,t){this.cron=e,this.initialMaxRuns=e.runsLeft()??1/0,this.reset(t)}next(){if(this.done||this.remainingRuns<=0)return this.done=!0,{value:void 0,done:!0};let e=this.cron._nextTarget(this.cursor,this.now);return e===null?(this.done=!0,{value:void 0,done:!0}):(this.cursor=e,this.remainingRuns--,{value:e,done:!1})}peek(){return this.done||this.remainingRuns<=0?null:this.cron._nextTarget(this.cursor,this.now)}reset(e){this.cursor=e instanceof Date?new Date(e.getTime()):e??void 0,this.now=new Date,this.done=!1,this.remainingRuns=this.initialMaxRuns}[Symbol.iterator](){return this}};
-
 ;// CONCATENATED MODULE: ./packages/kinds/src/dags/facts/backfill.ts
 
 /**
@@ -51118,7 +61954,7 @@ function g(s,e,t,n=0,r=0,a=0,i=0){let o=s>=0&&s<100,u=Date.UTC(o?s+400:s,e,t,n,r
 function dagBackfills(prev, next, now, opts = {}) {
     const cap = opts.maxIntervals ?? 100_000;
     const nowMs = now.getTime();
-    const asOf = iso(nowMs);
+    const asOf = backfill_iso(nowMs);
     const out = [];
     const before = new Map();
     const prevBroken = [];
@@ -51316,7 +62152,7 @@ function brokenPrevious(n, files) {
     return none('unknown', `the DAG is not in the previous release's files that could be parsed (${files.length} could not: ${files.slice(0, 3).join(', ')}), so whether it is new cannot be told`);
 }
 function withRuns(rule, c, sched, why) {
-    const entry = { rule, reason: why, from: c.first !== null ? iso(c.first) : null, to: c.end !== null ? iso(c.end) : null, runs: c.runs };
+    const entry = { rule, reason: why, from: c.first !== null ? backfill_iso(c.first) : null, to: c.end !== null ? backfill_iso(c.end) : null, runs: c.runs };
     if (c.capped)
         entry.runsCapped = true;
     if (sched.zone && sched.zone.name !== 'UTC')
@@ -51351,7 +62187,7 @@ function makeSchedule(value, start) {
     let cron;
     try {
         // Airflow reads 5-field cron (croniter): day-of-month and day-of-week are OR-ed, as croner does by default.
-        cron = new j(expr, { utcOffset: 0, mode: '5-part' });
+        cron = new croner/* Cron */.l4(expr, { utcOffset: 0, mode: '5-part' });
     }
     catch (e) {
         return `schedule "${value}" is not a 5-field cron expression ferry can read (${e.message})`;
@@ -51503,7 +62339,7 @@ function backfillSize(b) {
     return `${runs} to backfill${b.from && b.to ? ` from ${b.from} to ${b.to}` : ''}${b.timezone ? ` (schedule in ${b.timezone})` : ''}`;
 }
 /** ISO 8601 in UTC without milliseconds when they are zero. */
-function iso(ms) {
+function backfill_iso(ms) {
     return new Date(ms).toISOString().replace('.000Z', 'Z');
 }
 
@@ -51916,7 +62752,7 @@ function byOrder(g, ids) {
 ;// CONCATENATED MODULE: ./packages/dbt/src/util.ts
 
 const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
-const util_sha256 = (s) => (0,external_node_crypto_.createHash)('sha256').update(s).digest('hex');
+const sha256 = (s) => (0,external_node_crypto_.createHash)('sha256').update(s).digest('hex');
 /** JSON with object keys sorted, so equal values give equal text whatever the key order. */
 function stableJson(v) {
     if (v === undefined)
@@ -52915,7 +63751,7 @@ function collect(data, file, label, at, version, dbtVersion, metadata) {
                 continue;
             }
             const deps = isObject(raw.depends_on) && Array.isArray(raw.depends_on.macros) ? strings(raw.depends_on.macros) : [];
-            macros.set(intern(id), { checksum: util_sha256(raw.macro_sql), dependsOnMacros: deps, varsRead: varsIn(raw.macro_sql) });
+            macros.set(intern(id), { checksum: sha256(raw.macro_sql), dependsOnMacros: deps, varsRead: varsIn(raw.macro_sql) });
         }
     }
     if (problems.length)
@@ -53004,7 +63840,7 @@ function checksumOf(raw, resourceType) {
     if (resourceType === 'test' && isObject(raw.test_metadata)) {
         // Generic tests have no file of their own: their definition is the test and its arguments
         // (in the order dbt writes them, which follows the YAML).
-        return `generic:${util_sha256(JSON.stringify([raw.test_metadata, raw.column_name ?? null]))}`;
+        return `generic:${sha256(JSON.stringify([raw.test_metadata, raw.column_name ?? null]))}`;
     }
     return undefined;
 }
@@ -54818,11 +65654,51 @@ function enabledKinds(config) {
 
 
 
+;// CONCATENATED MODULE: ./packages/deploy/src/promotion.ts
+
+const promotion_short = (id) => id.slice(0, 12);
+function describe(r) {
+    const v = r.verification === 'verified' ? 'verified' : r.verification === 'failed' ? 'failed verification' : 'not verified yet';
+    return `release ${promotion_short(r.releaseId)} (version ${r.version}, ${v})`;
+}
+/**
+ * The promotion rule: with `requires: <env>`, only a release deployed and
+ * verified there may be deployed here. Rollbacks return to a release the
+ * environment already ran, so they are not subject to it.
+ */
+async function checkPromotion(ledger, env, releaseId, mode) {
+    if (!env.requires)
+        return { ok: true, detail: 'no promotion rule' };
+    if (mode === 'rollback')
+        return { requires: env.requires, ok: true, detail: `rollback: returns to a release ${env.name} ran before` };
+    const same = await latestOfRelease(ledger, env.requires, releaseId);
+    if (same?.verification === 'verified') {
+        return { requires: env.requires, ok: true, detail: `verified in ${env.requires} (deployment ${same.id}${same.verifiedAt ? `, ${same.verifiedAt}` : ''})` };
+    }
+    const there = await currentDeployment(ledger, env.requires);
+    const has = there ? `${env.requires} runs ${describe(there)}` : `${env.requires} has no deployment yet`;
+    const thisOne = same ? `this release was deployed to ${env.requires} but ${same.verification === 'failed' ? 'failed verification' : 'is not verified yet'}` : `this release was never deployed to ${env.requires}`;
+    return { requires: env.requires, ok: false, detail: `release ${promotion_short(releaseId)} cannot go to ${env.name}: ${thisOne}; ${has}` };
+}
+
 ;// CONCATENATED MODULE: ./packages/deploy/src/plan.ts
 
 
 
 
+
+
+/** The environment's active and next freeze window at the context's clock. */
+function freezeOf(ctx, env) {
+    if (!env.freeze.length)
+        return undefined;
+    const now = (ctx.now ?? (() => new Date()))();
+    const index = ctx.config.environments.findIndex((e) => e.name === env.name);
+    const source = { file: external_node_path_default().basename(ctx.config.file), key: `environments[${index}].freeze` };
+    const active = activeFreeze(env.freeze, now, source);
+    const next = nextFreeze(env.freeze, now, source);
+    return { ...(active ? { active } : {}), ...(next ? { next } : {}) };
+}
 function kindOf(ctx, name) {
     return (ctx.kinds ?? KINDS).find((k) => k.name === name) ?? (0,ferry_error/* fail */.fJ)('FERRY_RELEASE_INVALID', `release has an artifact of unknown kind "${name}"`);
 }
@@ -54833,11 +65709,11 @@ function kindOf(ctx, name) {
  */
 async function planDeploy(ctx, envName, release, opts = {}) {
     const { config, ledger, store, runner } = ctx;
-    const env = getEnvironment(config, envName);
+    const env = (0,load/* getEnvironment */.uc)(config, envName);
     const mode = opts.mode ?? 'deploy';
     const m = release.manifest;
     if (m.project !== config.project) {
-        fail('FERRY_RELEASE_INVALID', `release ${m.id.slice(0, 12)} belongs to project "${m.project}", not "${config.project}"`);
+        (0,ferry_error/* fail */.fJ)('FERRY_RELEASE_INVALID', `release ${m.id.slice(0, 12)} belongs to project "${m.project}", not "${config.project}"`);
     }
     const warnings = [];
     const current = await currentDeployment(ledger, env.name);
@@ -54885,15 +65761,1444 @@ async function planDeploy(ctx, envName, release, opts = {}) {
         warnings,
     };
     const destructive = kinds.flatMap((k) => k.destructive ?? []);
+    const freeze = freezeOf(ctx, env);
     const plan = {
         ...unapproved,
         approval: {
             required: env.requiresApproval && destructive.length > 0,
             reason: destructive.length ? `${destructive.join('; ')}${env.requiresApproval ? ` in ${env.name}, which requires approval` : ''}` : 'nothing that cannot be rolled back',
-            digest: sha256(canonicalJson(unapproved)),
+            digest: (0,hash/* sha256 */.sc)((0,hash/* canonicalJson */.dj)(unapproved)),
         },
+        // After the digest: the windows move with the clock, the plan's content does not.
+        ...(freeze ? { freeze } : {}),
     };
     return { plan, release, current, previous, rollbackOf: opts.rollbackOf };
+}
+
+;// CONCATENATED MODULE: ./packages/deploy/src/rollback.ts
+
+
+
+/**
+ * Plans a return to the environment's previous successful release (or to
+ * `toRelease`, which must be one the environment ran successfully).
+ */
+async function planRollback(ctx, envName, toRelease) {
+    const env = (0,load/* getEnvironment */.uc)(ctx.config, envName);
+    const { current, target } = await rollbackCandidate(ctx.ledger, env.name);
+    if (!current)
+        (0,ferry_error/* fail */.fJ)('FERRY_NOTHING_TO_ROLLBACK', `${env.name} has no successful deployment to roll back from`);
+    let to = target;
+    if (toRelease) {
+        to = undefined;
+        for await (const r of ctx.ledger.records(env.name)) {
+            if (r.outcome === 'success' && r.releaseId.startsWith(toRelease)) {
+                to = r;
+                break;
+            }
+        }
+        if (!to)
+            (0,ferry_error/* fail */.fJ)('FERRY_RELEASE_NOT_FOUND', `${env.name} never ran a release ${toRelease} successfully, so it cannot roll back to it`);
+    }
+    if (!to)
+        (0,ferry_error/* fail */.fJ)('FERRY_NOTHING_TO_ROLLBACK', `${env.name} runs release ${current.releaseId.slice(0, 12)} and has no earlier successful release`);
+    const release = await ctx.store.get({ id: to.releaseId, version: to.version });
+    return planDeploy(ctx, env.name, release, { mode: 'rollback', rollbackOf: current.releaseId });
+}
+
+;// CONCATENATED MODULE: ./packages/airflow/src/http.ts
+/**
+ * The HTTP layer both API versions share: Node's fetch, JSON in and out, a
+ * per-request timeout, a small retry with exponential backoff for answers that
+ * mean "not processed, try again" (429, 502, 503, 504: honouring Retry-After)
+ * and for network errors on requests that are safe to repeat, and Airflow's
+ * error bodies turned into FerryErrors that say which call failed and why.
+ */
+
+const realSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const http_RETRY_STATUSES = new Set([429, 502, 503, 504]);
+class Http {
+    baseUrl;
+    fetch;
+    sleep;
+    timeoutMs;
+    retries;
+    constructor(options) {
+        this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+        this.fetch = options.fetch ?? globalThis.fetch;
+        this.sleep = options.sleep ?? realSleep;
+        this.timeoutMs = options.timeoutMs ?? 30_000;
+        this.retries = options.retries ?? 3;
+    }
+    /** Sends one request (retrying where that is safe) and returns whatever status came back. */
+    async send(req) {
+        const url = this.baseUrl + req.path;
+        const headers = { accept: 'application/json', ...req.headers };
+        if (req.body !== undefined)
+            headers['content-type'] = 'application/json';
+        for (let attempt = 0;; attempt++) {
+            let res;
+            try {
+                res = await this.fetch(url, {
+                    method: req.method,
+                    headers,
+                    body: req.body === undefined ? undefined : JSON.stringify(req.body),
+                    signal: AbortSignal.timeout(this.timeoutMs),
+                });
+            }
+            catch (e) {
+                // A POST may have been processed before the connection broke: never repeat it blindly.
+                if (req.method !== 'POST' && attempt < this.retries) {
+                    await this.sleep(backoff(attempt));
+                    continue;
+                }
+                const cause = e.cause;
+                const why = cause?.code ?? cause?.message ?? e.message;
+                throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_AIRFLOW_API', `${req.method} ${url} failed: ${why}${e.name === 'TimeoutError' ? ` (no answer within ${this.timeoutMs / 1000} s)` : ''}`));
+            }
+            if (http_RETRY_STATUSES.has(res.status) && attempt < this.retries) {
+                await res.arrayBuffer().catch(() => undefined);
+                await this.sleep(retryAfter(res.headers.get('retry-after')) ?? backoff(attempt));
+                continue;
+            }
+            const contentType = res.headers.get('content-type') ?? '';
+            const text = await res.text();
+            let body = text === '' ? undefined : text;
+            if (text !== '' && /[/+]json/.test(contentType)) {
+                try {
+                    body = JSON.parse(text);
+                }
+                catch {
+                    // Keep the text: the error message shows it.
+                }
+            }
+            return { status: res.status, body: body, contentType };
+        }
+    }
+}
+function backoff(attempt) {
+    return 500 * 2 ** attempt;
+}
+/** Retry-After in seconds (capped at 30 s); HTTP dates are not worth the bother here. */
+function retryAfter(value) {
+    if (!value || !/^\d+$/.test(value.trim()))
+        return undefined;
+    return Math.min(Number(value), 30) * 1000;
+}
+/**
+ * What Airflow said, in one line: v1 answers RFC 7807 bodies
+ * (`{title, detail, status, type}`), v2 FastAPI bodies (`{detail: string |
+ * object}` or, for 422, `{detail: [{loc, msg, type}]}`).
+ */
+function airflowDetail(body) {
+    if (typeof body === 'string')
+        return body.slice(0, 300);
+    if (!body || typeof body !== 'object')
+        return '';
+    const b = body;
+    const detail = b.detail;
+    if (Array.isArray(detail)) {
+        return detail
+            .map((d) => (d && typeof d === 'object' ? `${(d.loc ?? []).join('.')}: ${String(d.msg ?? '')}` : String(d)))
+            .join('; ');
+    }
+    const text = typeof detail === 'string' ? detail : detail && typeof detail === 'object' ? JSON.stringify(detail) : '';
+    const title = typeof b.title === 'string' ? b.title : '';
+    return [title, text].filter(Boolean).join(': ').slice(0, 300);
+}
+/** A FerryError for an unexpected answer: authentication and permission problems get their own code. */
+function apiError(req, res, what, baseUrl) {
+    const detail = airflowDetail(res.body);
+    const code = res.status === 401 || res.status === 403 ? 'FERRY_AIRFLOW_AUTH' : 'FERRY_AIRFLOW_API';
+    const why = res.status === 401
+        ? 'Airflow did not accept the credentials'
+        : res.status === 403
+            ? 'the Airflow user lacks the permission for this'
+            : `Airflow answered ${res.status}`;
+    return new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)(code, `${what}: ${why} (${req.method} ${baseUrl}${req.path.split('?')[0]} → ${res.status}${detail ? `: ${detail}` : ''})`));
+}
+
+;// CONCATENATED MODULE: ./packages/airflow/src/auth.ts
+/**
+ * Credentials → the Authorization header.
+ *
+ * - Airflow 2 (`/api/v1`): HTTP basic auth with username/password (the
+ *   basic_auth backend), or a bearer token as given (Composer's Google
+ *   OpenID token, a proxy's token...).
+ * - Airflow 3 (`/api/v2`): only JWT bearer tokens. Given a username/password,
+ *   ferry exchanges them at `POST {url}/auth/token` (JSON body
+ *   `{username, password}` → `201 {access_token}`), the endpoint the simple
+ *   auth manager, the FAB provider and the Keycloak provider all serve. It is
+ *   not in the public API description (v2-airflow-3.yaml only names it as the
+ *   OAuth2 password flow's tokenUrl); its shape is the simple auth manager's
+ *   own OpenAPI description. The token is fetched once and fetched again once
+ *   if the API answers 401 (it expired).
+ */
+
+
+function createAuth(api, http, credentials) {
+    if (!credentials)
+        return { header: async () => undefined, renew: async () => false, describe: () => 'no credentials' };
+    if ('token' in credentials) {
+        const value = `Bearer ${credentials.token}`;
+        return { header: async () => value, renew: async () => false, describe: () => 'the configured token' };
+    }
+    if (api === 'v1') {
+        const value = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+        return { header: async () => value, renew: async () => false, describe: () => `basic auth as ${credentials.username}` };
+    }
+    return new TokenExchange(http, credentials);
+}
+class TokenExchange {
+    http;
+    credentials;
+    token;
+    constructor(http, credentials) {
+        this.http = http;
+        this.credentials = credentials;
+    }
+    async header() {
+        this.token ??= this.fetchToken();
+        try {
+            return `Bearer ${await this.token}`;
+        }
+        catch (e) {
+            this.token = undefined;
+            throw e;
+        }
+    }
+    async renew() {
+        this.token = this.fetchToken();
+        await this.token;
+        return true;
+    }
+    describe() {
+        return `a token for ${this.credentials.username} from /auth/token`;
+    }
+    async fetchToken() {
+        const url = `${this.http.baseUrl}/auth/token`;
+        const res = await this.http.send({ method: 'POST', path: '/auth/token', body: this.credentials });
+        if ((res.status === 200 || res.status === 201) && typeof res.body?.access_token === 'string')
+            return res.body.access_token;
+        const detail = airflowDetail(res.body);
+        if (res.status === 401 || res.status === 403) {
+            throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_AIRFLOW_AUTH', `Airflow rejected the username/password for ${this.credentials.username} at POST ${url} (${res.status}${detail ? `: ${detail}` : ''})`));
+        }
+        if (res.status === 404 || res.status === 405) {
+            throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_AIRFLOW_AUTH', `POST ${url} does not exist (${res.status}): this Airflow's auth manager does not issue tokens for a username/password`, {
+                hint: 'Get a token the way your auth manager documents it and set airflow.auth.token (as ${secret:NAME}).',
+            }));
+        }
+        throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_AIRFLOW_AUTH', `POST ${url} answered ${res.status} without an access_token${detail ? `: ${detail}` : ''}`));
+    }
+}
+
+;// CONCATENATED MODULE: ./packages/airflow/src/types.ts
+/** What ferry reads from and writes to Airflow, the same for Airflow 2 (`/api/v1`) and 3 (`/api/v2`). */
+const ACTIVE_RUN_STATES = new Set(['queued', 'running', 'restarting', 'up_for_retry', 'scheduled']);
+
+;// CONCATENATED MODULE: ./packages/airflow/src/base.ts
+
+
+
+/** Sends authenticated requests; `expect` lists the statuses the caller handles, anything else throws. */
+class BaseClient {
+    http;
+    auth;
+    now;
+    constructor(http, auth, 
+    /** Clock for pacing (ms since the epoch); tests pass a fake one with a fake sleep. */
+    now = Date.now) {
+        this.http = http;
+        this.auth = auth;
+        this.now = now;
+    }
+    get baseUrl() {
+        return this.http.baseUrl;
+    }
+    async call(req, what, expect) {
+        let res = await this.send(req);
+        // An expired token from /auth/token: get a new one, once.
+        if (res.status === 401 && (await this.auth.renew()))
+            res = await this.send(req);
+        if (expect.includes(res.status))
+            return res;
+        throw apiError(req, res, what, this.http.baseUrl);
+    }
+    async send(req) {
+        const authorization = await this.auth.header();
+        return this.http.send({ ...req, headers: { ...req.headers, ...(authorization ? { authorization } : {}) } });
+    }
+    /**
+     * One run per logical date, oldest first, with at most `maxActiveRuns` of
+     * them queued or running at once: a new run is triggered when one of ours
+     * ends. Pacing needs ferry to wait; when the budget runs out, the runs
+     * still to go are queued at once (Airflow then bounds them by the DAG's
+     * own max_active_runs) and the outcome says so.
+     */
+    async pacedRuns(req) {
+        const now = this.now;
+        const out = { dagId: req.dagId, planned: req.logicalDates.length, created: 0, existing: 0, queuedUnpaced: 0, notes: [] };
+        const pending = [...req.logicalDates];
+        const active = new Set();
+        const deadline = now() + req.budgetMs;
+        const trigger = async (date) => {
+            const run = await this.triggerDagRun(req.dagId, { logicalDate: date, runId: backfillRunId(date) });
+            if (run === 'exists')
+                out.existing++;
+            else {
+                out.created++;
+                if (ACTIVE_RUN_STATES.has(run.state))
+                    active.add(run.runId);
+            }
+        };
+        while (pending.length > 0) {
+            while (pending.length > 0 && active.size < req.maxActiveRuns)
+                await trigger(pending.shift());
+            if (pending.length === 0)
+                break;
+            if (now() + req.pollMs > deadline) {
+                out.queuedUnpaced = pending.length;
+                out.notes.push(`${pending.length} run(s) queued at once: pacing them ${req.maxActiveRuns} at a time would outlast the wait budget (${Math.round(req.budgetMs / 1000)} s); Airflow's max_active_runs for the DAG bounds them`);
+                for (const date of pending.splice(0))
+                    await trigger(date);
+                break;
+            }
+            await this.http.sleep(req.pollMs);
+            for (const runId of [...active]) {
+                const run = await this.getDagRun(req.dagId, runId);
+                if (!run || !ACTIVE_RUN_STATES.has(run.state))
+                    active.delete(runId);
+            }
+        }
+        return out;
+    }
+}
+/** Run ids ferry gives backfill runs (Airflow's own backfill runs are `backfill__<date>`). */
+function backfillRunId(date) {
+    return `ferry_backfill__${date.toISOString()}`;
+}
+function invalid(what, detail) {
+    return new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_AIRFLOW_API', `${what}: unexpected answer from Airflow (${detail})`));
+}
+function pathPart(s) {
+    return encodeURIComponent(s);
+}
+
+;// CONCATENATED MODULE: ./packages/airflow/src/v1.ts
+/**
+ * Airflow 2's stable REST API, `/api/v1` (the description in
+ * shared/specs/airflow/v1-airflow-2.10.yaml). Operations used: get_version,
+ * get_dag, get_dag_source, get_import_errors, patch_dag, patch_variable /
+ * post_variables, patch_connection / post_connection, post_dag_run,
+ * get_dag_run. Airflow 2 has no backfill API: a backfill is one DAG run per
+ * logical date (BaseClient.pacedRuns).
+ */
+
+const P = '/api/v1';
+const PAGE = 100;
+class AirflowV1Client extends BaseClient {
+    api = 'v1';
+    async version() {
+        const res = await this.call({ method: 'GET', path: `${P}/version` }, 'read the Airflow version', [200]);
+        return { version: res.body?.version ?? 'unknown', gitVersion: res.body?.git_version ?? null };
+    }
+    async getDag(dagId) {
+        const res = await this.call({ method: 'GET', path: `${P}/dags/${pathPart(dagId)}` }, `read DAG ${dagId}`, [200, 404]);
+        return res.status === 404 ? undefined : toDag(res.body, `read DAG ${dagId}`);
+    }
+    async getDagSource(dag) {
+        const res = await this.call({ method: 'GET', path: `${P}/dagSources/${pathPart(dag.fileToken)}`, headers: { accept: 'application/json' } }, `read the source of DAG ${dag.dagId}`, [200, 403, 404, 406]);
+        if (res.status !== 200)
+            return undefined;
+        return typeof res.body === 'string' ? res.body : res.body?.content;
+    }
+    async listImportErrors(keep = () => true) {
+        const out = [];
+        for (let offset = 0;; offset += PAGE) {
+            const res = await this.call({ method: 'GET', path: `${P}/importErrors?limit=${PAGE}&offset=${offset}&order_by=import_error_id` }, 'list import errors', [200]);
+            const page = res.body?.import_errors ?? [];
+            for (const e of page) {
+                if (e.filename !== undefined && keep(e.filename)) {
+                    out.push({ id: e.import_error_id ?? 0, filename: e.filename, stackTrace: e.stack_trace ?? '', timestamp: e.timestamp ?? '' });
+                }
+            }
+            if (page.length < PAGE || offset + PAGE >= (res.body?.total_entries ?? 0))
+                return out;
+        }
+    }
+    async setPaused(dagId, paused) {
+        const res = await this.call({ method: 'PATCH', path: `${P}/dags/${pathPart(dagId)}?update_mask=is_paused`, body: { is_paused: paused } }, `${paused ? 'pause' : 'unpause'} DAG ${dagId}`, [200]);
+        return toDag(res.body, `${paused ? 'pause' : 'unpause'} DAG ${dagId}`);
+    }
+    async setVariable(key, value, description) {
+        const body = { key, value, ...(description !== undefined ? { description } : {}) };
+        const what = `set Variable ${key}`;
+        const patched = await this.call({ method: 'PATCH', path: `${P}/variables/${pathPart(key)}`, body }, what, [200, 404]);
+        if (patched.status === 200)
+            return 'updated';
+        await this.call({ method: 'POST', path: `${P}/variables`, body }, what, [200]);
+        return 'created';
+    }
+    async setConnection(conn) {
+        // v1's Connection: password is a plain string (not nullable): fields not given are left out.
+        const body = { connection_id: conn.connectionId, conn_type: conn.connType };
+        for (const [k, v] of [['description', conn.description], ['host', conn.host], ['login', conn.login], ['password', conn.password], ['schema', conn.schema], ['port', conn.port], ['extra', conn.extra]]) {
+            if (v !== undefined)
+                body[k] = v;
+        }
+        const what = `set Connection ${conn.connectionId}`;
+        const patched = await this.call({ method: 'PATCH', path: `${P}/connections/${pathPart(conn.connectionId)}`, body }, what, [200, 404]);
+        if (patched.status === 200)
+            return 'updated';
+        await this.call({ method: 'POST', path: `${P}/connections`, body }, what, [200]);
+        return 'created';
+    }
+    async triggerDagRun(dagId, input) {
+        const body = { logical_date: input.logicalDate.toISOString(), conf: input.conf ?? {}, ...(input.runId ? { dag_run_id: input.runId } : {}) };
+        const what = `trigger DAG ${dagId} for ${input.logicalDate.toISOString()}`;
+        const res = await this.call({ method: 'POST', path: `${P}/dags/${pathPart(dagId)}/dagRuns`, body }, what, [200, 409]);
+        return res.status === 409 ? 'exists' : toRun(res.body, dagId, what);
+    }
+    async getDagRun(dagId, runId) {
+        const what = `read run ${runId} of DAG ${dagId}`;
+        const res = await this.call({ method: 'GET', path: `${P}/dags/${pathPart(dagId)}/dagRuns/${pathPart(runId)}` }, what, [200, 404]);
+        return res.status === 404 ? undefined : toRun(res.body, dagId, what);
+    }
+    backfill(req) {
+        return this.pacedRuns(req);
+    }
+}
+function toDag(d, what) {
+    if (!d || typeof d.dag_id !== 'string')
+        throw invalid(what, 'no dag_id');
+    return {
+        dagId: d.dag_id,
+        isPaused: d.is_paused === true,
+        active: d.is_active !== false,
+        fileloc: d.fileloc ?? '',
+        lastParsedTime: d.last_parsed_time ?? null,
+        hasImportErrors: d.has_import_errors === true,
+        fileToken: d.file_token ?? '',
+    };
+}
+function toRun(r, dagId, what) {
+    if (!r || typeof r.dag_run_id !== 'string')
+        throw invalid(what, 'no dag_run_id');
+    return { dagId: r.dag_id ?? dagId, runId: r.dag_run_id, logicalDate: r.logical_date ?? null, state: r.state ?? 'queued' };
+}
+
+;// CONCATENATED MODULE: ./packages/airflow/src/v2.ts
+/**
+ * Airflow 3's public REST API, `/api/v2` (shared/specs/airflow/v2-airflow-3.yaml).
+ * Operations used: get_version, get_dag_details (for latest_dag_version),
+ * get_dag_source, get_import_errors, patch_dag, patch_variable /
+ * post_variable, patch_connection / post_connection, trigger_dag_run,
+ * get_dag_run, create_backfill_dry_run, create_backfill. Every call but
+ * get_version carries a JWT bearer token (see auth.ts).
+ */
+
+const v2_P = '/api/v2';
+const v2_PAGE = 100;
+class AirflowV2Client extends BaseClient {
+    api = 'v2';
+    async version() {
+        const res = await this.call({ method: 'GET', path: `${v2_P}/version` }, 'read the Airflow version', [200]);
+        return { version: res.body?.version ?? 'unknown', gitVersion: res.body?.git_version ?? null };
+    }
+    async getDag(dagId) {
+        // The details carry latest_dag_version; the plain DAG does not.
+        const what = `read DAG ${dagId}`;
+        const res = await this.call({ method: 'GET', path: `${v2_P}/dags/${pathPart(dagId)}/details` }, what, [200, 404]);
+        return res.status === 404 ? undefined : v2_toDag(res.body, what);
+    }
+    async getDagSource(dag) {
+        const res = await this.call({ method: 'GET', path: `${v2_P}/dagSources/${pathPart(dag.dagId)}`, headers: { accept: 'application/json' } }, `read the source of DAG ${dag.dagId}`, [200, 403, 404, 406]);
+        if (res.status !== 200)
+            return undefined;
+        return typeof res.body === 'string' ? res.body : (res.body?.content ?? undefined);
+    }
+    async listImportErrors(keep = () => true) {
+        const out = [];
+        for (let offset = 0;; offset += v2_PAGE) {
+            const res = await this.call({ method: 'GET', path: `${v2_P}/importErrors?limit=${v2_PAGE}&offset=${offset}` }, 'list import errors', [200]);
+            const page = res.body?.import_errors ?? [];
+            for (const e of page) {
+                if (e.filename !== undefined && keep(e.filename)) {
+                    out.push({ id: e.import_error_id ?? 0, filename: e.filename, stackTrace: e.stack_trace ?? '', timestamp: e.timestamp ?? '', bundleName: e.bundle_name ?? null });
+                }
+            }
+            if (page.length < v2_PAGE || offset + v2_PAGE >= (res.body?.total_entries ?? 0))
+                return out;
+        }
+    }
+    async setPaused(dagId, paused) {
+        const what = `${paused ? 'pause' : 'unpause'} DAG ${dagId}`;
+        await this.call({ method: 'PATCH', path: `${v2_P}/dags/${pathPart(dagId)}?update_mask=is_paused`, body: { is_paused: paused } }, what, [200]);
+        // The PATCH answers a DAGResponse (no dag version): read the details for the same shape as getDag.
+        return (await this.getDag(dagId)) ?? Promise.reject(invalid(what, 'the DAG disappeared'));
+    }
+    async setVariable(key, value, description) {
+        const body = { key, value, ...(description !== undefined ? { description } : {}) };
+        const what = `set Variable ${key}`;
+        const patched = await this.call({ method: 'PATCH', path: `${v2_P}/variables/${pathPart(key)}`, body }, what, [200, 404]);
+        if (patched.status === 200)
+            return 'updated';
+        const created = await this.call({ method: 'POST', path: `${v2_P}/variables`, body }, what, [201, 409]);
+        // 409: created meanwhile by someone else; update it after all.
+        if (created.status === 409)
+            await this.call({ method: 'PATCH', path: `${v2_P}/variables/${pathPart(key)}`, body }, what, [200]);
+        return 'created';
+    }
+    async setConnection(conn) {
+        const body = {
+            connection_id: conn.connectionId,
+            conn_type: conn.connType,
+            description: conn.description ?? null,
+            host: conn.host ?? null,
+            login: conn.login ?? null,
+            password: conn.password ?? null,
+            schema: conn.schema ?? null,
+            port: conn.port ?? null,
+            extra: conn.extra ?? null,
+        };
+        const what = `set Connection ${conn.connectionId}`;
+        const patched = await this.call({ method: 'PATCH', path: `${v2_P}/connections/${pathPart(conn.connectionId)}`, body }, what, [200, 404]);
+        if (patched.status === 200)
+            return 'updated';
+        const created = await this.call({ method: 'POST', path: `${v2_P}/connections`, body }, what, [201, 409]);
+        if (created.status === 409)
+            await this.call({ method: 'PATCH', path: `${v2_P}/connections/${pathPart(conn.connectionId)}`, body }, what, [200]);
+        return 'created';
+    }
+    async triggerDagRun(dagId, input) {
+        const body = { logical_date: input.logicalDate.toISOString(), conf: input.conf ?? {}, ...(input.runId ? { dag_run_id: input.runId } : {}) };
+        const what = `trigger DAG ${dagId} for ${input.logicalDate.toISOString()}`;
+        const res = await this.call({ method: 'POST', path: `${v2_P}/dags/${pathPart(dagId)}/dagRuns`, body }, what, [200, 409]);
+        return res.status === 409 ? 'exists' : v2_toRun(res.body, dagId, what);
+    }
+    async getDagRun(dagId, runId) {
+        const what = `read run ${runId} of DAG ${dagId}`;
+        const res = await this.call({ method: 'GET', path: `${v2_P}/dags/${pathPart(dagId)}/dagRuns/${pathPart(runId)}` }, what, [200, 404]);
+        return res.status === 404 ? undefined : v2_toRun(res.body, dagId, what);
+    }
+    /**
+     * Dry run first (what Airflow would create: runs that exist already are
+     * skipped with reprocess_behavior "none"), then the backfill itself, unless
+     * the dry run found nothing to do (Airflow refuses an empty backfill).
+     * `to_date` is the last logical date: Airflow includes runs whose logical
+     * date is at or before it.
+     */
+    async backfill(req) {
+        const out = { dagId: req.dagId, planned: req.logicalDates.length, created: 0, existing: 0, queuedUnpaced: 0, notes: [] };
+        if (req.logicalDates.length === 0)
+            return out;
+        const body = {
+            dag_id: req.dagId,
+            from_date: req.logicalDates[0].toISOString(),
+            to_date: req.logicalDates.at(-1).toISOString(),
+            max_active_runs: req.maxActiveRuns,
+            reprocess_behavior: 'none',
+            run_backwards: false,
+            dag_run_conf: {},
+        };
+        const what = `backfill DAG ${req.dagId} from ${body.from_date} to ${body.to_date}`;
+        const dry = await this.call({ method: 'POST', path: `${v2_P}/backfills/dry_run`, body }, `${what} (dry run)`, [200]);
+        const count = dry.body?.total_entries ?? dry.body?.backfills?.length ?? 0;
+        out.dryRun = count;
+        out.existing = Math.max(out.planned - count, 0);
+        if (count === 0) {
+            out.notes.push('the dry run found no run to create (every logical date has a run already)');
+            return out;
+        }
+        const res = await this.call({ method: 'POST', path: `${v2_P}/backfills`, body }, what, [200]);
+        if (typeof res.body?.id !== 'number')
+            throw invalid(what, 'no backfill id');
+        out.backfillId = res.body.id;
+        out.created = count;
+        return out;
+    }
+}
+function v2_toDag(d, what) {
+    if (!d || typeof d.dag_id !== 'string')
+        throw invalid(what, 'no dag_id');
+    const v = d.latest_dag_version;
+    return {
+        dagId: d.dag_id,
+        isPaused: d.is_paused === true,
+        active: d.is_stale !== true,
+        fileloc: d.fileloc ?? '',
+        ...(d.relative_fileloc ? { relativeFileloc: d.relative_fileloc } : {}),
+        lastParsedTime: d.last_parsed_time ?? null,
+        hasImportErrors: d.has_import_errors === true,
+        fileToken: d.file_token ?? '',
+        ...(v && typeof v.version_number === 'number'
+            ? { version: { number: v.version_number, bundleName: v.bundle_name ?? null, bundleVersion: v.bundle_version ?? null, createdAt: v.created_at ?? '' } }
+            : {}),
+    };
+}
+function v2_toRun(r, dagId, what) {
+    if (!r || typeof r.dag_run_id !== 'string')
+        throw invalid(what, 'no dag_run_id');
+    return { dagId: r.dag_id ?? dagId, runId: r.dag_run_id, logicalDate: r.logical_date ?? null, state: r.state ?? 'queued' };
+}
+
+;// CONCATENATED MODULE: ./packages/airflow/src/connect.ts
+/**
+ * An AirflowClient for an environment's `airflow:` settings: credentials
+ * resolved (`${secret:NAME}` through the deploy's secret lookup, which masks
+ * them; literal passwords and tokens are masked here), and the API chosen by
+ * `api:` or detected.
+ *
+ * Detection (`api: auto`) asks `GET /api/v2/version`, then
+ * `GET /api/v1/version`, without credentials: both operations are public in
+ * Airflow (neither declares a security requirement of its own in the API
+ * descriptions), and a 401/403 still proves the API is there. A 404 (or a
+ * 200 that is not version JSON: a login page) means it is not.
+ */
+
+
+
+
+
+const REF = /\$\{secret:([A-Za-z_][A-Za-z0-9_]*)\}/g;
+async function connectAirflow(config, options) {
+    const http = new Http({ baseUrl: config.url, fetch: options.fetch, sleep: options.sleep, timeoutMs: options.timeoutMs });
+    const credentials = resolveCredentials(config.auth, options);
+    const api = config.api === 'auto' ? await detectApi(http) : config.api;
+    const auth = createAuth(api, http, credentials);
+    return api === 'v2' ? new AirflowV2Client(http, auth, options.now) : new AirflowV1Client(http, auth, options.now);
+}
+async function detectApi(http) {
+    const seen = [];
+    for (const api of ['v2', 'v1']) {
+        const res = await http.send({ method: 'GET', path: `/api/${api}/version` });
+        const isVersion = res.status === 200 && typeof res.body === 'object' && res.body !== null && typeof res.body.version === 'string';
+        if (isVersion || res.status === 401 || res.status === 403)
+            return api;
+        seen.push(`/api/${api}/version → ${res.status}`);
+    }
+    throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_AIRFLOW_API', `no Airflow REST API at ${http.baseUrl} (${seen.join(', ')})`, {
+        hint: 'Set airflow.url to the base URL of the Airflow webserver (Airflow 2) or API server (Airflow 3), without /api/v1 or /api/v2, or set airflow.api to v1 or v2.',
+    }));
+}
+/** `${secret:NAME}` references replaced through the secret lookup; a missing secret fails before any request. */
+function resolveCredentials(auth, options) {
+    if (!auth)
+        return undefined;
+    const missing = new Set();
+    const resolve = (value, secret) => {
+        const out = value.replace(REF, (_, name) => {
+            const v = options.secret(name);
+            if (v === undefined || v === '')
+                missing.add(name);
+            return v ?? '';
+        });
+        if (secret)
+            options.runner.mask(out);
+        return out;
+    };
+    const credentials = 'token' in auth ? { token: resolve(auth.token, true) } : { username: resolve(auth.username, false), password: resolve(auth.password, true) };
+    if (missing.size) {
+        throw new ferry_error/* FerryError */.lT([...missing].map((name) => (0,ferry_error/* problem */.CC)('FERRY_SECRET_MISSING', `secret ${name} (used in airflow.auth) is not set`, { location: { key: 'airflow.auth' } })));
+    }
+    return credentials;
+}
+
+;// CONCATENATED MODULE: ./packages/airflow/src/schedule.ts
+/**
+ * The logical dates of a planned DAG backfill: every fire time of the DAG's
+ * schedule in [from, to). The plan (DagBackfill) gives the range and the
+ * schedule as dag_facts.py wrote it: a preset ("@daily"), a 5-field cron
+ * (read in `timezone` when set, as Airflow reads cron on the DAG's wall
+ * clock) or an ISO 8601 duration for a timedelta schedule ("PT1H",
+ * "P1DT12H", counted from `from`, which is one of its fire times).
+ *
+ * Some of these dates may have runs already (a changed schedule keeps the
+ * old schedule's runs): Airflow 3's dry run skips them, and Airflow 2
+ * answers 409 when one is triggered; both are counted as existing.
+ */
+
+const schedule_PRESETS = {
+    '@hourly': '0 * * * *',
+    '@daily': '0 0 * * *',
+    '@midnight': '0 0 * * *',
+    '@weekly': '0 0 * * 0',
+    '@monthly': '0 0 1 * *',
+    '@quarterly': '0 0 1 */3 *',
+    '@yearly': '0 0 1 1 *',
+    '@annually': '0 0 1 1 *',
+};
+const DURATION = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
+/** The dates, or a string saying why they cannot be computed. At most `cap` dates. */
+function logicalDates(b, cap = 10_000) {
+    if (!b.from || !b.to || !b.schedule)
+        return 'the plan has no range or schedule for it';
+    const from = Date.parse(b.from);
+    const to = Date.parse(b.to);
+    if (Number.isNaN(from) || Number.isNaN(to))
+        return `the range ${b.from} → ${b.to} is not a pair of dates`;
+    const schedule = b.schedule.trim();
+    const out = [];
+    const duration = DURATION.exec(schedule);
+    if (duration && schedule !== 'P' && schedule !== 'PT') {
+        const [, d = '0', h = '0', m = '0', s = '0'] = duration;
+        const step = ((Number(d) * 24 + Number(h)) * 60 + Number(m)) * 60_000 + Math.round(Number(s) * 1000);
+        if (!(step > 0))
+            return `schedule ${schedule} is not a positive duration`;
+        for (let t = from; t < to && out.length < cap; t += step)
+            out.push(new Date(t));
+        return out;
+    }
+    const expr = schedule_PRESETS[schedule.toLowerCase()] ?? schedule;
+    let cron;
+    try {
+        const zone = b.timezone;
+        const offset = zone ? /^([+-])(\d\d):?(\d\d)$/.exec(zone) : null;
+        const where = offset ? { utcOffset: (offset[1] === '-' ? -1 : 1) * (Number(offset[2]) * 60 + Number(offset[3])) } : zone ? { timezone: zone } : { utcOffset: 0 };
+        cron = new croner/* Cron */.l4(expr, { ...where, mode: '5-part', paused: true });
+    }
+    catch (e) {
+        return `schedule "${schedule}" is not a cron expression ferry can read (${e.message})`;
+    }
+    let t = cron.nextRun(new Date(from - 1000));
+    while (t && t.getTime() < to && out.length < cap) {
+        if (t.getTime() >= from)
+            out.push(t);
+        t = cron.nextRun(t);
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./packages/deploy/src/after-deploy.ts
+/**
+ * What ferry does with the environment's Airflow once every kind committed
+ * (files switched), before the deployment is recorded as a success:
+ *
+ *  1. Variables and Connections from the rendered config files named by
+ *     `airflow.variables` / `airflow.connections` (secrets resolved through
+ *     ctx.secret, which masks them; connection passwords and extras masked
+ *     too). First, because DAG files that read a Variable at parse time would
+ *     otherwise fail to import.
+ *  2. Wait, polling every `wait.interval` s for at most `wait.timeout` s,
+ *     until every DAG defined in an added or changed DAG file (static
+ *     dag_ids, read from the release's files with the facts helper) is
+ *     parsed at the new version, and report import errors of the deployed
+ *     files. "At the new version": the source Airflow stored at its last
+ *     successful parse (v1: /dagSources/{file_token}; v2: the latest DAG
+ *     version's /dagSources/{dag_id}) equals the deployed file (newlines
+ *     normalised, as Python reads text); where Airflow will not show sources
+ *     (403/404), a last_parsed_time after the switch instead.
+ *  3. Unpause the DAGs new in this deploy, when `unpause: new`.
+ *  4. Run the plan's DAG backfills, when `backfill.run`.
+ *
+ * Never throws: everything that went wrong comes back as problems (the
+ * caller records the deployment as failed; the files stay switched).
+ */
+
+
+
+
+
+
+
+
+/** Rules whose runs Airflow's scheduler does not create by itself (a new DAG with catchup=True catches up on its own once unpaused). */
+const BACKFILL_RULES = new Set(['start-earlier', 'schedule-changed', 'catchup-on']);
+async function afterDeploy(ctx, env, planned) {
+    const cfg = env.airflow;
+    if (!cfg)
+        return { problems: [], summary: [] };
+    const run = new AfterDeploy(ctx, env, cfg, planned);
+    try {
+        await run.all();
+    }
+    catch (e) {
+        run.problems.push(...(0,ferry_error/* toProblems */.ek)(e));
+    }
+    const rollback = `The files are deployed; to return to the previous release run \`ferry rollback ${env.name}\` (or deploy-env with rollback: true).`;
+    return { problems: run.problems.map((p) => ({ ...p, hint: `${p.hint ?? ''}${p.hint ? ' ' : ''}${rollback}` })), summary: run.summary };
+}
+class AfterDeploy {
+    ctx;
+    env;
+    cfg;
+    planned;
+    problems = [];
+    summary = [];
+    clock;
+    sleep;
+    client;
+    constructor(ctx, env, cfg, planned) {
+        this.ctx = ctx;
+        this.env = env;
+        this.cfg = cfg;
+        this.planned = planned;
+        this.clock = ctx.airflowRuntime?.clock ?? (() => new Date());
+        this.sleep = ctx.airflowRuntime?.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    }
+    note(line) {
+        this.summary.push(line);
+        this.ctx.runner.info(`airflow: ${line}`);
+    }
+    async all() {
+        const switchedAt = this.clock();
+        // Config problems (a missing file or secret) are found before anything is sent.
+        const variables = this.cfg.variables ? await this.readConfig(this.cfg.variables, 'airflow.variables') : undefined;
+        const connections = this.cfg.connections ? await this.readConfig(this.cfg.connections, 'airflow.connections') : undefined;
+        const conns = connections === undefined ? undefined : this.toConnections(connections);
+        if (this.problems.length)
+            return;
+        this.client = await connectAirflow(this.cfg, {
+            secret: (n) => this.ctx.secret(n),
+            runner: this.ctx.runner,
+            fetch: this.ctx.airflowRuntime?.fetch,
+            sleep: this.sleep,
+            now: () => this.clock().getTime(),
+        });
+        const { version } = await this.client.version();
+        this.note(`Airflow ${version} at ${this.client.baseUrl} (REST API ${this.client.api})`);
+        if (variables !== undefined)
+            await this.setVariables(variables);
+        if (conns)
+            await this.setConnections(conns);
+        const dags = await this.deployedDags();
+        if (!dags)
+            return;
+        const current = await this.waitForDags(dags, switchedAt);
+        if (this.cfg.unpause === 'new') {
+            for (const d of dags.expected.filter((x) => x.isNew && current.has(x.dagId))) {
+                const info = current.get(d.dagId);
+                if (!info.isPaused)
+                    continue;
+                await this.client.setPaused(d.dagId, false);
+                this.note(`unpaused new DAG ${d.dagId}`);
+            }
+        }
+        if (this.cfg.backfill.run)
+            await this.backfills(current);
+    }
+    // ---------------------------------------------------------------- config files
+    /** A config file as rendered for this environment in the release, parsed, with `${secret:NAME}` resolved. */
+    async readConfig(rel, key) {
+        const { release } = this.planned;
+        const artifact = release.manifest.artifacts.find((a) => a.kind === 'configs');
+        const wanted = artifact && filesFor(artifact, this.env.name).find((f) => f.path === rel.replace(/^\.\//, ''));
+        if (!artifact || !wanted) {
+            this.problems.push((0,ferry_error/* problem */.CC)('FERRY_AIRFLOW_CONFIG', `${key} names ${rel}, which is not a config file of this release for ${this.env.name}`, {
+                location: { key: `environments.${this.env.name}.${key}` },
+                hint: artifact ? `Config files for ${this.env.name}: ${filesFor(artifact, this.env.name).map((f) => f.path).join(', ') || 'none'}.` : 'Declare artifacts.configs and put the file in the config folder.',
+            }));
+            return undefined;
+        }
+        const text = await readReleaseFile(release, artifact, `${this.env.name}/${wanted.path}`);
+        let value;
+        try {
+            value = wanted.path.endsWith('.json') ? JSON.parse(text) : (0,dist/* parse */.qg)(text);
+        }
+        catch (e) {
+            this.problems.push((0,ferry_error/* problem */.CC)('FERRY_AIRFLOW_CONFIG', `${rel} does not parse: ${e.message.split('\n')[0]}`, { location: { file: rel } }));
+            return undefined;
+        }
+        if (!value || typeof value !== 'object' || Array.isArray(value)) {
+            this.problems.push((0,ferry_error/* problem */.CC)('FERRY_AIRFLOW_CONFIG', `${rel} (${key}) must be a mapping of names to values`, { location: { file: rel } }));
+            return undefined;
+        }
+        const missing = new Set();
+        const resolve = (v) => {
+            if (typeof v === 'string') {
+                return v.replace(SECRET_REF, (_, name) => {
+                    const s = this.ctx.secret(name);
+                    if (s === undefined || s === '')
+                        missing.add(name);
+                    return s ?? '';
+                });
+            }
+            if (Array.isArray(v))
+                return v.map(resolve);
+            if (v && typeof v === 'object')
+                return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x)]));
+            return v;
+        };
+        const resolved = resolve(value);
+        for (const name of missing)
+            this.problems.push((0,ferry_error/* problem */.CC)('FERRY_SECRET_MISSING', `secret ${name} (used in ${rel}) is not set`, { location: { file: rel } }));
+        return missing.size ? undefined : resolved;
+    }
+    async setVariables(vars) {
+        const keys = Object.keys(vars);
+        for (const key of keys) {
+            const v = vars[key];
+            // Airflow stores strings; anything else is stored as JSON (Variable.get(key, deserialize_json=True) reads it back).
+            await this.client.setVariable(key, typeof v === 'string' ? v : JSON.stringify(v));
+        }
+        this.note(`Variables set: ${keys.length ? keys.join(', ') : 'none'}`);
+    }
+    toConnections(map) {
+        const out = [];
+        const file = this.cfg.connections;
+        const known = new Set(['conn_type', 'description', 'host', 'login', 'password', 'schema', 'port', 'extra']);
+        for (const [id, raw] of Object.entries(map)) {
+            const at = { file, key: id };
+            if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+                this.problems.push((0,ferry_error/* problem */.CC)('FERRY_AIRFLOW_CONFIG', `connection ${id} must be a mapping (conn_type, host, login, password, schema, port, extra, description)`, { location: at }));
+                continue;
+            }
+            const c = raw;
+            const unknown = Object.keys(c).filter((k) => !known.has(k));
+            if (unknown.length)
+                this.problems.push((0,ferry_error/* problem */.CC)('FERRY_AIRFLOW_CONFIG', `connection ${id}: unknown key(s) ${unknown.join(', ')}`, { location: at, hint: `Connection keys: ${[...known].join(', ')}.` }));
+            if (typeof c.conn_type !== 'string' || !c.conn_type)
+                this.problems.push((0,ferry_error/* problem */.CC)('FERRY_AIRFLOW_CONFIG', `connection ${id} needs a conn_type (e.g. postgres, http, aws)`, { location: at }));
+            if (c.port !== undefined && !Number.isInteger(c.port))
+                this.problems.push((0,ferry_error/* problem */.CC)('FERRY_AIRFLOW_CONFIG', `connection ${id}: port must be a whole number`, { location: at }));
+            const str = (k) => (c[k] === undefined || c[k] === null ? undefined : String(c[k]));
+            const extra = c.extra === undefined || c.extra === null ? undefined : typeof c.extra === 'string' ? c.extra : JSON.stringify(c.extra);
+            const conn = {
+                connectionId: id,
+                connType: String(c.conn_type ?? ''),
+                description: str('description'),
+                host: str('host'),
+                login: str('login'),
+                password: str('password'),
+                schema: str('schema'),
+                port: typeof c.port === 'number' ? c.port : undefined,
+                extra,
+            };
+            // Whatever secrets they hold, these two are never shown.
+            if (conn.password)
+                this.ctx.runner.mask(conn.password);
+            if (conn.extra)
+                this.ctx.runner.mask(conn.extra);
+            out.push(conn);
+        }
+        return out;
+    }
+    async setConnections(conns) {
+        for (const c of conns)
+            await this.client.setConnection(c);
+        this.note(`Connections set: ${conns.length ? conns.map((c) => c.connectionId).join(', ') : 'none'} (passwords and extras masked)`);
+    }
+    // ---------------------------------------------------------------- DAGs
+    /**
+     * The DAGs to wait for: static dag_ids of the added and changed .py files,
+     * read from the release's bundle by the facts helper; a DAG is new when no
+     * changed or deleted file of the previous release defined its dag_id (on a
+     * first deploy, every DAG). Undefined when the deploy changed no DAG file.
+     */
+    async deployedDags() {
+        const { plan, release, previous } = this.planned;
+        const kp = plan.kinds.find((k) => k.kind === 'dags');
+        const artifact = release.manifest.artifacts.find((a) => a.kind === 'dags');
+        if (!kp || !artifact)
+            return undefined;
+        const changed = kp.changes.filter((c) => c.path.endsWith('.py') && (c.action === 'create' || c.action === 'update')).map((c) => c.path);
+        const before = kp.changes.filter((c) => c.path.endsWith('.py') && (c.action === 'update' || c.action === 'delete')).map((c) => c.path);
+        const releaseFiles = artifact.files.map((f) => f.path);
+        if (changed.length === 0) {
+            this.note('no DAG file changed: nothing to wait for');
+            return { expected: [], changedFiles: new Set(), releaseFiles };
+        }
+        const prevArtifact = previous?.manifest.artifacts.find((a) => a.kind === 'dags');
+        // Without the previous release, whether a DAG is new cannot be told from files (unless nothing ran before).
+        const prevKnown = plan.current === null || Boolean(previous && prevArtifact);
+        const tmp = external_node_fs_default().mkdtempSync(external_node_path_default().join(external_node_os_default().tmpdir(), 'ferry-airflow-dags-'));
+        try {
+            await bundleSource(external_node_path_default().join(release.dir, artifact.bundle?.path ?? 'dags.tar.gz'), artifact.files).extract(changed, external_node_path_default().join(tmp, 'next'));
+            const prevPaths = prevKnown && previous && prevArtifact ? before.filter((p) => prevArtifact.files.some((f) => f.path === p)) : [];
+            if (prevPaths.length)
+                await bundleSource(external_node_path_default().join(previous.dir, prevArtifact.bundle?.path ?? 'dags.tar.gz'), prevArtifact.files).extract(prevPaths, external_node_path_default().join(tmp, 'prev'));
+            const files = [...changed.map((p) => external_node_path_default().join(tmp, 'next', p)), ...prevPaths.map((p) => external_node_path_default().join(tmp, 'prev', p))];
+            let facts;
+            try {
+                facts = (await collectFacts(this.ctx.config.checks.dags.python, files, { tmpDir: tmp, cwd: tmp, timeoutSeconds: 300 })).facts;
+            }
+            catch (e) {
+                const why = e instanceof PythonMissing ? `${e.python} not found` : e.message;
+                this.note(`DAG ids of the changed files not read (${why}): not waiting for DAGs; import errors are still checked`);
+                const importErrors = await this.client.listImportErrors();
+                this.reportImportErrors(importErrors, new Set(changed), releaseFiles, undefined, this.clock());
+                return undefined;
+            }
+            const ids = (f) => (f?.dags ?? []).filter((d) => d.dag_id !== null && d.called !== 'never').map((d) => d.dag_id);
+            const prevIds = new Set(prevPaths.flatMap((_, i) => ids(facts[changed.length + i])));
+            const expected = [];
+            for (const [i, file] of changed.entries()) {
+                const f = facts[i];
+                const dynamic = (f?.dags ?? []).filter((d) => d.dag_id === null && d.called !== 'never');
+                if (dynamic.length)
+                    this.note(`${file}: ${dynamic.length} DAG(s) with a dag_id that is not static (${dynamic[0].dynamic ?? 'computed'}): not waited for`);
+                const text = external_node_fs_default().readFileSync(external_node_path_default().join(tmp, 'next', file), 'utf8');
+                for (const dagId of new Set(ids(f)))
+                    expected.push({ dagId, file, text, isNew: prevKnown ? !prevIds.has(dagId) : false });
+            }
+            if (!prevKnown && this.cfg.unpause === 'new')
+                this.note('the previous release is not in the release store: which DAGs are new cannot be told, so none is unpaused');
+            return { expected, changedFiles: new Set(changed), releaseFiles };
+        }
+        finally {
+            external_node_fs_default().rmSync(tmp, { recursive: true, force: true });
+        }
+    }
+    /**
+     * Polls until every expected DAG is current or its file has an import
+     * error of the new version, or the time is up. Returns the DAGs found
+     * current (their latest info).
+     */
+    async waitForDags(dags, switchedAt) {
+        const { timeout, interval } = this.cfg.wait;
+        const started = this.clock().getTime();
+        const deadline = started + timeout * 1000;
+        const status = new Map(dags.expected.map((d) => [d.dagId, { seen: false, current: false }]));
+        let baseline;
+        let failing = new Map();
+        for (;;) {
+            const errors = await this.client.listImportErrors();
+            baseline ??= new Map(errors.flatMap((e) => { const f = releaseFileOf(e.filename, dags.releaseFiles); return f ? [[f, e.stackTrace]] : []; }));
+            failing = this.newImportErrors(errors, dags, baseline, switchedAt);
+            for (const d of dags.expected) {
+                const s = status.get(d.dagId);
+                if (s.current || failing.has(d.file))
+                    continue;
+                const info = await this.client.getDag(d.dagId);
+                if (!info || !info.active)
+                    continue;
+                s.seen = true;
+                s.info = info;
+                const source = await this.client.getDagSource(info);
+                const current = source !== undefined ? normalise(source) === normalise(d.text) : info.lastParsedTime !== null && Date.parse(info.lastParsedTime) >= switchedAt.getTime();
+                if (current) {
+                    s.current = true;
+                    s.after = Math.round((this.clock().getTime() - started) / 1000);
+                }
+            }
+            const pending = dags.expected.filter((d) => !status.get(d.dagId).current && !failing.has(d.file));
+            if (pending.length === 0 || this.clock().getTime() + interval * 1000 > deadline)
+                break;
+            await this.sleep(interval * 1000);
+        }
+        // At the end, an error identical to the one before the switch counts too: the new version still fails.
+        const finalErrors = await this.client.listImportErrors();
+        this.reportImportErrors(finalErrors, dags.changedFiles, dags.releaseFiles, baseline, switchedAt);
+        const current = new Map();
+        for (const d of dags.expected) {
+            const s = status.get(d.dagId);
+            if (s.current) {
+                current.set(d.dagId, s.info);
+                const v = s.info.version ? ` (DAG version ${s.info.version.number})` : '';
+                this.note(`DAG ${d.dagId} (${d.file}) parsed at the new version${v} after ${s.after} s${d.isNew ? ' (new)' : ''}`);
+                continue;
+            }
+            if (this.problems.some((p) => p.code === 'FERRY_AIRFLOW_IMPORT_ERROR' && p.location?.file === this.dagPath(d.file)))
+                continue;
+            this.problems.push(s.seen
+                ? (0,ferry_error/* problem */.CC)('FERRY_AIRFLOW_DAG_MISSING', `DAG ${d.dagId} (${d.file}) is still at its previous version in Airflow after ${timeout} s (last parsed ${s.info?.lastParsedTime ?? 'never'}); folders sync slowly on MWAA/Composer — raise airflow.wait.timeout or check the scheduler's DAG processor logs`, { location: { file: this.dagPath(d.file) } })
+                : (0,ferry_error/* problem */.CC)('FERRY_AIRFLOW_DAG_MISSING', `DAG ${d.dagId} did not appear in Airflow within ${timeout} s; folders sync slowly on MWAA/Composer — raise airflow.wait.timeout or check the scheduler's DAG processor logs`, { location: { file: this.dagPath(d.file) } }));
+        }
+        return current;
+    }
+    /**
+     * Import errors that end the wait for a file early: of a release file,
+     * recorded after the switch, and not the same error the file had when
+     * ferry first looked (that one may still be the previous version's,
+     * re-parsed while the folder syncs; it is reported when the wait ends).
+     */
+    newImportErrors(errors, dags, baseline, switchedAt) {
+        const out = new Map();
+        for (const e of errors) {
+            const file = releaseFileOf(e.filename, dags.releaseFiles);
+            if (!file || Date.parse(e.timestamp) < switchedAt.getTime())
+                continue;
+            if (baseline.get(file) === e.stackTrace)
+                continue;
+            out.set(file, e);
+        }
+        return out;
+    }
+    reportImportErrors(errors, changedFiles, releaseFiles, baseline, switchedAt) {
+        for (const e of errors) {
+            const file = releaseFileOf(e.filename, releaseFiles);
+            if (!file)
+                continue;
+            const before = baseline?.get(file);
+            const preexisting = !changedFiles.has(file) && before === e.stackTrace;
+            const lastLine = e.stackTrace.trim().split('\n').at(-1) ?? '';
+            if (preexisting || (!changedFiles.has(file) && Date.parse(e.timestamp) < switchedAt.getTime())) {
+                this.note(`import error in ${file}, which this deploy did not change (not counted): ${lastLine}`);
+                continue;
+            }
+            this.ctx.runner.info(`airflow: import error in ${file}:\n${e.stackTrace}`);
+            this.problems.push((0,ferry_error/* problem */.CC)('FERRY_AIRFLOW_IMPORT_ERROR', `Airflow cannot import ${file}: ${lastLine}`, {
+                location: { file: this.dagPath(file) },
+                hint: before === e.stackTrace && changedFiles.has(file) ? 'The same error was there before the deploy: if the folder has not synced yet, wait and check again; otherwise fix the file.' : undefined,
+            }));
+        }
+    }
+    dagPath(file) {
+        return external_node_path_default().join(this.ctx.config.artifacts.dags?.path ?? '', file);
+    }
+    // ---------------------------------------------------------------- backfills
+    async backfills(current) {
+        const { plan } = this.planned;
+        if (plan.mode === 'rollback') {
+            this.note('backfills are not run on a rollback');
+            return;
+        }
+        const kp = plan.kinds.find((k) => k.kind === 'dags');
+        const all = (kp?.changes ?? []).flatMap((c) => c.backfill?.dags ?? []);
+        for (const b of all) {
+            if (!b.dagId || !b.runs)
+                continue;
+            if (!BACKFILL_RULES.has(b.rule)) {
+                if (b.rule === 'new-dag')
+                    this.note(`backfill of ${b.dagId} not run: a new DAG with catchup=True gets its ${b.runs} runs from Airflow's scheduler once unpaused`);
+                continue;
+            }
+            if (!current.has(b.dagId)) {
+                this.note(`backfill of ${b.dagId} not run: the DAG is not parsed at the new version`);
+                continue;
+            }
+            const dates = logicalDates(b);
+            if (typeof dates === 'string') {
+                this.note(`backfill of ${b.dagId} not run: ${dates}`);
+                continue;
+            }
+            try {
+                const out = await this.client.backfill({
+                    dagId: b.dagId,
+                    logicalDates: dates,
+                    maxActiveRuns: this.cfg.backfill.max_active_runs,
+                    pollMs: this.cfg.wait.interval * 1000,
+                    budgetMs: this.cfg.wait.timeout * 1000,
+                });
+                const how = this.client.api === 'v2' ? `backfill ${out.backfillId ?? '(none needed)'}, dry run ${out.dryRun} run(s)` : `one run per logical date, at most ${this.cfg.backfill.max_active_runs} at once`;
+                this.note(`backfill of ${b.dagId} ${b.from} → ${b.to}: ${out.created} run(s) created, ${out.existing} existed (${how})${out.notes.length ? `; ${out.notes.join('; ')}` : ''}`);
+            }
+            catch (e) {
+                for (const p of (0,ferry_error/* toProblems */.ek)(e))
+                    this.problems.push({ ...p, code: p.code === 'FERRY_INTERNAL' ? 'FERRY_AIRFLOW_BACKFILL' : p.code, message: `backfill of ${b.dagId}: ${p.message}` });
+            }
+        }
+    }
+}
+/** The release file an import error names: Airflow 2 gives absolute paths, Airflow 3 paths relative to the bundle. */
+function releaseFileOf(filename, files) {
+    let best;
+    for (const f of files) {
+        if ((filename === f || filename.endsWith(`/${f}`)) && (!best || f.length > best.length))
+            best = f;
+    }
+    return best;
+}
+/** Python reads DAG files in text mode: \r\n and \r become \n in what Airflow stores. */
+function normalise(s) {
+    return s.replace(/\r\n?/g, '\n');
+}
+async function readReleaseFile(release, artifact, filePath) {
+    const tmp = external_node_fs_default().mkdtempSync(external_node_path_default().join(external_node_os_default().tmpdir(), 'ferry-airflow-config-'));
+    try {
+        await bundleSource(external_node_path_default().join(release.dir, artifact.bundle?.path ?? 'configs.tar.gz'), artifact.files).extract([filePath], tmp);
+        return await promises_default().readFile(external_node_path_default().join(tmp, filePath), 'utf8');
+    }
+    finally {
+        external_node_fs_default().rmSync(tmp, { recursive: true, force: true });
+    }
+}
+
+;// CONCATENATED MODULE: ./packages/deploy/src/apply.ts
+
+
+
+
+
+
+/**
+ * Carries out a plan. Order of effects:
+ *   1. refuse if the promotion rule fails, the environment is frozen (without
+ *      an override), the plan needs an approval it was not given, or the plan
+ *      is stale (nothing recorded);
+ *   2. record the deployment as in progress in the ledger;
+ *   3. stage every kind (nothing readers see changes; any failure aborts all);
+ *   4. commit every kind (atomic switches; a failing commit reverts the ones before it);
+ *   5. with `airflow:` set, check and configure Airflow (after-deploy.ts): a
+ *      problem there records the deployment as failed, with the files left
+ *      switched (the deploy did happen; the error recommends a rollback);
+ *   6. record success, or failure with the reason.
+ * If it fails at steps 1-4, the environment still runs the previous release.
+ */
+async function applyPlan(ctx, planned) {
+    const { plan, release } = planned;
+    const { ledger, runner } = ctx;
+    const stats = { written: 0, reused: 0, removed: 0, bytesWritten: 0 };
+    if (!plan.promotion.ok) {
+        throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_PROMOTION_UNVERIFIED', plan.promotion.detail, { hint: `Deploy release ${plan.release.id.slice(0, 12)} to ${plan.promotion.requires} and verify it there (smoke-test / ferry verify ${plan.promotion.requires}) first.` }));
+    }
+    checkApproval(ctx, plan);
+    if (plan.approval.required && !approvalCoversPlan(ctx.approval, plan)) {
+        const given = ctx.approvedPlan?.trim().toLowerCase();
+        if (!given || given.length < 12 || !plan.approval.digest.startsWith(given)) {
+            throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_APPROVAL_REQUIRED', `plan ${plan.approval.digest.slice(0, 12)} needs approval: ${plan.approval.reason}${given ? ` (the approval given names plan ${given.slice(0, 12)})` : ''}`, {
+                hint: `Review the plan, then apply exactly this plan with --approve ${plan.approval.digest} (CLI) or approved-plan: ${plan.approval.digest} (deploy-env). A changed plan needs a new approval.`,
+            }));
+        }
+    }
+    const now = await currentDeployment(ledger, plan.environment);
+    if ((now?.id ?? null) !== (plan.current?.deploymentId ?? null)) {
+        throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_LEDGER', `the plan is stale: ${plan.environment} changed since it was made (now deployment ${now?.id ?? 'none'})`, { hint: 'Plan again.' }));
+    }
+    if (!plan.changed) {
+        runner.info(`nothing to deploy: ${plan.environment} already runs release ${plan.release.id.slice(0, 12)} (${plan.release.version})`);
+        return { changed: false, stats };
+    }
+    const env = (0,load/* getEnvironment */.uc)(ctx.config, plan.environment);
+    const m = release.manifest;
+    const record = await ledger.start({
+        environment: env.name,
+        releaseId: m.id,
+        version: m.version,
+        commit: m.git.commit,
+        ref: m.git.ref,
+        production: env.production,
+        manifestDigest: (0,hash/* sha256 */.sc)(external_node_fs_default().readFileSync(external_node_path_default().join(release.dir, 'release.json'))),
+        description: `${plan.mode === 'rollback' ? 'rollback to' : 'deploy'} ${m.version}`,
+        rollbackOf: planned.rollbackOf,
+        ...(ctx.approval ? { approval: ctx.approval } : {}),
+        logUrl: ctx.logUrl,
+        environmentUrl: ctx.environmentUrl ?? env.url,
+    });
+    runner.info(`deployment ${record.id} to ${env.name} started (ledger: ${ledger.description})`);
+    const staged = [];
+    const committed = [];
+    try {
+        for (const kp of plan.kinds) {
+            const artifact = m.artifacts.find((a) => a.kind === kp.kind);
+            const previous = planned.previous?.manifest.artifacts.find((a) => a.kind === kp.kind);
+            runner.debug(`stage ${kp.kind}${kp.target ? ` → ${kp.target}` : ''}`);
+            const s = await kindOf(ctx, kp.kind).stage(ctx, { env, release, artifact, previous, previousRelease: planned.previous }, kp);
+            staged.push(s);
+            for (const k of Object.keys(stats))
+                stats[k] += s.stats[k];
+        }
+        for (const s of staged) {
+            await s.commit();
+            committed.push(s);
+        }
+    }
+    catch (e) {
+        for (const s of committed.reverse())
+            await s.revert().catch(() => undefined);
+        for (const s of staged)
+            await s.abort().catch(() => undefined);
+        const reason = (0,ferry_error/* toProblems */.ek)(e).map((p) => `${p.code}: ${p.message}`).join('; ');
+        await ledger.finish(record.id, 'failure', apply_clip(`failed: ${reason}`)).catch((le) => runner.warning(`could not record the failure in the ledger: ${le.message}`));
+        throw e;
+    }
+    const airflow = await afterDeploy(ctx, env, planned);
+    if (airflow.problems.length) {
+        await ledger.finish(record.id, 'failure', apply_clip(`deployed ${m.version}, but Airflow: ${airflow.problems.map((p) => p.message).join('; ')}`)).catch((le) => runner.warning(`could not record the failure in the ledger: ${le.message}`));
+        throw new ferry_error/* FerryError */.lT(airflow.problems);
+    }
+    await ledger.finish(record.id, 'success', `deployed ${m.version}: ${stats.written} written, ${stats.reused} unchanged, ${stats.removed} removed`);
+    return { changed: true, deployment: { ...record, outcome: 'success' }, stats, ...(env.airflow ? { airflow: { summary: airflow.summary } } : {}) };
+}
+const apply_short = (id) => id.slice(0, 12);
+/**
+ * An approval handed to the deploy must be for this release and environment;
+ * a frozen environment needs one that overrides the active window, with a reason.
+ */
+function checkApproval(ctx, plan) {
+    const a = ctx.approval;
+    if (a) {
+        const id = a.releaseId.toLowerCase();
+        if (a.environment !== plan.environment || id.length < 12 || !plan.release.id.startsWith(id)) {
+            throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_APPROVAL_OTHER_RELEASE', `the approval given is for release ${apply_short(a.releaseId)} in ${a.environment}, not release ${apply_short(plan.release.id)} in ${plan.environment}`, {
+                hint: `Run require-approval for release ${plan.release.id} and environment ${plan.environment}, and pass its approval output.`,
+            }));
+        }
+        if (a.approvers.length === 0)
+            throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_APPROVAL_TOO_FEW', `the approval given for ${plan.environment} names no approvers`));
+    }
+    const f = plan.freeze?.active;
+    if (!f)
+        return;
+    const verb = plan.mode === 'rollback' ? 'rollbacks' : 'deploys';
+    const o = a?.override;
+    if (!o) {
+        throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_FROZEN', `${plan.environment} is frozen by window '${f.window}' until ${f.endsAt}; ${verb} are refused until then`, {
+            hint: `Wait until ${f.endsAt}, or get an override approved: require-approval with \`freeze-override: <reason>\` and pass its \`approval\` output to deploy-env (CLI: --override-freeze "<reason>" --approved-by <login>).`,
+        }));
+    }
+    if (!o.reason.trim())
+        throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_FROZEN', `${plan.environment} is frozen by window '${f.window}' until ${f.endsAt}, and the override given has no reason`, { hint: 'A freeze override needs a reason; it is recorded with the deployment.' }));
+    if (o.window !== f.window) {
+        throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_FROZEN', `${plan.environment} is frozen by window '${f.window}' until ${f.endsAt}, but the override given was approved for window '${o.window}'`, { hint: 'Request a new override approval for the window now active.' }));
+    }
+    ctx.runner.warning(`${plan.environment} is frozen by window '${f.window}' until ${f.endsAt}; overridden by ${a.approvers.map((x) => x.login).join(', ')}: ${o.reason}`);
+}
+/** An approval from require-approval satisfies a plan that needs one when it is for this plan (or names no plan). */
+function approvalCoversPlan(a, plan) {
+    // A CLI freeze override only vouches for the freeze; a plan that needs approval still needs --approve.
+    if (!a || a.approvers.length === 0 || a.mode === 'cli')
+        return false;
+    return !a.planDigest || a.planDigest === plan.approval.digest;
+}
+/** GitHub limits a deployment status description to 140 characters. */
+function apply_clip(s) {
+    return s.length > 140 ? s.slice(0, 137) + '...' : s;
+}
+
+;// CONCATENATED MODULE: ./packages/smoke/src/checks/context.ts
+/** Times `fn`; an exception becomes a failed check whose detail is the error (secrets redacted). */
+async function timed(group, name, input, fn) {
+    const t0 = performance.now();
+    let r;
+    try {
+        r = await fn();
+    }
+    catch (e) {
+        const msg = e instanceof Error ? (e.problems?.map((p) => p.message).join('; ') ?? e.message) : String(e);
+        r = { ok: false, detail: msg };
+    }
+    return { group, name, ok: r.ok, detail: input.secrets.redact(r.detail), durationMs: Math.round(performance.now() - t0) };
+}
+
+;// CONCATENATED MODULE: ./packages/smoke/src/checks/airflow.ts
+
+
+
+
+
+
+
+const ACTIVE = new Set(['queued', 'running', 'restarting', 'up_for_retry', 'scheduled']);
+/**
+ * `smoke.airflow`: no import errors for the release's DAG files; the listed
+ * DAGs present, active, not paused (with `active`), parsed at the release's
+ * version (the source Airflow stored equals the release's file); optionally a
+ * smoke DAG run that must succeed within its timeout.
+ */
+async function airflowChecks(input) {
+    const cfg = input.env.smoke.airflow;
+    if (!cfg)
+        return [];
+    const af = input.env.airflow;
+    if (!af)
+        return [{ group: 'airflow', name: 'airflow', ok: false, detail: `smoke.airflow needs environments[${input.env.name}].airflow (url and auth)`, durationMs: 0 }];
+    let client;
+    const connect = await timed('airflow', 'connect', input, async () => {
+        client = await connectAirflow(af, { secret: (n) => input.ctx.secret(n), runner: input.ctx.runner, fetch: input.ctx.smokeRuntime?.fetch, sleep: input.sleep, now: input.now });
+        const v = await client.version();
+        return { ok: true, detail: `Airflow ${v.version} (REST API ${client.api})` };
+    });
+    if (!connect.ok)
+        return [connect];
+    const out = [connect];
+    const files = dagFiles(input.release);
+    out.push(await timed('airflow', 'import errors', input, async () => {
+        const errors = await client.listImportErrors((f) => files.some((p) => f === p || f.endsWith(`/${p}`)));
+        if (errors.length === 0)
+            return { ok: true, detail: `none in the release's ${files.length} DAG file(s)` };
+        return { ok: false, detail: errors.map((e) => `${e.filename}: ${e.stackTrace.trim().split('\n').at(-1) ?? ''}`).join('; ') };
+    }));
+    const sources = cfg.dags.length ? await releaseSources(input.release, files) : new Map();
+    for (const dagId of cfg.dags) {
+        out.push(await timed('airflow', `DAG ${dagId}`, input, async () => {
+            const info = await client.getDag(dagId);
+            if (!info)
+                return { ok: false, detail: `Airflow does not know DAG ${dagId}` };
+            const problems = [];
+            if (!info.active)
+                problems.push('not active (its file is gone or no longer defines it)');
+            if (cfg.active && info.isPaused)
+                problems.push('paused');
+            if (info.hasImportErrors)
+                problems.push('has import errors');
+            const version = await atReleaseVersion(client, info, sources);
+            if (version === false)
+                problems.push(`not parsed at release ${input.release.manifest.version} (Airflow's source differs from the release's file)`);
+            if (problems.length)
+                return { ok: false, detail: problems.join('; ') };
+            return { ok: true, detail: `active${cfg.active ? ', unpaused' : ''}${version === true ? `, at release ${input.release.manifest.version}` : " (version not compared: Airflow does not show the source, or the file is not the release's)"}` };
+        }));
+    }
+    if (cfg.run) {
+        const run = cfg.run;
+        out.push(await timed('airflow', `run ${run.dag}`, input, async () => {
+            const started = new Date(input.now());
+            const runId = `ferry_smoke__${started.toISOString()}`;
+            const t = await client.triggerDagRun(run.dag, { logicalDate: started, runId, conf: run.conf });
+            if (t === 'exists')
+                return { ok: false, detail: `a run of ${run.dag} for ${started.toISOString()} already exists` };
+            const deadline = input.now() + (0,gates_schema/* durationMs */.pc)(run.timeout);
+            let state = t.state;
+            while (ACTIVE.has(state)) {
+                if (input.now() >= deadline)
+                    return { ok: false, detail: `run ${runId} still ${state} after ${run.timeout}` };
+                await input.sleep(Math.min(10_000, Math.max(1_000, (0,gates_schema/* durationMs */.pc)(run.timeout) / 60)));
+                state = (await client.getDagRun(run.dag, runId))?.state ?? 'missing';
+            }
+            return state === 'success' ? { ok: true, detail: `run ${runId} succeeded` } : { ok: false, detail: `run ${runId} ended ${state}` };
+        }));
+    }
+    return out;
+}
+function dagFiles(release) {
+    const a = release.manifest.artifacts.find((x) => x.kind === 'dags');
+    return (a?.files ?? []).map((f) => f.path).filter((p) => p.endsWith('.py'));
+}
+async function releaseSources(release, files) {
+    const a = release.manifest.artifacts.find((x) => x.kind === 'dags');
+    if (!a || files.length === 0)
+        return new Map();
+    const tmp = external_node_fs_default().mkdtempSync(external_node_path_default().join(external_node_os_default().tmpdir(), 'ferry-smoke-dags-'));
+    try {
+        await bundleSource(external_node_path_default().join(release.dir, a.bundle?.path ?? 'dags.tar.gz'), a.files).extract(files, tmp);
+        return new Map(files.map((f) => [f, external_node_fs_default().readFileSync(external_node_path_default().join(tmp, f), 'utf8')]));
+    }
+    finally {
+        external_node_fs_default().rmSync(tmp, { recursive: true, force: true });
+    }
+}
+/** true / false when compared; undefined when Airflow does not show the source or the file is not the release's. */
+async function atReleaseVersion(client, info, sources) {
+    const loc = info.relativeFileloc ?? info.fileloc;
+    let best;
+    for (const f of sources.keys())
+        if ((loc === f || loc.endsWith(`/${f}`)) && (!best || f.length > best.length))
+            best = f;
+    if (!best)
+        return undefined;
+    const source = await client.getDagSource(info);
+    if (source === undefined)
+        return undefined;
+    const norm = (s) => s.replace(/\r\n?/g, '\n');
+    return norm(source) === norm(sources.get(best));
+}
+
+;// CONCATENATED MODULE: ./packages/smoke/src/checks/command.ts
+
+
+/** `smoke.command`: argv run in the folder holding ferry.yml (never through a shell); exit code 0 passes. */
+async function commandChecks(input) {
+    const out = [];
+    for (const c of input.env.smoke.command) {
+        out.push(await timed('command', c.name, input, async () => {
+            const timeoutMs = (0,gates_schema/* durationMs */.pc)(c.timeout);
+            try {
+                const r = await runTool(c.run, { cwd: input.ctx.config.root, timeoutSeconds: timeoutMs / 1000, env: { FERRY_ENVIRONMENT: input.env.name, FERRY_RELEASE_ID: input.release.manifest.id, FERRY_VERSION: input.release.manifest.version } });
+                if (r.code === 0)
+                    return { ok: true, detail: `${c.run[0]} exited with 0` };
+                const tail = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-3).join(' | ').slice(0, 400);
+                return { ok: false, detail: `${c.run[0]} exited with ${r.code}${tail ? `: ${tail}` : ''}` };
+            }
+            catch (e) {
+                if (e instanceof ToolMissing)
+                    return { ok: false, detail: `${e.command} is not installed (not found on PATH)` };
+                return { ok: false, detail: /did not finish/.test(e.message) ? `${c.run[0]} did not finish within ${c.timeout} and was stopped` : e.message };
+            }
+        }));
+    }
+    return out;
 }
 
 ;// CONCATENATED MODULE: ./packages/deploy/src/verify.ts
@@ -54907,7 +67212,7 @@ async function planDeploy(ctx, envName, release, opts = {}) {
  */
 async function verifyEnvironment(ctx, envName, opts = {}) {
     const env = (0,load/* getEnvironment */.uc)(ctx.config, envName);
-    const deployment = await queries_currentDeployment(ctx.ledger, env.name);
+    const deployment = await currentDeployment(ctx.ledger, env.name);
     if (!deployment)
         (0,ferry_error/* fail */.fJ)('FERRY_NOT_DEPLOYED', `${env.name} has no successful deployment to verify`, { hint: `Deploy to ${env.name} first.` });
     const release = await ctx.store.get({ id: deployment.releaseId, version: deployment.version });
@@ -54921,6 +67226,713 @@ async function verifyEnvironment(ctx, envName, opts = {}) {
     }
     return { deployment: { ...deployment, verification: ok ? 'verified' : 'failed' }, ok, problems };
 }
+
+;// CONCATENATED MODULE: ./packages/smoke/src/checks/files.ts
+
+
+
+/** Every target holds exactly the release's files (each kind's own verify). */
+async function filesChecks(input) {
+    let problems = [];
+    const result = await timed('files', 'targets hold the release', input, async () => {
+        const r = await verifyEnvironment(input.ctx, input.env.name, { record: false });
+        problems = r.problems;
+        return r.ok ? { ok: true, detail: `every target holds exactly release ${r.deployment.version}'s files` } : { ok: false, detail: r.problems.map((p) => (0,ferry_error/* formatProblem */.Vw)(p)).join('; ') };
+    });
+    return [problems.length ? { ...result, problems } : result];
+}
+
+;// CONCATENATED MODULE: ./packages/smoke/src/checks/http.ts
+
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+/** `smoke.http`: status, body regular expression, latency bound; header values may be `${secret:NAME}`. */
+async function httpChecks(input) {
+    const out = [];
+    const doFetch = input.ctx.smokeRuntime?.fetch ?? fetch;
+    for (const [i, c] of input.env.smoke.http.entries()) {
+        out.push(await timed('http', c.name, input, async () => {
+            const headers = {};
+            for (const [k, v] of Object.entries(c.headers ?? {}))
+                headers[k] = input.secrets.resolve(v, `environments.${input.env.name}.smoke.http[${i}].headers.${k}`, { mask: true });
+            const bound = c.max_latency ? (0,gates_schema/* durationMs */.pc)(c.max_latency) : undefined;
+            const t0 = performance.now();
+            let res;
+            let body;
+            try {
+                res = await doFetch(c.url, { method: c.method, headers, redirect: 'follow', signal: AbortSignal.timeout(bound ?? DEFAULT_TIMEOUT_MS) });
+                body = c.method === 'HEAD' ? '' : await res.text();
+            }
+            catch (e) {
+                const err = e;
+                if (err.name === 'TimeoutError' || err.name === 'AbortError')
+                    return { ok: false, detail: `no answer from ${c.method} ${c.url} within ${c.max_latency ?? '30s'}` };
+                const cause = err.cause;
+                return { ok: false, detail: `${c.method} ${c.url} failed: ${cause?.code ?? cause?.message ?? err.message}` };
+            }
+            const ms = Math.round(performance.now() - t0);
+            const problems = [];
+            if (res.status !== c.status)
+                problems.push(`status ${res.status}, expected ${c.status}`);
+            if (c.body !== undefined && !new RegExp(c.body).test(body))
+                problems.push(`body does not match /${c.body}/ (${JSON.stringify(body.slice(0, 120))})`);
+            if (bound !== undefined && ms > bound)
+                problems.push(`took ${ms} ms, more than ${c.max_latency}`);
+            return problems.length ? { ok: false, detail: `${c.method} ${c.url}: ${problems.join('; ')}` } : { ok: true, detail: `${c.method} ${c.url}: ${res.status} in ${ms} ms` };
+        }));
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./packages/smoke/src/dbt.ts
+/**
+ * dbt's generic tests (not_null, unique, accepted_values, relationships)
+ * compiled natively to SQL from the release's manifest.json, and the
+ * contract check (live columns and types of models with an enforced
+ * contract against their declared columns).
+ *
+ * Relations come from the manifest (`relation_name`, else
+ * database.schema.alias). The manifest was compiled for the build's target;
+ * with `smoke.sql.schema` set, each model's schema is that one, as dbt's
+ * default generate_schema_name gives it for the environment's target: a
+ * model with a custom schema `x` lives in `<schema>_x`.
+ */
+
+
+
+
+
+/** The raw manifest.json a release's dbt artifact carries (undefined when the build did not compile the project). */
+async function releaseManifest(release) {
+    const artifact = release.manifest.artifacts.find((a) => a.kind === 'dbt');
+    const file = artifact?.meta?.manifest;
+    const entry = file ? artifact.files.find((f) => f.path === file) : undefined;
+    if (!artifact || !entry)
+        return undefined;
+    const tmp = external_node_fs_default().mkdtempSync(external_node_path_default().join(external_node_os_default().tmpdir(), 'ferry-smoke-dbt-'));
+    try {
+        await bundleSource(external_node_path_default().join(release.dir, artifact.bundle?.path ?? 'dbt.tar.gz'), artifact.files).extract([entry.path], tmp);
+        const data = JSON.parse(external_node_fs_default().readFileSync(external_node_path_default().join(tmp, entry.path), 'utf8'));
+        if (!data || typeof data !== 'object' || typeof data.nodes !== 'object')
+            throw new Error('no nodes');
+        return data;
+    }
+    catch (e) {
+        if (e instanceof ferry_error/* FerryError */.lT)
+            throw e;
+        throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_DBT_MANIFEST_INVALID', `${release.manifest.version}: ${entry.path} is not a dbt manifest (${e.message})`));
+    }
+    finally {
+        external_node_fs_default().rmSync(tmp, { recursive: true, force: true });
+    }
+}
+const GENERIC = new Set(['not_null', 'unique', 'accepted_values', 'relationships']);
+function relationOf(node, wh, schema) {
+    if (schema && node.resource_type !== 'source') {
+        const custom = node.config?.schema;
+        return `${wh.quote(custom ? `${schema}_${custom.trim()}` : schema)}.${wh.quote(node.alias ?? node.name)}`;
+    }
+    if (node.relation_name)
+        return node.relation_name;
+    const parts = [node.database, node.schema, node.identifier ?? node.alias ?? node.name].filter((p) => Boolean(p));
+    return parts.map((p) => wh.quote(p)).join('.');
+}
+/** Where the live table of a model is, for describe(). */
+function locationOf(node, schema) {
+    const custom = node.config?.schema;
+    return { schema: schema ? (custom ? `${schema}_${custom.trim()}` : schema) : node.schema ?? 'public', name: node.alias ?? node.name };
+}
+const literal = (v) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : `'${String(v).replace(/'/g, "''")}'`);
+/**
+ * The enabled generic tests of the manifest's models, compiled to SQL. Tests
+ * of other kinds (custom generic tests, singular tests) are listed in
+ * `skipped`: ferry does not run dbt's macros.
+ */
+function compileTests(m, wh, schema) {
+    const tests = [];
+    const skipped = [];
+    const all = { ...m.nodes, ...m.sources };
+    for (const node of Object.values(m.nodes)) {
+        if (node.resource_type !== 'test' || node.config?.enabled === false)
+            continue;
+        const meta = node.test_metadata;
+        if (!meta || !GENERIC.has(meta.name) || (meta.namespace && meta.namespace !== 'dbt')) {
+            skipped.push(node.name);
+            continue;
+        }
+        const parentId = node.attached_node ?? node.depends_on?.nodes?.[0];
+        const parent = parentId ? all[parentId] : undefined;
+        const kw = meta.kwargs ?? {};
+        const column = kw.column_name ?? node.column_name ?? undefined;
+        if (!parent || !column) {
+            skipped.push(node.name);
+            continue;
+        }
+        const where = node.config?.where;
+        const rel = relationOf(parent, wh, schema);
+        const from = where ? `(select * from ${rel} where ${where}) dbt_subquery` : rel;
+        let sql;
+        switch (meta.name) {
+            case 'not_null':
+                sql = `select count(*) as failures from ${from} where ${column} is null`;
+                break;
+            case 'unique':
+                sql = `select count(*) as failures from (select ${column} from ${from} where ${column} is not null group by ${column} having count(*) > 1) dbt_dupes`;
+                break;
+            case 'accepted_values': {
+                const values = Array.isArray(kw.values) ? kw.values : [];
+                const quote = kw.quote !== false;
+                const list = values.map((v) => (quote ? `'${String(v).replace(/'/g, "''")}'` : literal(v))).join(', ');
+                sql = values.length ? `select count(*) as failures from ${from} where ${column} not in (${list})` : `select count(*) as failures from ${from}`;
+                break;
+            }
+            case 'relationships': {
+                const toId = (node.depends_on?.nodes ?? []).find((id) => id !== parentId) ?? parentId;
+                const to = toId ? all[toId] : undefined;
+                const field = kw.field;
+                if (!to || !field) {
+                    skipped.push(node.name);
+                    continue;
+                }
+                sql = `select count(*) as failures from (select ${column} as from_field from ${from} where ${column} is not null) child left join (select ${field} as to_field from ${relationOf(to, wh, schema)}) parent on child.from_field = parent.to_field where parent.to_field is null`;
+                break;
+            }
+            default:
+                continue;
+        }
+        tests.push({ name: node.name, label: `${meta.name}(${parent.name}.${column})`, sql, severity: String(node.config?.severity ?? 'error').toLowerCase() === 'warn' ? 'warn' : 'error' });
+    }
+    return { tests, skipped };
+}
+/** Type names as written in contracts and as information_schema reports them, reduced to one spelling. */
+const ALIASES = {
+    int: 'integer',
+    int4: 'integer',
+    integer: 'integer',
+    serial: 'integer',
+    int8: 'bigint',
+    bigint: 'bigint',
+    bigserial: 'bigint',
+    int2: 'smallint',
+    smallint: 'smallint',
+    varchar: 'text',
+    'character varying': 'text',
+    text: 'text',
+    string: 'text',
+    char: 'character',
+    character: 'character',
+    bpchar: 'character',
+    bool: 'boolean',
+    boolean: 'boolean',
+    float8: 'double precision',
+    'double precision': 'double precision',
+    double: 'double precision',
+    float: 'double precision',
+    float4: 'real',
+    real: 'real',
+    numeric: 'numeric',
+    decimal: 'numeric',
+    timestamp: 'timestamp',
+    'timestamp without time zone': 'timestamp',
+    timestamptz: 'timestamptz',
+    'timestamp with time zone': 'timestamptz',
+    time: 'time',
+    'time without time zone': 'time',
+    timetz: 'timetz',
+    'time with time zone': 'timetz',
+    date: 'date',
+    json: 'json',
+    jsonb: 'jsonb',
+    uuid: 'uuid',
+};
+function normaliseType(t) {
+    const s = t.trim().toLowerCase().replace(/\s+/g, ' ');
+    // "timestamp(3) with time zone" and "numeric(10, 2)": parameters apart from the name.
+    const m = /^([a-z][a-z0-9_ ]*?)\s*(?:\(([^)]*)\))?(?:\s+([a-z ]+))?$/.exec(s);
+    if (!m)
+        return { base: s };
+    const name = `${m[1].trim()}${m[3] ? ` ${m[3].trim()}` : ''}`.trim();
+    return { base: ALIASES[name] ?? name, params: m[2]?.replace(/\s+/g, '') };
+}
+function sameType(declared, live) {
+    const a = normaliseType(declared);
+    const b = normaliseType(live);
+    if (a.base !== b.base)
+        return false;
+    return a.params === undefined || b.params === undefined || a.params === b.params;
+}
+/** Models with `config.contract.enforced`, their live columns compared with the declared ones. */
+async function checkContracts(m, wh, schema) {
+    const out = [];
+    for (const node of Object.values(m.nodes)) {
+        if (node.resource_type !== 'model' || node.config?.enabled === false || node.config?.contract?.enforced !== true)
+            continue;
+        const loc = locationOf(node, schema);
+        const relation = `${loc.schema}.${loc.name}`;
+        const live = await wh.describe(loc);
+        if (live.length === 0) {
+            out.push({ model: node.name, relation, ok: false, detail: `${relation} does not exist (or has no columns)` });
+            continue;
+        }
+        const liveBy = new Map(live.map((c) => [c.name.toLowerCase(), c]));
+        const declared = Object.values(node.columns ?? {});
+        const problems = [];
+        for (const c of declared) {
+            const l = liveBy.get(c.name.toLowerCase());
+            if (!l)
+                problems.push(`column ${c.name} is missing`);
+            else if (c.data_type && !sameType(c.data_type, l.dataType))
+                problems.push(`column ${c.name} is ${l.dataType}, the contract says ${c.data_type}`);
+        }
+        const declaredNames = new Set(declared.map((c) => c.name.toLowerCase()));
+        for (const l of live)
+            if (!declaredNames.has(l.name.toLowerCase()))
+                problems.push(`column ${l.name} (${l.dataType}) is not in the contract`);
+        out.push({ model: node.name, relation, ok: problems.length === 0, detail: problems.length ? problems.join('; ') : `${declared.length} column(s) match the contract` });
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./packages/smoke/src/checks/sql.ts
+
+
+
+/** `smoke.sql`: declared queries with expectations, dbt generic tests and contracts, against the environment's warehouse. */
+async function sqlChecks(input) {
+    const cfg = input.env.smoke.sql;
+    if (!cfg)
+        return [];
+    const out = [];
+    let wh;
+    try {
+        wh = await input.warehouse();
+    }
+    catch (e) {
+        return [await timed('sql', 'connect', input, () => Promise.reject(e))];
+    }
+    for (const c of cfg.checks)
+        out.push(await timed('sql', c.name, input, () => runCheck(wh, c)));
+    const schema = cfg.schema;
+    if (cfg.dbt_tests || cfg.contracts) {
+        const manifest = await releaseManifest(input.release).catch((e) => e);
+        if (manifest instanceof Error || manifest === undefined) {
+            const why = manifest instanceof Error ? manifest.message : `release ${input.release.manifest.version} has no dbt manifest (artifacts.dbt.compile is not set)`;
+            out.push({ group: 'sql', name: 'dbt manifest', ok: false, detail: why, durationMs: 0 });
+            return out;
+        }
+        if (cfg.dbt_tests) {
+            const { tests, skipped } = compileTests(manifest, wh, schema);
+            for (const t of tests) {
+                out.push(await timed('sql', `dbt ${t.label}`, input, async () => {
+                    const rows = await wh.query(t.sql);
+                    const failures = Number(rows[0]?.failures ?? 0);
+                    if (failures === 0)
+                        return { ok: true, detail: `${t.name}: 0 failing rows` };
+                    return { ok: t.severity === 'warn', detail: `${t.name}: ${failures} failing row(s)${t.severity === 'warn' ? ' (severity warn: not counted)' : ''}` };
+                }));
+            }
+            if (skipped.length)
+                input.ctx.runner.info(`smoke: dbt tests not run (not a built-in generic test): ${skipped.join(', ')}`);
+        }
+        if (cfg.contracts) {
+            const t0 = performance.now();
+            for (const r of await checkContracts(manifest, wh, schema)) {
+                out.push({ group: 'sql', name: `contract ${r.model}`, ok: r.ok, detail: `${r.relation}: ${r.detail}`, durationMs: Math.round(performance.now() - t0) });
+            }
+        }
+    }
+    return out;
+}
+async function runCheck(wh, c) {
+    if ('rows' in c) {
+        const { min, max } = c.rows;
+        // Counted in the warehouse, reading no more rows than the bounds need.
+        const cap = max !== undefined ? max + 1 : min;
+        const inner = `select 1 from (${stripSemicolon(c.query)}) ferry_q${cap !== undefined ? ` limit ${cap}` : ''}`;
+        const n = Number((await wh.query(`select count(*) as n from (${inner}) ferry_rows`))[0]?.n ?? 0);
+        const ok = (min === undefined || n >= min) && (max === undefined || n <= max);
+        const bounds = [min !== undefined ? `at least ${min}` : '', max !== undefined ? `at most ${max}` : ''].filter(Boolean).join(' and ');
+        const counted = max !== undefined && n > max ? `more than ${max} row(s)` : max === undefined && min !== undefined && n >= min ? `at least ${min} row(s)` : `${n} row(s)`;
+        return { ok, detail: `${counted}${ok ? '' : `, expected ${bounds}`}` };
+    }
+    if ('assert_empty' in c) {
+        const rows = await wh.query(`select * from (${stripSemicolon(c.assert_empty)}) ferry_assert limit 6`);
+        if (rows.length === 0)
+            return { ok: true, detail: 'no rows' };
+        const sample = rows.slice(0, 5).map((r) => JSON.stringify(r)).join(', ');
+        return { ok: false, detail: `${rows.length > 5 ? 'more than 5' : rows.length} row(s), expected none: ${sample.slice(0, 400)}` };
+    }
+    const { table, column, max_age } = c.freshness;
+    const rel = table.split('.').map((p) => wh.quote(p)).join('.');
+    const rows = await wh.query(`select max(${wh.quote(column)}) as newest, extract(epoch from (now() - max(${wh.quote(column)}))) * 1000 as age_ms from ${rel}`);
+    const newest = rows[0]?.newest;
+    if (newest === null || newest === undefined)
+        return { ok: false, detail: `${table} has no rows with ${column} set` };
+    const age = Number(rows[0]?.age_ms);
+    const limit = (0,gates_schema/* durationMs */.pc)(max_age);
+    const shown = newest instanceof Date ? newest.toISOString() : String(newest);
+    return age <= limit ? { ok: true, detail: `newest ${column} ${shown} (${fmtAge(age)} old)` } : { ok: false, detail: `newest ${column} ${shown} is ${fmtAge(age)} old, more than ${max_age}` };
+}
+/** A query as written may end with a semicolon; inside a subquery it must not. */
+function stripSemicolon(q) {
+    return q.trim().replace(/;\s*$/, '');
+}
+function fmtAge(ms) {
+    if (ms < 120_000)
+        return `${Math.round(ms / 1000)} s`;
+    if (ms < 7_200_000)
+        return `${Math.round(ms / 60_000)} min`;
+    return `${(ms / 3_600_000).toFixed(1)} h`;
+}
+
+;// CONCATENATED MODULE: ./packages/smoke/src/secrets.ts
+
+const secrets_REF = /\$\{secret:([A-Za-z_][A-Za-z0-9_]*)\}/g;
+/**
+ * Replaces `${secret:NAME}` references through the context's secret lookup
+ * (which masks every value it returns); the resolved text is masked too when
+ * `mask` is set (a URL with a password in it). A missing secret fails before
+ * anything is sent.
+ */
+class SecretResolver {
+    lookup;
+    mask;
+    /** Every secret value resolved, so details can be redacted before they reach the report. */
+    values = new Set();
+    constructor(lookup, mask) {
+        this.lookup = lookup;
+        this.mask = mask;
+    }
+    resolve(value, key, opts = {}) {
+        const missing = [];
+        const out = value.replace(secrets_REF, (_, name) => {
+            const v = this.lookup(name);
+            if (v === undefined || v === '')
+                missing.push(name);
+            else
+                this.values.add(v);
+            return v ?? '';
+        });
+        if (missing.length) {
+            throw new ferry_error/* FerryError */.lT(missing.map((name) => (0,ferry_error/* problem */.CC)('FERRY_SECRET_MISSING', `secret ${name} (used in ${key}) is not set`, { location: { key } })));
+        }
+        if (opts.mask && out !== value) {
+            this.mask(out);
+            this.values.add(out);
+        }
+        return out;
+    }
+    /** A value derived from a secret (a password inside a URL): masked and redacted like one. */
+    addMasked(value) {
+        this.mask(value);
+        this.values.add(value);
+    }
+    redact(text) {
+        let s = text;
+        for (const v of [...this.values].sort((a, b) => b.length - a.length))
+            if (v)
+                s = s.split(v).join('***');
+        return s;
+    }
+}
+
+// EXTERNAL MODULE: ./node_modules/.pnpm/pg@8.23.1/node_modules/pg/lib/index.js
+var lib = __nccwpck_require__(4331);
+;// CONCATENATED MODULE: ./node_modules/.pnpm/pg@8.23.1/node_modules/pg/esm/index.mjs
+// ESM wrapper for pg
+
+
+// Re-export all the properties
+const Client = lib.Client
+const Pool = lib.Pool
+const Connection = lib.Connection
+const types = lib.types
+const Query = lib.Query
+const DatabaseError = lib.DatabaseError
+const escapeIdentifier = lib.escapeIdentifier
+const escapeLiteral = lib.escapeLiteral
+const Result = lib.Result
+const TypeOverrides = lib.TypeOverrides
+
+// Also export the defaults
+const defaults = lib.defaults
+
+// Re-export the default
+/* harmony default export */ const esm = (lib);
+
+;// CONCATENATED MODULE: ./packages/smoke/src/warehouse.ts
+/**
+ * What the SQL checks need from a warehouse. PostgreSQL (`pg`) is the first
+ * implementation; another warehouse implements the same four calls and is
+ * chosen by `smoke.sql.engine`.
+ */
+
+
+const ENGINES = {
+    postgres: connectPostgres,
+};
+/** Never shows the URL (it holds the password): only host, port and database. */
+function where(url) {
+    try {
+        const u = new URL(url);
+        return `${u.hostname}${u.port ? `:${u.port}` : ''}${u.pathname}`;
+    }
+    catch {
+        return '(the URL does not parse)';
+    }
+}
+async function connectPostgres(url, opts) {
+    if (!/^postgres(ql)?:\/\//.test(url)) {
+        throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_WAREHOUSE', 'smoke.sql.connection is not a postgres:// URL (its value is not shown)', { location: { key: 'smoke.sql.connection' } }));
+    }
+    const client = new esm.Client({
+        connectionString: url,
+        statement_timeout: opts.statementTimeoutMs,
+        query_timeout: opts.statementTimeoutMs + 5000,
+        connectionTimeoutMillis: Math.min(opts.statementTimeoutMs, 30_000),
+        application_name: 'ferry-smoke',
+    });
+    client.on('error', () => { }); // a dropped connection surfaces on the next query
+    try {
+        await client.connect();
+    }
+    catch (e) {
+        await client.end().catch(() => undefined);
+        throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_WAREHOUSE', `cannot connect to PostgreSQL at ${where(url)}: ${e.message}`, { location: { key: 'smoke.sql.connection' } }));
+    }
+    // Smoke checks only read: every statement runs in a read-only session.
+    await client.query('SET default_transaction_read_only = on');
+    const quote = (id) => `"${id.replace(/"/g, '""')}"`;
+    return {
+        engine: 'postgres',
+        quote,
+        async query(sql, params) {
+            const res = await client.query(sql, params);
+            return res.rows;
+        },
+        async describe(rel) {
+            const res = await client.query(`select column_name, data_type, character_maximum_length, numeric_precision, numeric_scale, udt_name
+           from information_schema.columns
+          where table_schema = $1 and table_name = $2
+          order by ordinal_position`, [rel.schema, rel.name]);
+            return res.rows.map((r) => ({
+                name: String(r.column_name),
+                dataType: r.data_type === 'USER-DEFINED' || r.data_type === 'ARRAY' ? String(r.udt_name) : String(r.data_type) + (r.character_maximum_length ? `(${r.character_maximum_length})` : r.data_type === 'numeric' && r.numeric_precision != null ? `(${r.numeric_precision},${r.numeric_scale ?? 0})` : ''),
+            }));
+        },
+        async close() {
+            await client.end().catch(() => undefined);
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./packages/smoke/src/smoke.ts
+/**
+ * smokeTest: the checks ferry.yml declares for an environment
+ * (`environments[].smoke`), run against the deployment the environment runs
+ * now, then the watch window, then the verdict recorded in the ledger
+ * (`verified` is what promotion rules ask for), then, on failure with
+ * auto-rollback, a rollback to the environment's last verified release,
+ * itself smoke-tested (without watch window, never rolled back again).
+ */
+
+
+
+
+
+
+
+
+
+
+const GROUPS = {
+    files: filesChecks,
+    airflow: airflowChecks,
+    sql: sqlChecks,
+    http: httpChecks,
+    command: commandChecks,
+};
+function groupsOf(env) {
+    const s = env.smoke;
+    const out = [];
+    if (s.files)
+        out.push('files');
+    if (s.airflow)
+        out.push('airflow');
+    if (s.sql)
+        out.push('sql');
+    if (s.http.length)
+        out.push('http');
+    if (s.command.length)
+        out.push('command');
+    return out;
+}
+async function smokeTest(ctx, envName, opts = {}) {
+    const env = (0,load/* getEnvironment */.uc)(ctx.config, envName);
+    const deployment = await currentDeployment(ctx.ledger, env.name);
+    if (!deployment)
+        throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_NOT_DEPLOYED', `${env.name} has no successful deployment to smoke-test`, { hint: `Deploy to ${env.name} first.` }));
+    const report = await checkDeployment(ctx, env, deployment, opts);
+    if (report.ok)
+        return report;
+    const target = await lastVerified(ctx, env, deployment);
+    if (target)
+        report.lastVerified = { releaseId: target.releaseId, version: target.version, deploymentId: target.id };
+    const auto = opts.autoRollback ?? env.smoke.auto_rollback;
+    if (!auto)
+        return report;
+    if (deployment.rollbackOf) {
+        report.rollback = { done: false, reason: `deployment ${deployment.id} is itself a rollback (of release ${deployment.rollbackOf.slice(0, 12)}): ferry never rolls back a rollback` };
+        return report;
+    }
+    report.rollback = await autoRollback(ctx, env, target);
+    if (report.rollback.done)
+        report.status = 'rolled-back';
+    return report;
+}
+async function checkDeployment(ctx, env, deployment, opts) {
+    const now = ctx.smokeRuntime?.now ?? Date.now;
+    const sleep = ctx.smokeRuntime?.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    const startedAt = new Date(now()).toISOString();
+    const release = await ctx.store.get({ id: deployment.releaseId, version: deployment.version });
+    const secrets = new SecretResolver((n) => ctx.secret(n), (v) => ctx.runner.mask(v));
+    let wh;
+    const input = {
+        ctx,
+        env,
+        release,
+        secrets,
+        now,
+        sleep,
+        warehouse: () => {
+            const sql = env.smoke.sql;
+            wh ??= (async () => {
+                const engine = (ctx.smokeRuntime?.engines ?? ENGINES)[sql.engine];
+                if (!engine)
+                    throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_WAREHOUSE', `no warehouse driver for engine ${sql.engine}`, { location: { key: `environments.${env.name}.smoke.sql.engine` } }));
+                const url = secrets.resolve(sql.connection, `environments.${env.name}.smoke.sql.connection`, { mask: true });
+                // The password alone is masked too (drivers and servers may quote it without the rest of the URL).
+                const password = URL.canParse(url) ? decodeURIComponent(new URL(url).password) : '';
+                if (password)
+                    secrets.addMasked(password);
+                return engine(url, { statementTimeoutMs: (0,gates_schema/* durationMs */.pc)(sql.timeout) });
+            })();
+            return wh;
+        },
+    };
+    const notes = [];
+    const groups = groupsOf(env);
+    if (groups.length === 0)
+        notes.push('no smoke checks are declared for this environment (smoke.files is off and nothing else is set)');
+    const run = async (which, round) => {
+        const out = [];
+        for (const g of which) {
+            const results = await GROUPS[g](input);
+            for (const r of results) {
+                r.round = round;
+                ctx.runner.info(`smoke ${r.ok ? 'ok  ' : 'FAIL'} ${r.group}: ${r.name}: ${r.detail}`);
+            }
+            out.push(...results);
+        }
+        return out;
+    };
+    const checks = [];
+    let watch;
+    try {
+        checks.push(...(await run(groups, 0)));
+        const w = env.smoke.watch;
+        if (w && opts.watch !== false) {
+            const forMs = (0,gates_schema/* durationMs */.pc)(w.for);
+            const everyMs = (0,gates_schema/* durationMs */.pc)(w.every);
+            const wanted = w.checks.filter((g) => groups.includes(g));
+            watch = { forMs, everyMs, groups: wanted, rounds: 0 };
+            if (checks.every((c) => c.ok) && wanted.length) {
+                const start = now();
+                // Rounds at fixed times (every, 2 × every, … up to for), however long each round takes.
+                for (let round = 1; round * everyMs <= forMs; round++) {
+                    await sleep(Math.max(0, start + round * everyMs - now()));
+                    const results = await run(wanted, round);
+                    watch.rounds = round;
+                    const failed = results.filter((r) => !r.ok);
+                    if (failed.length) {
+                        checks.push(...failed);
+                        watch.failedInRound = round;
+                        notes.push(`watch window: round ${round} (${Math.round((now() - start) / 1000)} s after the first pass) failed: ${failed.map((f) => `${f.group}: ${f.name}`).join(', ')}`);
+                        break;
+                    }
+                }
+                if (watch.failedInRound === undefined)
+                    notes.push(`watch window: ${watch.rounds} round(s) of ${wanted.join(', ')} over ${w.for} passed`);
+            }
+            else if (!wanted.length)
+                notes.push(`watch window: none of the groups ${w.checks.join(', ')} is declared, nothing to watch`);
+        }
+        else if (w)
+            notes.push('watch window skipped (watch: false)');
+    }
+    finally {
+        if (wh)
+            await wh.then((c) => c.close(), () => undefined);
+    }
+    const ok = checks.every((c) => c.ok);
+    if (opts.record !== false) {
+        const failedCount = checks.filter((c) => !c.ok).length;
+        await ctx.ledger.verify(deployment.id, ok ? 'verified' : 'failed', ok ? `smoke tests passed: ${checks.length} check(s)` : `smoke tests failed: ${failedCount} of ${checks.length} check(s)`);
+    }
+    return {
+        format: 'ferry.smoke/v1',
+        environment: env.name,
+        deployment: { id: deployment.id, releaseId: deployment.releaseId, version: deployment.version, ...(deployment.rollbackOf ? { rollbackOf: deployment.rollbackOf } : {}) },
+        status: ok ? 'verified' : 'failed',
+        ok,
+        checks,
+        ...(watch ? { watch } : {}),
+        rollbackRecommended: !ok,
+        notes,
+        startedAt,
+        finishedAt: new Date(now()).toISOString(),
+    };
+}
+/** The environment's newest verified deployment of another release. */
+async function lastVerified(ctx, env, current) {
+    for await (const r of ctx.ledger.records(env.name)) {
+        if (r.id === current.id || r.releaseId === current.releaseId)
+            continue;
+        if (r.outcome === 'success' && r.verification === 'verified')
+            return r;
+    }
+    return undefined;
+}
+async function autoRollback(ctx, env, target) {
+    if (!target)
+        return { done: false, reason: `${env.name} has no earlier verified release to roll back to` };
+    ctx.runner.info(`smoke: rolling ${env.name} back to release ${target.version} (${target.releaseId.slice(0, 12)}), its last verified release`);
+    let deploymentId;
+    try {
+        const planned = await planRollback(ctx, env.name, target.releaseId);
+        if (planned.plan.approval.required) {
+            return { done: false, reason: `the rollback to ${target.version} needs approval (${planned.plan.approval.reason}): run it by hand` };
+        }
+        const result = await applyPlan(ctx, planned);
+        if (!result.deployment)
+            return { done: false, reason: `the rollback to ${target.version} changed nothing` };
+        deploymentId = result.deployment.id;
+    }
+    catch (e) {
+        return { done: false, reason: `the rollback to ${target.version} failed: ${(0,ferry_error/* toProblems */.ek)(e).map((p) => `${p.code}: ${p.message}`).join('; ')}` };
+    }
+    const current = await currentDeployment(ctx.ledger, env.name);
+    const report = await checkDeployment(ctx, env, current, { watch: false });
+    return { done: true, releaseId: target.releaseId, version: target.version, deploymentId, report };
+}
+
+
+/***/ }),
+
+/***/ 4115:
+/***/ ((module) => {
+
+module.exports = eval("require")("pg-native");
 
 
 /***/ }),
@@ -54936,6 +67948,20 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("buffer");
+
+/***/ }),
+
+/***/ 6982:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
+
+/***/ }),
+
+/***/ 2250:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("dns");
 
 /***/ }),
 
@@ -55079,7 +68105,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
 
 /***/ }),
 
-/***/ 542:
+/***/ 8161:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
@@ -55163,6 +68189,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 
 /***/ }),
 
+/***/ 6928:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
+
+/***/ }),
+
 /***/ 932:
 /***/ ((module) => {
 
@@ -55195,6 +68228,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
+
+/***/ }),
+
+/***/ 8253:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util/types");
 
 /***/ }),
 
@@ -58769,7 +71809,7 @@ var Alias = __nccwpck_require__(5067);
 var Collection = __nccwpck_require__(1763);
 var identity = __nccwpck_require__(2485);
 var Pair = __nccwpck_require__(1923);
-var toJS = __nccwpck_require__(8161);
+var toJS = __nccwpck_require__(542);
 var Schema = __nccwpck_require__(2018);
 var stringifyDocument = __nccwpck_require__(3611);
 var anchors = __nccwpck_require__(5026);
@@ -59695,7 +72735,7 @@ var anchors = __nccwpck_require__(5026);
 var visit = __nccwpck_require__(4882);
 var identity = __nccwpck_require__(2485);
 var Node = __nccwpck_require__(2427);
-var toJS = __nccwpck_require__(8161);
+var toJS = __nccwpck_require__(542);
 
 class Alias extends Node.NodeBase {
     constructor(source) {
@@ -59978,7 +73018,7 @@ exports.isEmptyPath = isEmptyPath;
 
 var applyReviver = __nccwpck_require__(3131);
 var identity = __nccwpck_require__(2485);
-var toJS = __nccwpck_require__(8161);
+var toJS = __nccwpck_require__(542);
 
 class NodeBase {
     constructor(type) {
@@ -60071,7 +73111,7 @@ exports.createPair = createPair;
 
 var identity = __nccwpck_require__(2485);
 var Node = __nccwpck_require__(2427);
-var toJS = __nccwpck_require__(8161);
+var toJS = __nccwpck_require__(542);
 
 const isScalarValue = (value) => !value || (typeof value !== 'function' && typeof value !== 'object');
 class Scalar extends Node.NodeBase {
@@ -60262,7 +73302,7 @@ var stringifyCollection = __nccwpck_require__(6090);
 var Collection = __nccwpck_require__(1763);
 var identity = __nccwpck_require__(2485);
 var Scalar = __nccwpck_require__(1091);
-var toJS = __nccwpck_require__(8161);
+var toJS = __nccwpck_require__(542);
 
 class YAMLSeq extends Collection.Collection {
     static get tagName() {
@@ -60383,7 +73423,7 @@ var log = __nccwpck_require__(2767);
 var merge = __nccwpck_require__(8438);
 var stringify = __nccwpck_require__(2862);
 var identity = __nccwpck_require__(2485);
-var toJS = __nccwpck_require__(8161);
+var toJS = __nccwpck_require__(542);
 
 function addPairToJSMap(ctx, map, { key, value }) {
     if (identity.isNode(key) && key.addToJSMap)
@@ -60506,7 +73546,7 @@ exports.isSeq = isSeq;
 
 /***/ }),
 
-/***/ 8161:
+/***/ 542:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -63773,7 +76813,7 @@ exports.merge = merge;
 
 
 var identity = __nccwpck_require__(2485);
-var toJS = __nccwpck_require__(8161);
+var toJS = __nccwpck_require__(542);
 var YAMLMap = __nccwpck_require__(372);
 var YAMLSeq = __nccwpck_require__(7241);
 var pairs = __nccwpck_require__(8539);
@@ -65568,7 +78608,7 @@ exports.visitAsync = visitAsync;
 
 /***/ }),
 
-/***/ 4786:
+/***/ 7436:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -65718,8 +78758,8 @@ function escapeProperty(s) {
         .replace(/,/g, '%2C');
 }
 //# sourceMappingURL=command.js.map
-;// CONCATENATED MODULE: external "crypto"
-const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
+// EXTERNAL MODULE: external "crypto"
+var external_crypto_ = __nccwpck_require__(6982);
 // EXTERNAL MODULE: external "fs"
 var external_fs_ = __nccwpck_require__(9896);
 ;// CONCATENATED MODULE: ./node_modules/.pnpm/@actions+core@3.0.1/node_modules/@actions/core/lib/file-command.js
@@ -65743,7 +78783,7 @@ function file_command_issueFileCommand(command, message) {
     });
 }
 function file_command_prepareKeyValueMessage(key, value) {
-    const delimiter = `ghadelimiter_${external_crypto_namespaceObject.randomUUID()}`;
+    const delimiter = `ghadelimiter_${external_crypto_.randomUUID()}`;
     const convertedValue = utils_toCommandValue(value);
     // These should realistically never happen, but just in case someone finds a
     // way to exploit uuid generation let's not allow keys or values that contain
@@ -65757,8 +78797,8 @@ function file_command_prepareKeyValueMessage(key, value) {
     return `${key}<<${delimiter}${external_os_namespaceObject.EOL}${convertedValue}${external_os_namespaceObject.EOL}${delimiter}`;
 }
 //# sourceMappingURL=file-command.js.map
-;// CONCATENATED MODULE: external "path"
-const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
+// EXTERNAL MODULE: external "path"
+var external_path_ = __nccwpck_require__(6928);
 // EXTERNAL MODULE: external "http"
 var external_http_ = __nccwpck_require__(8611);
 // EXTERNAL MODULE: external "https"
@@ -67125,7 +80165,7 @@ function tryGetExecutablePath(filePath, extensions) {
         if (stats && stats.isFile()) {
             if (IS_WINDOWS) {
                 // on Windows, test for valid extension
-                const upperExt = external_path_namespaceObject.extname(filePath).toUpperCase();
+                const upperExt = external_path_.extname(filePath).toUpperCase();
                 if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
                     return filePath;
                 }
@@ -67154,11 +80194,11 @@ function tryGetExecutablePath(filePath, extensions) {
                 if (IS_WINDOWS) {
                     // preserve the case of the actual file (since an extension was appended)
                     try {
-                        const directory = external_path_namespaceObject.dirname(filePath);
-                        const upperName = external_path_namespaceObject.basename(filePath).toUpperCase();
+                        const directory = external_path_.dirname(filePath);
+                        const upperName = external_path_.basename(filePath).toUpperCase();
                         for (const actualName of yield readdir(directory)) {
                             if (upperName === actualName.toUpperCase()) {
-                                filePath = external_path_namespaceObject.join(directory, actualName);
+                                filePath = external_path_.join(directory, actualName);
                                 break;
                             }
                         }
@@ -67378,7 +80418,7 @@ function findInPath(tool) {
         // build the list of extensions to try
         const extensions = [];
         if (IS_WINDOWS && process.env['PATHEXT']) {
-            for (const extension of process.env['PATHEXT'].split(external_path_namespaceObject.delimiter)) {
+            for (const extension of process.env['PATHEXT'].split(external_path_.delimiter)) {
                 if (extension) {
                     extensions.push(extension);
                 }
@@ -67393,7 +80433,7 @@ function findInPath(tool) {
             return [];
         }
         // if any path separators, return empty
-        if (tool.includes(external_path_namespaceObject.sep)) {
+        if (tool.includes(external_path_.sep)) {
             return [];
         }
         // build the list of directories
@@ -67404,7 +80444,7 @@ function findInPath(tool) {
         // across platforms.
         const directories = [];
         if (process.env.PATH) {
-            for (const p of process.env.PATH.split(external_path_namespaceObject.delimiter)) {
+            for (const p of process.env.PATH.split(external_path_.delimiter)) {
                 if (p) {
                     directories.push(p);
                 }
@@ -67413,7 +80453,7 @@ function findInPath(tool) {
         // find all matches
         const matches = [];
         for (const directory of directories) {
-            const filePath = yield tryGetExecutablePath(external_path_namespaceObject.join(directory, tool), extensions);
+            const filePath = yield tryGetExecutablePath(external_path_.join(directory, tool), extensions);
             if (filePath) {
                 matches.push(filePath);
             }
@@ -67844,7 +80884,7 @@ class ToolRunner extends external_events_.EventEmitter {
                 (this.toolPath.includes('/') ||
                     (toolrunner_IS_WINDOWS && this.toolPath.includes('\\')))) {
                 // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
-                this.toolPath = external_path_namespaceObject.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
+                this.toolPath = external_path_.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
             }
             // if the tool is only a file name, then resolve it from the PATH
             // otherwise verify it exists (add extension on Windows if necessary)
@@ -68533,6 +81573,18 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+
+/***/ }),
+
+/***/ 3825:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   l4: () => (/* binding */ j)
+/* harmony export */ });
+/* unused harmony exports CronDate, CronIterator, CronPattern, scheduledJobs */
+function g(s,e,t,n=0,r=0,a=0,i=0){let o=s>=0&&s<100,u=Date.UTC(o?s+400:s,e,t,n,r,a,i);return o?u-126227808e5:u}function D(s){return g(s.y,s.m-1,s.d,s.h,s.i,s.s)}function w(s,e){return s.y===e.y&&s.m===e.m&&s.d===e.d&&s.h===e.h&&s.i===e.i&&s.s===e.s}function O(s){let e=s.substring(9);return e.includes("Z")||e.includes("+")||e.includes("-")}function Z(s,e){let t=new Date(Date.parse(s));if(isNaN(t))throw new Error("Invalid ISO8601 passed to timezone parser.");return O(s)?{tp:T(t.getUTCFullYear(),t.getUTCMonth()+1,t.getUTCDate(),t.getUTCHours(),t.getUTCMinutes(),t.getUTCSeconds(),"Etc/UTC"),ms:t.getUTCMilliseconds()}:{tp:T(t.getFullYear(),t.getMonth()+1,t.getDate(),t.getHours(),t.getMinutes(),t.getSeconds(),e),ms:t.getMilliseconds()}}function v(s,e,t){let{tp:n,ms:r}=Z(s,e);return new Date(N(n,t).getTime()+r)}function N(s,e){let t=_(s);if(t.kind==="single")return t.date;if(t.kind==="ambiguous")return t.earlier;if(e)throw new Error("Invalid date passed to fromTZ()");return t.after}function _(s){let e=D(s),t=i=>R(new Date(i),s.tz),n=e-t(e),r=y(new Date(n),s.tz);if(w(r,s)){let i=D(r)-n,o=n-(t(n-E)-i);if(o<n&&w(y(new Date(o),s.tz),s))return{kind:"ambiguous",earlier:new Date(o),later:new Date(n)};let u=n+(i-t(n+E));return u>n&&w(y(new Date(u),s.tz),s)?{kind:"ambiguous",earlier:new Date(n),later:new Date(u)}:{kind:"single",date:new Date(n)}}let a=e-(D(r)-n);return w(y(new Date(a),s.tz),s)?{kind:"single",date:new Date(a)}:{kind:"gap",before:new Date(Math.min(n,a)),after:new Date(Math.max(n,a))}}var E=3*36e5;function R(s,e){return D(y(s,e))-(s.getTime()-s.getUTCMilliseconds())}function k(s,e,t){let n=R(new Date(s),t);for(;e-s>1e3;){let r=s+Math.floor((e-s)/2e3)*1e3;R(new Date(r),t)===n?s=r:e=r}return e}function U(s,e){let t=_(y(new Date(s),e));if(t.kind==="ambiguous")return s<t.later.getTime()?"earlier":"later"}var H=g(1,0,1),S=864e5,W=new Map;function y(s,e){if(e===void 0)return T(s.getFullYear(),s.getMonth()+1,s.getDate(),s.getHours(),s.getMinutes(),s.getSeconds());let t=W.get(e),n;try{t||(t=new Intl.DateTimeFormat("en-US",{timeZone:e,year:"numeric",month:"numeric",day:"numeric",hour:"numeric",minute:"numeric",second:"numeric",hour12:!1}),W.set(e,t)),n=t.formatToParts(s)}catch(i){let o=i instanceof Error?i.message:String(i);throw new RangeError(`toTZ: Invalid timezone '${e}' or date. Please provide a valid IANA timezone (e.g., 'America/New_York', 'Europe/Stockholm'). Original error: ${o}`)}let r={year:0,month:0,day:0,hour:0,minute:0,second:0};for(let i of n)(i.type==="year"||i.type==="month"||i.type==="day"||i.type==="hour"||i.type==="minute"||i.type==="second")&&(r[i.type]=parseInt(i.value,10));if(isNaN(r.year)||isNaN(r.month)||isNaN(r.day)||isNaN(r.hour)||isNaN(r.minute)||isNaN(r.second))throw new Error(`toTZ: Failed to parse all date components from timezone '${e}'. This may indicate an invalid date or timezone configuration. Parsed components: ${JSON.stringify(r)}`);let a=s.getTime()-H;return(a<-S||a<S&&r.month===12)&&(r.year=1-r.year),r.hour===24&&(r.hour=0),{y:r.year,m:r.month,d:r.day,h:r.hour,i:r.minute,s:r.second,tz:e}}function T(s,e,t,n,r,a,i){return{y:s,m:e,d:t,h:n,i:r,s:a,tz:i}}var x=[1,2,4,8,16],C=class s{pattern;timezone;mode;alternativeWeekdays;sloppyRanges;fixedTimeRule;second;minute;hour;day;month;dayOfWeek;year;lastDayOfMonth;lastWeekday;nearestWeekdays;starDOM;starDOW;starYear;useAndLogic;isFixedTime;constructor(e,t,n){this.pattern=e,this.timezone=t,this.mode=n?.mode??"auto",this.alternativeWeekdays=n?.alternativeWeekdays??!1,this.sloppyRanges=n?.sloppyRanges??!1,this.fixedTimeRule=n?.fixedTimeRule??"single-value",this.second=Array(60).fill(0),this.minute=Array(60).fill(0),this.hour=Array(24).fill(0),this.day=Array(31).fill(0),this.month=Array(12).fill(0),this.dayOfWeek=Array(7).fill(0),this.year=[],this.lastDayOfMonth=!1,this.lastWeekday=!1,this.nearestWeekdays=Array(31).fill(0),this.starDOM=!1,this.starDOW=!1,this.starYear=!1,this.useAndLogic=!1,this.isFixedTime=!1,this.parse()}parse(){if(!(typeof this.pattern=="string"||this.pattern instanceof String))throw new TypeError("CronPattern: Pattern has to be of type string.");this.pattern.indexOf("@")>=0&&(this.pattern=this.handleNicknames(this.pattern).trim());let e=this.pattern.match(/\S+/g)||[""],t=e.length;if(e.length<5||e.length>7)throw new TypeError("CronPattern: invalid configuration format ('"+this.pattern+"'), exactly five, six, or seven space separated parts are required.");if(this.mode!=="auto"){let i;switch(this.mode){case"5-part":i=5;break;case"6-part":i=6;break;case"7-part":i=7;break;case"5-or-6-parts":i=[5,6];break;case"6-or-7-parts":i=[6,7];break;default:i=0}if(!(Array.isArray(i)?i.includes(t):t===i)){let u=Array.isArray(i)?i.join(" or "):i.toString();throw new TypeError(`CronPattern: mode '${this.mode}' requires exactly ${u} parts, but pattern '${this.pattern}' has ${t} parts.`)}}if(e.length===5&&e.unshift("0"),e.length===6&&e.push("*"),this.pattern.indexOf("?")>=0)for(let i=0;i<e.length;i++)e[i]=e[i].replace(/\?/g,"*");if(e[3].toUpperCase()==="LW")this.lastWeekday=!0,e[3]="";else if(e[3].toUpperCase().indexOf("L")>=0){let i=e[3].split(",");if(i.length>1&&i.some(o=>o.toUpperCase()==="LW"))throw new TypeError(`CronPattern: Syntax error, LW can not be in a list in day-of-month ('${e[3]}').`);if(i.some(o=>o===""||o.toUpperCase()!=="L"&&/l/i.test(o)))throw new TypeError("CronPattern: Syntax error, L has to be a value of its own in day-of-month ('"+e[3]+"').");e[3]=i.filter(o=>o.toUpperCase()!=="L").join(","),this.lastDayOfMonth=!0}if(e[3]=="*"&&(this.starDOM=!0),e[6]=="*"&&(this.starYear=!0),e[4].length>=3&&(e[4]=this.replaceAlpha(e[4],s.MONTH_NAMES)),e[5].length>=3&&(e[5]=this.alternativeWeekdays?this.replaceAlpha(e[5],s.DAY_NAMES_QUARTZ):this.replaceAlpha(e[5],s.DAY_NAMES)),e[5].startsWith("+")&&(this.useAndLogic=!0,e[5]=e[5].substring(1),e[5]===""))throw new TypeError("CronPattern: Day-of-week field cannot be empty after '+' modifier.");switch(e[5]=="*"&&(this.starDOW=!0),this.mode){case"5-part":e[0]="0",e[6]="*";break;case"6-part":e[6]="*";break;case"5-or-6-parts":e[6]="*";break;case"6-or-7-parts":break;case"7-part":case"auto":break}this.throwAtIllegalCharacters(e),this.partToArray("second",e[0],0,1),this.partToArray("minute",e[1],0,1),this.partToArray("hour",e[2],0,1),this.partToArray("day",e[3],-1,1),this.partToArray("month",e[4],-1,1);let n=this.alternativeWeekdays?-1:0;this.partToArray("dayOfWeek",e[5],n,63),e[6]==="*"?this.year=Array(1e4).fill(1):(this.year=Array(1e4).fill(0),this.partToArray("year",e[6],0,1)),!this.alternativeWeekdays&&this.dayOfWeek[7]&&(this.dayOfWeek[0]=this.dayOfWeek[7]);let r=this.fixedTimeRule==="single-value",a=(i,o)=>!i.includes("*")&&!i.includes("/")&&(!r||o.filter(u=>u).length===1);this.isFixedTime=a(e[0],this.second)&&a(e[1],this.minute)&&a(e[2],this.hour)}partToArray(e,t,n,r){let a=this[e];if(t===""&&!(e==="day"&&(this.lastDayOfMonth||this.lastWeekday)))throw new TypeError("CronPattern: configuration entry "+e+" ("+t+") is empty, check for trailing spaces.");if(t==="*")return a.fill(r);let i=t.split(",");if(i.length>1)for(let o of i)this.partToArray(e,o,n,r);else t.includes("-")&&t.includes("/")?this.handleRangeWithStepping(t,e,n,r):t.includes("-")?this.handleRange(t,e,n,r):t.includes("/")?this.handleStepping(t,e,n,r):t!==""&&this.handleNumber(t,e,n,r)}throwAtIllegalCharacters(e){for(let t=0;t<e.length;t++)if((t===3?/[^/*0-9,\-WwLl]+/:t===5?/[^/*0-9,\-#Ll]+/:/[^/*0-9,\-]+/).test(e[t]))throw new TypeError("CronPattern: configuration entry "+t+" ("+e[t]+") contains illegal characters.")}handleNumber(e,t,n,r){let a=this.extractNth(e,t),i=e.toUpperCase().includes("W");if(t!=="day"&&i)throw new TypeError("CronPattern: Nearest weekday modifier (W) only allowed in day-of-month.");i&&(t="nearestWeekdays");let o=i?a[0].replace(/W$/i,""):a[0],u=s.toNumber(o)+n;if(isNaN(u))throw new TypeError("CronPattern: "+t+" is not a number: '"+e+"'");this.setPart(t,u,a[1]||r)}setPart(e,t,n){if(!Object.prototype.hasOwnProperty.call(this,e))throw new TypeError("CronPattern: Invalid part specified: "+e);if(e==="dayOfWeek"){if(t===7&&(t=0),t<0||t>6)throw new RangeError("CronPattern: Invalid value for dayOfWeek: "+t);this.setNthWeekdayOfMonth(t,n);return}if(e==="second"||e==="minute"){if(t<0||t>=60)throw new RangeError("CronPattern: Invalid value for "+e+": "+t)}else if(e==="hour"){if(t<0||t>=24)throw new RangeError("CronPattern: Invalid value for "+e+": "+t)}else if(e==="day"||e==="nearestWeekdays"){if(t<0||t>=31)throw new RangeError("CronPattern: Invalid value for "+e+": "+t)}else if(e==="month"){if(t<0||t>=12)throw new RangeError("CronPattern: Invalid value for "+e+": "+t)}else if(e==="year"&&(t<1||t>=1e4))throw new RangeError("CronPattern: Invalid value for "+e+": "+t+" (supported range: 1-9999)");this[e][t]=n}static toNumber(e){return/^\d+$/.test(e)?parseInt(e,10):NaN}validateNotNaN(e,t){if(isNaN(e))throw new TypeError(t)}validateRange(e,t,n,r,a){if(e>t)throw new TypeError("CronPattern: From value is larger than to value: '"+a+"'");if(n!==void 0){if(n===0)throw new TypeError("CronPattern: Syntax error, illegal stepping: 0");if(n>this[r].length)throw new TypeError("CronPattern: Syntax error, steps cannot be greater than maximum value of part ("+this[r].length+")")}}handleRangeWithStepping(e,t,n,r){if(e.toUpperCase().includes("W"))throw new TypeError("CronPattern: Syntax error, W is not allowed in ranges with stepping.");let a=this.extractNth(e,t),i=a[0].match(/^(\d+)-(\d+)\/(\d+)$/);if(i===null)throw new TypeError("CronPattern: Syntax error, illegal range with stepping: '"+e+"'");let[,o,u,l]=i,h=parseInt(o,10)+n,m=parseInt(u,10)+n,d=parseInt(l,10);this.validateNotNaN(h,"CronPattern: Syntax error, illegal lower range (NaN)"),this.validateNotNaN(m,"CronPattern: Syntax error, illegal upper range (NaN)"),this.validateNotNaN(d,"CronPattern: Syntax error, illegal stepping: (NaN)"),this.validateRange(h,m,d,t,e);for(let p=h;p<=m;p+=d)this.setPart(t,p,a[1]||r)}extractNth(e,t){let n=e,r;if(n.includes("#")){if(t!=="dayOfWeek")throw new Error("CronPattern: nth (#) only allowed in day-of-week field");let a=n.split("#");if(a.length!==2||a[1]==="")throw new TypeError("CronPattern: Syntax error, illegal nth weekday: '"+e+"'");n=a[0],r=a[1]}else if(n.toUpperCase().endsWith("L")){if(t!=="dayOfWeek")throw new Error("CronPattern: L modifier only allowed in day-of-week field (use L alone for day-of-month)");r="L",n=n.slice(0,-1)}return[n,r]}handleRange(e,t,n,r){if(e.toUpperCase().includes("W"))throw new TypeError("CronPattern: Syntax error, W is not allowed in a range.");let a=this.extractNth(e,t),i=a[0].split("-");if(i.length!==2)throw new TypeError("CronPattern: Syntax error, illegal range: '"+e+"'");let o=s.toNumber(i[0])+n,u=s.toNumber(i[1])+n;this.validateNotNaN(o,"CronPattern: Syntax error, illegal lower range (NaN)"),this.validateNotNaN(u,"CronPattern: Syntax error, illegal upper range (NaN)"),this.validateRange(o,u,void 0,t,e);for(let l=o;l<=u;l++)this.setPart(t,l,a[1]||r)}handleStepping(e,t,n,r){if(e.toUpperCase().includes("W"))throw new TypeError("CronPattern: Syntax error, W is not allowed in parts with stepping.");let a=this.extractNth(e,t),i=a[0].split("/");if(i.length!==2)throw new TypeError("CronPattern: Syntax error, illegal stepping: '"+e+"'");if(this.sloppyRanges)i[0]===""&&(i[0]="*");else{if(i[0]==="")throw new TypeError("CronPattern: Syntax error, stepping with missing prefix ('"+e+"') is not allowed. Use wildcard (*/step) or range (min-max/step) instead.");if(i[0]!=="*")throw new TypeError("CronPattern: Syntax error, stepping with numeric prefix ('"+e+"') is not allowed. Use wildcard (*/step) or range (min-max/step) instead.")}let o=0;i[0]!=="*"&&(o=s.toNumber(i[0])+n,this.validateNotNaN(o,"CronPattern: Syntax error, illegal stepping start (NaN)"));let u=s.toNumber(i[1]);this.validateNotNaN(u,"CronPattern: Syntax error, illegal stepping: (NaN)"),this.validateRange(0,this[t].length-1,u,t,e);for(let l=o;l<this[t].length;l+=u)t==="year"&&l===0||this.setPart(t,l,a[1]||r)}replaceAlpha(e,t){let n=e;for(let[r,a]of Object.entries(t))n=n.replace(new RegExp(r,"gi"),(i,o,u)=>{let l=o+i.length-3,h=u.charAt(l-1),m=u.charAt(l+3);if(/[a-z\d/#]/i.test(h)||/[a-km-z\d]/i.test(m))throw new TypeError(`CronPattern: Syntax error, a month or day name has to stand alone ('${e}').`);return a});return n}static DAY_NAMES={"-sun":"-7",sun:"0",mon:"1",tue:"2",wed:"3",thu:"4",fri:"5",sat:"6"};static DAY_NAMES_QUARTZ={sun:"1",mon:"2",tue:"3",wed:"4",thu:"5",fri:"6",sat:"7"};static MONTH_NAMES={jan:"1",feb:"2",mar:"3",apr:"4",may:"5",jun:"6",jul:"7",aug:"8",sep:"9",oct:"10",nov:"11",dec:"12"};static NICKNAME_MAP={"@yearly":"0 0 1 1 *","@annually":"0 0 1 1 *","@monthly":"0 0 1 * *","@weekly":"0 0 * * SUN","@daily":"0 0 * * *","@midnight":"0 0 * * *","@hourly":"0 * * * *"};handleNicknames(e){let t=e.trim().toLowerCase();if(t==="@reboot")throw new TypeError("CronPattern: @reboot is not supported in this environment. This is an event-based trigger that requires system startup detection.");return s.NICKNAME_MAP[t]||e}setNthWeekdayOfMonth(e,t){if(typeof t!="number"&&t.toUpperCase()==="L")this.dayOfWeek[e]=this.dayOfWeek[e]|32;else if(t===63)this.dayOfWeek[e]=63;else if(t<6&&t>0)this.dayOfWeek[e]=this.dayOfWeek[e]|x[t-1];else throw new TypeError(`CronPattern: nth weekday out of range, should be 1-5 or L. Value: ${t}, Type: ${typeof t}`)}};var B=[31,28,31,30,31,30,31,31,30,31,30,31],f=[["month","year",0],["day","month",-1],["hour","day",0],["minute","hour",0],["second","minute",0]],c=class s{tz;instantMs;instantFields;ms;second;minute;hour;day;month;year;constructor(e,t){if(this.tz=t,e&&e instanceof Date)if(!isNaN(e))this.fromDate(e);else throw new TypeError("CronDate: Invalid date passed to CronDate constructor");else if(e==null)this.fromDate(new Date);else if(e&&typeof e=="string")this.fromString(e);else if(e instanceof s)this.fromCronDate(e);else throw new TypeError("CronDate: Invalid type ("+typeof e+") passed to CronDate constructor")}getLastDayOfMonth(e,t){return t!==1?B[t]:new Date(g(e,t+1,0)).getUTCDate()}getLastWeekday(e,t){let n=this.getLastDayOfMonth(e,t),a=new Date(g(e,t,n)).getUTCDay();return a===0?n-2:a===6?n-1:n}getNearestWeekday(e,t,n){let r=this.getLastDayOfMonth(e,t);if(n>r)return-1;let i=new Date(g(e,t,n)).getUTCDay();return i===0?n===r?n-2:n+1:i===6?n===1?n+2:n-1:n}isNthWeekdayOfMonth(e,t,n,r){let i=new Date(g(e,t,n)).getUTCDay(),o=0;for(let u=1;u<=n;u++)new Date(g(e,t,u)).getUTCDay()===i&&o++;if(r&63&&x[o-1]&r)return!0;if(r&32){let u=this.getLastDayOfMonth(e,t);for(let l=n+1;l<=u;l++)if(new Date(g(e,t,l)).getUTCDay()===i)return!1;return!0}return!1}fromDate(e){if(this.tz!==void 0)if(typeof this.tz=="number")this.ms=e.getUTCMilliseconds(),this.second=e.getUTCSeconds(),this.minute=e.getUTCMinutes()+this.tz,this.hour=e.getUTCHours(),this.day=e.getUTCDate(),this.month=e.getUTCMonth(),this.year=e.getUTCFullYear(),this.apply();else try{let t=y(e,this.tz);this.ms=e.getMilliseconds(),this.second=t.s,this.minute=t.i,this.hour=t.h,this.day=t.d,this.month=t.m-1,this.year=t.y,this.cacheInstant(e.getTime()-this.ms)}catch(t){let n=t instanceof Error?t.message:String(t);throw new TypeError(`CronDate: Failed to convert date to timezone '${this.tz}'. This may happen with invalid timezone names or dates. Original error: ${n}`)}else this.ms=e.getMilliseconds(),this.second=e.getSeconds(),this.minute=e.getMinutes(),this.hour=e.getHours(),this.day=e.getDate(),this.month=e.getMonth(),this.year=e.getFullYear(),this.cacheInstant(e.getTime()-this.ms)}cacheInstant(e){this.instantMs=e;let{year:t,month:n,day:r,hour:a,minute:i,second:o}=this;this.instantFields=[t,n,r,a,i,o,this.tz]}cachedInstant(){let e=this.instantFields;if(!(e===void 0||e[6]!==this.tz)&&!(e[5]!==this.second||e[4]!==this.minute||e[3]!==this.hour)&&!(e[2]!==this.day||e[1]!==this.month||e[0]!==this.year))return this.instantMs}fromCronDate(e){this.tz=e.tz,this.year=e.year,this.month=e.month,this.day=e.day,this.hour=e.hour,this.minute=e.minute,this.second=e.second,this.ms=e.ms,this.instantMs=e.instantMs,this.instantFields=e.instantFields}apply(){if(this.month>11||this.month<0||this.day>this.getLastDayOfMonth(this.year,this.month)||this.day<1||this.hour>23||this.minute>59||this.second>59||this.hour<0||this.minute<0||this.second<0){let e=new Date(0);return e.setUTCFullYear(this.year,this.month,this.day),e.setUTCHours(this.hour,this.minute,this.second,this.ms),this.ms=e.getUTCMilliseconds(),this.second=e.getUTCSeconds(),this.minute=e.getUTCMinutes(),this.hour=e.getUTCHours(),this.day=e.getUTCDate(),this.month=e.getUTCMonth(),this.year=e.getUTCFullYear(),!0}else return!1}fromString(e){if(typeof this.tz=="number"){if(O(e))return this.fromDate(v(e));let t=v(e,"Etc/UTC");this.ms=t.getUTCMilliseconds(),this.second=t.getUTCSeconds(),this.minute=t.getUTCMinutes(),this.hour=t.getUTCHours(),this.day=t.getUTCDate(),this.month=t.getUTCMonth(),this.year=t.getUTCFullYear(),this.apply()}else return this.fromDate(v(e,this.tz))}findNext(e,t,n,r){return this._findMatch(e,t,n,r,1)}_matchDayValue(e,t,n,r){let a=e;if(!a){for(let i=0;i<n.nearestWeekdays.length;i++)if(n.nearestWeekdays[i]){let o=this.getNearestWeekday(this.year,this.month,i+1);if(o!==-1&&o===t){a=1;break}}}if(n.lastWeekday){let i=this.getLastWeekday(this.year,this.month);t===i&&(a=1)}if(n.lastDayOfMonth){let i=this.getLastDayOfMonth(this.year,this.month);t===i&&(a=1)}if(!n.starDOW){let i=new Date(g(this.year,this.month,1,0,0,0,0)).getUTCDay(),o=n.dayOfWeek[(i+(t-1))%7];o&&o&63&&(o=this.isNthWeekdayOfMonth(this.year,this.month,t,o)?1:0),n.useAndLogic?a=a&&o:!r.domAndDow&&!n.starDOM?a=a||o:a=a&&o}return a}_findMatch(e,t,n,r,a){let i=this[t],o=t==="day"?this.getLastDayOfMonth(this.year,this.month):0,u=this[t]+r,l=a===1?h=>h<n[t].length:h=>h>=0;for(let h=u;l(h);h+=a){let m=n[t][h];if(t==="day"){if(h-r>o)continue;m=this._matchDayValue(m,h-r,n,e)}if(m)return this[t]=h-r,i!==this[t]?2:1}return 3}recurse(e,t,n){let r=this.year,a=n;for(;typeof a=="number";){if(e.starYear&&Math.abs(this.year-r)>400)return null;a=this.recurseStep(e,t,a)}return a}recurseStep(e,t,n){if(n===0&&!e.starYear){if(this.year>=0&&this.year<e.year.length&&e.year[this.year]===0){let a=-1;for(let i=this.year+1;i<e.year.length&&i<1e4;i++)if(e.year[i]===1){a=i;break}if(a===-1)return null;this.year=a,this.month=0,this.day=1,this.hour=0,this.minute=0,this.second=0,this.ms=0}if(this.year>=1e4)return null}let r=this.findNext(t,f[n][0],e,f[n][2]);if(r>1){let a=n+1;for(;a<f.length;)this[f[a][0]]=-f[a][2],a++;if(r===3){if(this[f[n][1]]++,this[f[n][0]]=-f[n][2],this.apply(),n===0&&!e.starYear){for(;this.year>=0&&this.year<e.year.length&&e.year[this.year]===0&&this.year<1e4;)this.year++;if(this.year>=1e4||this.year>=e.year.length)return null}return 0}else if(this.apply())return n-1}return n+=1,n>=f.length?this:(e.starYear?this.year>=3e3:this.year>=1e4)?null:n}increment(e,t,n){return this.instantMs=void 0,this.instantFields=void 0,this.second+=t.interval!==void 0&&t.interval>1&&n?t.interval:1,this.ms=0,this.apply(),this.recurse(e,t,0)}decrement(e,t,n=!0){this.instantMs=void 0,this.instantFields=void 0;let r=t.interval!==void 0&&t.interval>=1;return(this.ms===0||r)&&(this.second-=r&&n?t.interval:1),this.ms=0,this.apply(),this.year<1?null:this.recurseBackward(e,t,0)}recurseBackward(e,t,n){let r=this.year,a=n;for(;typeof a=="number";){if(e.starYear&&Math.abs(this.year-r)>400)return null;a=this.recurseBackwardStep(e,t,a)}return a}recurseBackwardStep(e,t,n){if(n===0&&!e.starYear){if(this.year>=0&&this.year<e.year.length&&e.year[this.year]===0){let a=-1;for(let i=this.year-1;i>=0;i--)if(e.year[i]===1){a=i;break}if(a===-1)return null;this.year=a,this.month=11,this.day=31,this.hour=23,this.minute=59,this.second=59,this.ms=0}if(this.year<1)return null}let r=this.findPrevious(t,f[n][0],e,f[n][2]);if(r>1){let a=n+1;for(;a<f.length;){let i=f[a][0],o=f[a][2],u=this.getMaxPatternValue(i,e,o);this[i]=u,a++}if(r===3){if(this[f[n][1]]--,n===0){let u=this.getLastDayOfMonth(this.year,this.month);this.day>u&&(this.day=u)}if(n===1)if(this.day<=0)this.day=1;else{let u=this.year,l=this.month;for(;l<0;)l+=12,u--;for(;l>11;)l-=12,u++;let h=this.getLastDayOfMonth(u,l);this.day>h&&(this.day=h)}this.apply();let i=f[n][0],o=f[n][2];if(this[i]=this.getMaxPatternValue(i,e,o),this.apply(),n===0){let u=f[1][2],l=this.getMaxPatternValue("day",e,u);l!==this.day&&(this.day=l,this.hour=this.getMaxPatternValue("hour",e,f[2][2]),this.minute=this.getMaxPatternValue("minute",e,f[3][2]),this.second=this.getMaxPatternValue("second",e,f[4][2]))}if(n===0&&!e.starYear){for(;this.year>=0&&this.year<e.year.length&&e.year[this.year]===0;)this.year--;if(this.year<1)return null}return 0}else if(this.apply())return n-1}return n+=1,n>=f.length?this:this.year<1?null:n}getMaxPatternValue(e,t,n){let r=t[e].length-1-n;for(let a=t[e].length-1;a>=0;a--)if(t[e][a]){r=a-n;break}if(e==="day"){let a=this.getLastDayOfMonth(this.year,this.month);return t.lastWeekday||t.nearestWeekdays.some(i=>i)||t.lastDayOfMonth||!t.starDOW?a:Math.min(r,a)}return r}findPrevious(e,t,n,r){return this._findMatch(e,t,n,r,-1)}getDate(e){if(!e&&typeof this.tz!="number"){let t=this.cachedInstant();if(t!==void 0)return new Date(t+(this.tz===void 0?this.ms:0))}if(e||this.tz===void 0){if(this.year>=0&&this.year<100){let t=new Date(0);return t.setFullYear(this.year,this.month,this.day),t.setHours(this.hour,this.minute,this.second,this.ms),t}return new Date(this.year,this.month,this.day,this.hour,this.minute,this.second,this.ms)}else return typeof this.tz=="number"?new Date(g(this.year,this.month,this.day,this.hour,this.minute-this.tz,this.second,this.ms)):N(T(this.year,this.month+1,this.day,this.hour,this.minute,this.second,this.tz),!1)}getTime(){return this.getDate(!1).getTime()}match(e,t){if(!e.starYear&&(this.year<0||this.year>=e.year.length||e.year[this.year]===0))return!1;for(let n=0;n<f.length;n++){let r=f[n][0],a=f[n][2],i=this[r];if(i+a<0||i+a>=e[r].length)return!1;let o=e[r][i+a];if(r==="day"&&(o=this._matchDayValue(o,i,e,t)),!o)return!1}return!0}};function F(s){s===void 0&&(s={}),delete s.name,s.legacyMode!==void 0&&s.domAndDow===void 0?s.domAndDow=!s.legacyMode:s.domAndDow===void 0&&(s.domAndDow=!1),s.legacyMode=!s.domAndDow;let e=(n,r)=>n===void 0?r:n;if(s.paused=e(s.paused,!1),s.maxRuns=e(s.maxRuns,1/0),s.catch=e(s.catch,!1),s.unref=e(s.unref,!1),s.mode=e(s.mode,"auto"),s.alternativeWeekdays=e(s.alternativeWeekdays,!1),s.sloppyRanges=e(s.sloppyRanges,!1),s.fixedTimeRule=e(s.fixedTimeRule,"single-value"),s.allowPast=e(s.allowPast,!1),s.interval=s.interval===void 0?0:parseInt(s.interval.toString(),10),s.utcOffset=s.utcOffset===void 0?void 0:parseInt(s.utcOffset.toString(),10),s.dayOffset=s.dayOffset===void 0?0:parseInt(s.dayOffset.toString(),10),!["auto","5-part","6-part","7-part","5-or-6-parts","6-or-7-parts"].includes(s.mode))throw new Error("CronOptions: mode must be one of 'auto', '5-part', '6-part', '7-part', '5-or-6-parts', or '6-or-7-parts'.");if(!["single-value","no-wildcard"].includes(s.fixedTimeRule))throw new Error("CronOptions: fixedTimeRule must be one of 'single-value' or 'no-wildcard'.");s.timezone===""&&(s.timezone=void 0);let t=s.timezone??s.utcOffset;if(s.startAt&&(s.startAt=I(new c(s.startAt,t))),s.stopAt&&(s.stopAt=I(new c(s.stopAt,t))),s.interval!==null){if(isNaN(s.interval))throw new Error("CronOptions: Supplied value for interval is not a number");if(s.interval<0)throw new Error("CronOptions: Supplied value for interval can not be negative")}if(s.utcOffset!==void 0){if(isNaN(s.utcOffset))throw new Error("CronOptions: Invalid value passed for utcOffset, should be number representing minutes offset from UTC.");if(s.utcOffset<-870||s.utcOffset>870)throw new Error("CronOptions: utcOffset out of bounds.");if(s.utcOffset!==void 0&&s.timezone)throw new Error("CronOptions: Combining 'utcOffset' with 'timezone' is not allowed.")}if(s.unref!==!0&&s.unref!==!1)throw new Error("CronOptions: Unref should be either true, false or undefined(false).");if(s.dayOffset!==void 0&&s.dayOffset!==0&&isNaN(s.dayOffset))throw new Error("CronOptions: Invalid value passed for dayOffset, should be a number representing days to offset.");return s}function I(s){return s.ms?(s.ms=0,new c(new Date(s.getTime()+1e3),s.tz)):s}function b(s){return typeof s=="function"}function L(s){return b(s)}function Y(s){typeof Deno<"u"&&typeof Deno.unrefTimer<"u"?Deno.unrefTimer(s):s&&typeof s.unref<"u"&&s.unref()}var P=1440*60*1e3,$=30*1e3,M=[],j=class{name;options;_states;fn;_startAtRoundingMs=0;getTz(){return this.options.timezone??this.options.utcOffset}applyDayOffset(e){let t=this._offsetMs();return t?new Date(e.getTime()+t):e}_offsetMs(){return(this.options.dayOffset??0)*P}get _startAt(){return this.options.startAt}get _stopAt(){return this.options.stopAt}_nextTarget(e,t){let n=this._offsetMs(),r=this._next(this._shift(e),new Date(t.getTime()-n),{startAt:this._shift(this._startAt),stopAt:this._shift(this._stopAt)});return r?this.applyDayOffset(r.getDate(!1)):null}_previousTarget(e,t){let n=this._toMs(e??t)-this._offsetMs(),r=this._previous(new Date(n),{startAt:this._shift(this._startAt),stopAt:this._shift(this._stopAt)});return r?this.applyDayOffset(r.getDate(!1)):null}_shift(e){if(e!=null)return new c(new Date(this._toMs(e)-this._offsetMs()),this.getTz())}constructor(e,t,n){let r,a;if(b(t))a=t;else if(typeof t=="object")r=t;else if(t!==void 0)throw new Error("Cron: Invalid argument passed for optionsIn. Should be one of function, or object (options).");if(b(n))a=n;else if(typeof n=="object")r=n;else if(n!==void 0)throw new Error("Cron: Invalid argument passed for funcIn. Should be one of function, or object (options).");this.name=r?.name;let i=r?.startAt;this.options=F(r),i&&this._startAt&&(this._startAtRoundingMs=this._startAt.getTime()-new c(i,this.getTz()).getTime());let o=!!e&&(e instanceof Date||typeof e=="string"&&e.indexOf(":")>0);if(this._states={kill:!1,blocking:!1,previousRun:void 0,currentRun:void 0,once:void 0,currentTimeout:void 0,maxRuns:r?r.maxRuns:void 0,paused:r?r.paused:!1,pattern:o?new C("* * * * *",void 0,{mode:"auto"}):new C(e,this.options.timezone,{mode:this.options.mode,alternativeWeekdays:this.options.alternativeWeekdays,sloppyRanges:this.options.sloppyRanges,fixedTimeRule:this.options.fixedTimeRule})},o&&(this._states.once=new c(e,this.getTz())),this.name){if(M.find(l=>l.name===this.name))throw new Error("Cron: Tried to initialize new named job '"+this.name+"', but name already taken.");M.push(this)}return a!==void 0&&L(a)&&(this.fn=a,this.schedule()),this}nextRun(e){return this._nextTarget(e,new Date)}nextRuns(e,t){this._states.maxRuns!==void 0&&e>this._states.maxRuns&&(e=this._states.maxRuns);let n=t||this._states.currentRun||void 0;return this._enumerateRuns(e,n,"next")}previousRuns(e,t){return this._enumerateRuns(e,t||void 0,"previous")}enumerate(e){return new A(this,e)}_enumerateRuns(e,t,n){let r=[],a=new Date,i=t;for(;e-- >0;){let o=n==="next"?this._nextTarget(i,a):this._previousTarget(i,a);if(!o)break;r.push(o),i=o}return r}match(e){if(this._states.once){let n=new c(e,this.getTz());n.ms=0;let r=new c(this._states.once,this.getTz());return r.ms=0,n.getTime()===r.getTime()}let t=new c(e,this.getTz());return t.ms=0,t.match(this._states.pattern,this.options)}getPattern(){if(!this._states.once)return this._states.pattern?this._states.pattern.pattern:void 0}getOnce(){return this._states.once?this._states.once.getDate():null}isRunning(){return!this._states.paused&&!this._states.kill&&this.fn!==void 0&&this._nextTarget(this._states.currentRun,new Date)!==null}isStopped(){return this._states.kill}isBusy(){return this._states.blocking}currentRun(){return this._states.currentRun?this._states.currentRun.getDate():null}previousRun(){return this._states.previousRun?this._states.previousRun.getDate():null}msToNext(e){let t=new Date,n=this._nextTarget(e,t);return n?n.getTime()-this._toMs(e??t):null}stop(){this._states.kill=!0,this._states.currentTimeout&&clearTimeout(this._states.currentTimeout);let e=M.indexOf(this);e>=0&&M.splice(e,1)}pause(){return this._states.paused=!0,!this._states.kill}resume(){return this._states.paused=!1,!this._states.kill}schedule(e){return this._schedule(e)}_schedule(e,t){if(e&&this.fn)throw new Error("Cron: It is not allowed to schedule two functions using the same Croner instance.");e&&(this.fn=e);let n=t??new Date,r=this._nextTarget(void 0,n),a=r?r.getTime()-n.getTime():null,i=this._states.currentRun;i&&i.getTime()>n.getTime()&&(i=void 0);let o=this._nextTarget(i,n);return a===null||isNaN(a)||o===null?this:(a>$&&(a=$),a<0&&(a=this._states.paused?1e3:0),this._states.currentTimeout=setTimeout(()=>this._checkTrigger(o),a),this._states.currentTimeout&&this.options.unref&&Y(this._states.currentTimeout),this)}async _trigger(e=new Date){this._states.blocking=!0,this._states.currentRun=new c(e,this.getTz());try{if(this.options.catch)try{this.fn!==void 0&&await this.fn(this,this.options.context)}catch(t){if(b(this.options.catch))try{Promise.resolve(this.options.catch(t,this)).catch(()=>{})}catch{}}else this.fn!==void 0&&await this.fn(this,this.options.context)}finally{this._states.previousRun=new c(e,this.getTz()),this._states.blocking=!1}}async trigger(){await this._trigger()}runsLeft(){return this._states.maxRuns}_checkTrigger(e){let t=new Date,n=!this._states.paused&&t.getTime()>=e.getTime(),r=this._states.blocking&&this.options.protect;n&&!r?(this._states.maxRuns!==void 0&&this._states.maxRuns--,this._trigger(t)):n&&r&&b(this.options.protect)&&setTimeout(()=>this.options.protect(this),0),this._schedule(void 0,n?void 0:t)}_next(e,t,n){let r=n?n.startAt:this._startAt,a=n?n.stopAt:this._stopAt,i=!!e,o=!!(e||this._states.currentRun),u=!1;!e&&r&&this.options.interval&&(e=this._calculatePreviousRun(r,t),e&&(o=!0),u=!e);let l=e??t??new Date,h=this._toMs(l);e=new c(l,this.getTz()),r&&h<r.getTime()&&(e=u?r:new c(new Date(r.getTime()-1e3),this.getTz()),h=e.getTime());let m=this._states.once||new c(e,this.getTz());if(!u&&m!==this._states.once&&(m=this._findOccurrence(e,h,1,o)),this._states.once){let d=this._states.once.getTime(),p=h-d;if(r&&d<r.getTime()-this._startAtRoundingMs||this._states.currentRun&&this.applyDayOffset(this._states.once.getDate()).getTime()<=this._states.currentRun.getTime()||(i?p>=0:p>1e3&&!this.options.allowPast))return null}return m===null||this._states.maxRuns!==void 0&&this._states.maxRuns<=0||this._states.kill||a&&m.getTime()>=a.getTime()?null:m}_previous(e,t){let n=this._toMs(e??new Date);if(t.stopAt&&n>t.stopAt.getTime()&&(n=t.stopAt.getTime()),this._states.once)return this._states.once.getTime()<n?this._states.once:null;let r=this._findOccurrence(new c(new Date(n),this.getTz()),n,-1);return r===null||t.startAt&&r.getTime()<t.startAt.getTime()?null:r}_toMs(e){if(e instanceof Date)return e.getTime();let t=new c(e,this.getTz());return t.getTime()+(typeof t.tz=="string"?t.ms:0)}_findOccurrence(e,t,n,r=!1){let a=this.options.interval??0;if(a>1&&(n===-1||r)){t+=(a-1)*1e3*n;let m=new Date(t);if(isNaN(m.getTime())||(e=new c(m,this.getTz()),!(e.year>=1&&e.year<=9999)))return null;r=!1}let i=this._walk(e,t,n,r),o=this.getTz();if(this._states.pattern.isFixedTime&&n===1||typeof o=="number"||U(t,o)!==(n===1?"earlier":"later"))return i;let u=Math.floor(t/1e3)*1e3,l=n===1?k(u,u+P,o):k(u-P,u,o)-1e3;if(i&&(l-i.getTime())*n>0)return i;let h=this._walk(new c(new Date(l),o),l-n,n,!1,!0);return!i||!h?i??h:(i.getTime()-h.getTime())*n>0?h:i}_walk(e,t,n,r,a=!1){let i=this._states.pattern,o=(l,h)=>n===1?l.increment(i,this.options,h):l.decrement(i,this.options,h),u=new c(e,this.getTz());for((!a||!u.match(i,this.options))&&(u=o(u,r));u;){let l=this._runAt(u,t,n);if(l)return new c(l,this.getTz());u=o(u,!1)}return null}_runAt(e,t,n){let r=d=>(d.getTime()-t)*n>0,a=e.tz;if(typeof a=="number"){let d=e.getDate();return r(d)?d:null}let i=T(e.year,e.month+1,e.day,e.hour,e.minute,e.second,a),o=_(i),u=this._states.pattern.isFixedTime;if(o.kind==="single")return r(o.date)?o.date:null;if(o.kind==="ambiguous"){let{earlier:d,later:p}=o;return(u?[d]:n===1?[d,p]:[p,d]).find(r)??null}if(!u)return null;let l=new Date(k(o.before.getTime(),o.after.getTime(),a)),h=y(l,a);return h.y===i.y&&h.m===i.m&&h.d===i.d&&r(l)?l:null}_calculatePreviousRun(e,t){let n=new c(t,this.getTz()).getTime();if(e.getTime()>n)return;let r=this.options.interval*1e3,a=e;for(;a.getTime()+r<=n;){let i=this._findOccurrence(a,a.getTime(),1,!0);if(i===null)break;a=i}return a}},A=class{cron;cursor;now;done;initialMaxRuns;remainingRuns;constructor(e,t){this.cron=e,this.initialMaxRuns=e.runsLeft()??1/0,this.reset(t)}next(){if(this.done||this.remainingRuns<=0)return this.done=!0,{value:void 0,done:!0};let e=this.cron._nextTarget(this.cursor,this.now);return e===null?(this.done=!0,{value:void 0,done:!0}):(this.cursor=e,this.remainingRuns--,{value:e,done:!1})}peek(){return this.done||this.remainingRuns<=0?null:this.cron._nextTarget(this.cursor,this.now)}reset(e){this.cursor=e instanceof Date?new Date(e.getTime()):e??void 0,this.now=new Date,this.done=!1,this.remainingRuns=this.initialMaxRuns}[Symbol.iterator](){return this}};
+
 
 /***/ }),
 
@@ -71572,7 +84624,7 @@ function handleRefineResult(result, payload, input, inst) {
 }
 
 // EXTERNAL MODULE: ./node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/registries.js
-var registries = __nccwpck_require__(3825);
+var registries = __nccwpck_require__(6206);
 // EXTERNAL MODULE: ./node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/api.js
 var api = __nccwpck_require__(8252);
 ;// CONCATENATED MODULE: ./node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/to-json-schema.js
@@ -75327,7 +88379,7 @@ function preprocess(fn, schema) {
 /* harmony export */ });
 /* unused harmony exports _coercedString, _mac, _creditCard, _iban, TimePrecision, _number, _coercedNumber, _float32, _float64, _int32, _uint32, _coercedBoolean, _bigint, _coercedBigint, _int64, _uint64, _symbol, _undefined, _null, _any, _void, _date, _coercedDate, _nan, _max, _min, _positive, _negative, _nonpositive, _nonnegative, _maxSize, _minSize, _size, _property, _mime, _union, _xor, _discriminatedUnion, _intersection, _tuple, _record, _map, _set, _enum, _nativeEnum, _literal, _file, _transform, _optional, _nullable, _default, _nonoptional, _success, _catch, _pipe, _readonly, _templateLiteral, _lazy, _promise, _custom, _check, _stringbool, _stringFormat */
 /* harmony import */ var _checks_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3003);
-/* harmony import */ var _registries_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3825);
+/* harmony import */ var _registries_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6206);
 /* harmony import */ var _util_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6842);
 
 
@@ -77335,7 +90387,7 @@ const sha512_base64url = /*@__PURE__*/ (/* unused pure expression or super */ nu
 
 /***/ }),
 
-/***/ 3825:
+/***/ 6206:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
