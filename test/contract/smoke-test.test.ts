@@ -114,6 +114,32 @@ describe('smoke-test (committed bundle)', () => {
     }
   });
 
+  it('never rolls back a rollback: a failing rollback deployment is reported, not rolled back again (GitHub ledger)', async () => {
+    const cwd = exampleWorkspace();
+    withSmoke(cwd);
+    app.live = path.join(cwd, '.ferry/targets/staging/dags/weekly_kpi_report.py');
+    const secrets = JSON.stringify({ ...SECRETS, WAREHOUSE_URL: db.url });
+    const run = (name: string, inputs: Record<string, string>) => runAction(name, { cwd, apiUrl: gh().url, inputs });
+    const a = await run('build-artifacts', {});
+    expect((await run('deploy-env', { environment: 'staging', 'release-path': a.outputs['release-path']!, secrets })).code).toBe(0);
+    expect((await run('smoke-test', { environment: 'staging', secrets })).outputs.status).toBe('verified');
+    commitChange(cwd, 'dags/weekly_kpi_report.py', '\n# a harmless change\n');
+    const b = await run('build-artifacts', {});
+    expect((await run('deploy-env', { environment: 'staging', 'release-path': b.outputs['release-path']!, secrets })).code).toBe(0);
+    expect((await run('smoke-test', { environment: 'staging', secrets })).outputs.status).toBe('verified');
+    // Someone rolls staging back to A by hand; then A's live tree breaks the app.
+    const back = await run('deploy-env', { environment: 'staging', rollback: 'true', secrets });
+    expect(back.outputs).toMatchObject({ status: 'deployed', 'release-id': a.outputs['release-id'] });
+    fs.appendFileSync(app.live, '\n# breaks the app\n');
+    const before = gh().state.deployments.length;
+    const r = await run('smoke-test', { environment: 'staging', secrets });
+    expect(r.code).toBe(1);
+    expect(r.outputs).toMatchObject({ verified: 'false', status: 'failed', 'rolled-back': 'false', 'rollback-release-id': '', 'rollback-recommended': 'true', 'release-id': a.outputs['release-id'] });
+    expect(r.summary).toContain('is itself a rollback (of release ' + b.outputs['release-id']!.slice(0, 12) + '): ferry never rolls back a rollback');
+    expect(gh().state.deployments).toHaveLength(before);
+    expect(gh().state.deployments.at(-1)!.statuses.at(-1)!.description).toMatch(/^\[ferry:verify-failed\]/);
+  });
+
   it('takes watch and auto-rollback overrides, and refuses other values', async () => {
     const cwd = exampleWorkspace();
     withSmoke(cwd);
