@@ -5,6 +5,7 @@ import { runAction } from '@ferry/actions-runner';
 import { actionDeployContext, releaseFromInputs } from '@ferry/actions-runner/deploy';
 import { FerryError } from '@ferry/core';
 import { applyPlan, planDeploy, planMarkdown, planRollback } from '@ferry/deploy';
+import { backfillStep } from './backfill.js';
 import { commentPlan } from './comment.js';
 import { readSettings } from './input-helper.js';
 
@@ -13,6 +14,7 @@ const STATUS: Record<string, string> = { FERRY_APPROVAL_REQUIRED: 'approval-requ
 await runAction('deploy-env', async (runner) => {
   const s = readSettings(runner);
   const ctx = { ...actionDeployContext(runner, s), environmentUrl: s.environmentUrl, approvedPlan: s.approvedPlan, approval: s.approval };
+  if (s.backfill) return backfillStep(runner, ctx, s.environment);
   const planned = s.rollback ? await planRollback(ctx, s.environment, s.rollbackTo) : await planDeploy(ctx, s.environment, await releaseFromInputs(ctx, s.releasePath, s.releaseId));
   const { plan } = planned;
 

@@ -16,6 +16,7 @@ import { expectNoViolations, startAirflowServer, type AirflowServer } from '../.
 import type { AfterDeployContext } from './after-deploy.js';
 import { applyPlan } from './apply.js';
 import { planDeploy } from './plan.js';
+import { runPlannedBackfills } from './run-backfills.js';
 
 const SECRETS: Record<string, string> = {
   AIRFLOW_PASSWORD: 'af-admin-pw-7781',
@@ -244,6 +245,36 @@ describe.each(['v1', 'v2'] as const)('after a deploy, with Airflow %s', (api) =>
       expect(t.af.state.maxActiveRuns.get('etl')).toBe(2);
       expect(result.airflow?.summary.join('\n')).toMatch(/backfill of etl .*: 9 run\(s\) created, 0 existed \(one run per logical date, at most 2 at once\)/);
     }
+    expectNoViolations(t.af);
+  });
+
+  it('runs the backfills of the current deployment later (backfill.run off at deploy time); a second run creates nothing new', async () => {
+    const t = await setup({ api, airflow: { variables: 'airflow/variables.yml', backfill: { run: false, max_active_runs: 2 } }, files: { 'dags/etl.py': dag('etl', { start: '2024, 1, 10', catchup: true }) } });
+    await expect(runPlannedBackfills(t.ctx, 'staging')).rejects.toMatchObject({ code: 'FERRY_NOT_DEPLOYED' });
+    t.af.processor.parseAfterPolls(1);
+    await t.deploy();
+    await expect(runPlannedBackfills(t.ctx, 'staging')).rejects.toThrow(/staging has had one release only/);
+    t.change({ 'dags/etl.py': dag('etl', { start: '2024, 1, 1', catchup: true }) });
+    t.af.processor.parseAfterPolls(1);
+    const { result: deployed } = await t.deploy();
+    expect(deployed.airflow?.summary.join('\n')).not.toMatch(/backfill of etl/);
+    expect(t.af.state.dagRuns.filter((r) => r.dagId === 'etl')).toEqual([]);
+    const variablesBefore = t.af.requests.filter((r) => /variable/i.test(r.operationId ?? '')).length;
+    expect(variablesBefore).toBeGreaterThan(0); // the deploys set them
+
+    const run = await runPlannedBackfills(t.ctx, 'staging');
+    expect(run.result.problems).toEqual([]);
+    expect(run.deployment.releaseId).toBe(run.planned.plan.release.id);
+    expect(run.result.summary.join('\n')).toMatch(/backfill of etl 2024-01-01T00:00:00Z → 2024-01-10T00:00:00Z: 9 run\(s\) created, 0 existed/);
+    expect(t.af.state.dagRuns.filter((r) => r.dagId === 'etl')).toHaveLength(9);
+    // Only the backfill step: no Variables or Connections written again.
+    expect(t.af.requests.filter((r) => /variable/i.test(r.operationId ?? '')).length).toBe(variablesBefore);
+    const again = await runPlannedBackfills(t.ctx, 'staging');
+    expect(again.result.summary.join('\n')).toMatch(/backfill of etl .*: 0 run\(s\) created, 9 existed/);
+    expect(t.af.state.dagRuns.filter((r) => r.dagId === 'etl')).toHaveLength(9);
+    // A freeze window holds backfills as it holds deploys.
+    t.ctx.config.environments.find((e) => e.name === 'staging')!.freeze.push({ name: 'quarter end', from: '2000-01-01T00:00:00Z', to: '2999-01-01T00:00:00Z' });
+    await expect(runPlannedBackfills(t.ctx, 'staging')).rejects.toThrow(/staging is frozen by window 'quarter end' until 2999-01-01T00:00:00Z; backfills are refused/);
     expectNoViolations(t.af);
   });
 });

@@ -51,7 +51,7 @@ export interface AfterDeployResult {
 /** Rules whose runs Airflow's scheduler does not create by itself (a new DAG with catchup=True catches up on its own once unpaused). */
 const BACKFILL_RULES = new Set(['start-earlier', 'schedule-changed', 'catchup-on']);
 
-export async function afterDeploy(ctx: AfterDeployContext, env: Environment, planned: PlannedDeploy): Promise<AfterDeployResult> {
+export async function afterDeploy(ctx: AfterDeployContext, env: Environment, planned: PlannedDeploy, opts: { rollbackHint?: boolean } = {}): Promise<AfterDeployResult> {
   const cfg = env.airflow;
   if (!cfg) return { problems: [], summary: [] };
   const run = new AfterDeploy(ctx, env, cfg, planned);
@@ -60,6 +60,7 @@ export async function afterDeploy(ctx: AfterDeployContext, env: Environment, pla
   } catch (e) {
     run.problems.push(...toProblems(e));
   }
+  if (opts.rollbackHint === false) return { problems: run.problems, summary: run.summary };
   const rollback = `The files are deployed; to return to the previous release run \`ferry rollback ${env.name}\` (or deploy-env with rollback: true).`;
   return { problems: run.problems.map((p) => ({ ...p, hint: `${p.hint ?? ''}${p.hint ? ' ' : ''}${rollback}` })), summary: run.summary };
 }

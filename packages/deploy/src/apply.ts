@@ -110,7 +110,7 @@ const short = (id: string) => id.slice(0, 12);
  * An approval handed to the deploy must be for this release and environment;
  * a frozen environment needs one that overrides the active window, with a reason.
  */
-function checkApproval(ctx: DeployContext, plan: Plan): void {
+export function checkApproval(ctx: DeployContext, plan: Plan, verb = plan.mode === 'rollback' ? 'rollbacks' : 'deploys'): void {
   const a = ctx.approval;
   if (a) {
     const id = a.releaseId.toLowerCase();
@@ -125,7 +125,6 @@ function checkApproval(ctx: DeployContext, plan: Plan): void {
   }
   const f = plan.freeze?.active;
   if (!f) return;
-  const verb = plan.mode === 'rollback' ? 'rollbacks' : 'deploys';
   const o = a?.override;
   if (!o) {
     throw new FerryError(

@@ -39,7 +39,7 @@ export async function planDeploy(
   ctx: DeployContext,
   envName: string,
   release: StoredRelease,
-  opts: { mode?: Plan['mode']; rollbackOf?: string } = {},
+  opts: { mode?: Plan['mode']; rollbackOf?: string; against?: { deployment: DeploymentRecord; release: StoredRelease } } = {},
 ): Promise<PlannedDeploy> {
   const { config, ledger, store, runner } = ctx;
   const env = getEnvironment(config, envName);
@@ -49,12 +49,13 @@ export async function planDeploy(
     fail('FERRY_RELEASE_INVALID', `release ${m.id.slice(0, 12)} belongs to project "${m.project}", not "${config.project}"`);
   }
   const warnings: string[] = [];
-  const current = await currentDeployment(ledger, env.name);
-  let previous: StoredRelease | undefined;
-  if (current && current.releaseId !== m.id) {
+  // `against`: plan as if the environment ran that deployment (re-planning a past deploy, e.g. its backfills).
+  const current = opts.against?.deployment ?? (await currentDeployment(ledger, env.name));
+  let previous: StoredRelease | undefined = opts.against?.release;
+  if (!previous && current && current.releaseId !== m.id) {
     previous = await store.get({ id: current.releaseId, version: current.version }).catch(() => undefined);
     if (!previous) warnings.push(`release ${current.releaseId.slice(0, 12)} that ${env.name} runs is not in the release store; planning against what the targets record instead`);
-  } else if (current) {
+  } else if (!previous && current) {
     previous = release;
   }
 

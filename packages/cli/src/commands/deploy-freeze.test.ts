@@ -52,3 +52,12 @@ it('ferry history shows who approved a deployment and the freeze override it pas
   expect(hist.out).toMatch(/approved by/);
   expect(hist.out).toContain('alice, bob (freeze override: hotfix for orders)');
 });
+
+it('ferry backfill needs the environment to have an Airflow API, and says so', async () => {
+  Object.assign(process.env, secrets);
+  const dir = gitRepo({}, { from: example, prefix: 'ferry-cli-backfill-' });
+  const r = await ferry(dir, 'backfill', 'dev');
+  expect(r.code).toBe(1);
+  expect(r.err).toMatch(/FERRY_AIRFLOW_CONFIG.*dev has no `airflow:` in ferry.yml/);
+  expect(r.err).toMatch(/Add environments.dev.airflow/);
+});

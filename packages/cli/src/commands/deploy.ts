@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { fail, getEnvironment, type ApprovalRecord } from '@ferry/core';
-import { applyPlan, planDeploy, planRollback, planText, type PlannedDeploy } from '@ferry/deploy';
+import { fail, FerryError, getEnvironment, type ApprovalRecord } from '@ferry/core';
+import { applyPlan, planDeploy, planRollback, planText, runPlannedBackfills, type PlannedDeploy } from '@ferry/deploy';
 import { colors } from '../cli-runner.js';
 import { openProject, resolveRelease, type GlobalOptions } from '../project.js';
 import type { Cli } from '../main.js';
@@ -46,6 +46,19 @@ export function registerDeploy(program: Command, cli: Cli): void {
     .action(async (envName: string, opts: RunOptions & { to?: string }) => {
       const ctx = { ...openProject(program.opts<GlobalOptions>(), cli.runner), approvedPlan: opts.approve };
       await run(cli, ctx, await planRollback(ctx, envName, opts.to), opts);
+    });
+
+  program
+    .command('backfill <env>')
+    .description("run the DAG backfills of the release <env> runs now (the ranges its deploy planned) through <env>'s Airflow API")
+    .option('--json', 'print the deployment and what ran as JSON')
+    .action(async (envName: string, opts: { json?: boolean }) => {
+      const ctx = openProject(program.opts<GlobalOptions>(), cli.runner);
+      const r = await runPlannedBackfills(ctx, envName);
+      if (opts.json) cli.io.out(JSON.stringify({ deployment: r.deployment, summary: r.result.summary, problems: r.result.problems }, null, 2));
+      else for (const line of r.result.summary) cli.io.out(`  airflow: ${line}`);
+      if (r.result.problems.length) throw new FerryError(r.result.problems);
+      if (!opts.json) cli.io.out(`${colors(cli.io).green('✔')} backfills of ${r.planned.plan.release.version} in ${r.planned.plan.environment} (deployment ${r.deployment.id}) started`);
     });
 }
 
