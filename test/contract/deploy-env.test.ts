@@ -5,6 +5,7 @@ import { describe, expect, it, jest } from '@jest/globals';
 import { runAction, tempDir, type RunOptions, type RunResult } from './run-action.js';
 import { pipeline, SUMMARY } from '../../packages/dbt/src/test-support.js';
 import { installFakeDbt } from '../support/fake-dbt.js';
+import { expectNoViolations as expectNoAirflowViolations, startAirflowServer } from '../airflow-server/index.js';
 import { commitChange, exampleWorkspace, git, readTree, SECRETS, useGitHubServer } from './workspace.js';
 
 // Scenarios run up to six bundles in a row; leave room for a loaded CI machine.
@@ -210,6 +211,50 @@ describe('deploy-env (committed bundle)', () => {
     const smoke = await runAction('smoke-test', { cwd, apiUrl: gh().url, inputs: { environment: 'dev' }, env: { GITHUB_RUN_ID: '5555' } });
     expect(smoke.code).toBe(0);
     expect(smoke.outputs).toMatchObject({ verified: 'true', 'deployment-id': String(seeded.id), 'release-id': b['release-id'] });
+  });
+
+  it('backfill: true runs the DAG backfills the current release was deployed with (Airflow 3 API), once', async () => {
+    const af = await startAirflowServer({ api: 'v2', users: { admin: 'af-admin-pw' } });
+    try {
+      const cwd = exampleWorkspace();
+      const etl = (start: string) => `from datetime import datetime\nfrom airflow import DAG\n\nwith DAG("etl", schedule="@daily", start_date=datetime(${start}), catchup=True) as dag:\n    pass\n`;
+      const airflow = { url: af.url, auth: { username: 'admin', password: '${secret:AIRFLOW_PASSWORD}' }, wait: { timeout: 120, interval: 1 } };
+      const file = path.join(cwd, 'ferry.yml');
+      fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('  - name: dev\n', `  - name: dev\n    airflow: ${JSON.stringify(airflow)}\n`));
+      fs.writeFileSync(path.join(cwd, 'dags/etl.py'), etl('2024, 1, 10'));
+      git(cwd, 'add', '-A');
+      git(cwd, 'commit', '-qm', 'etl and airflow for dev');
+      af.processor.dagsFolder = path.join(cwd, '.ferry/targets/dev/dags');
+      const secrets = JSON.stringify({ ...SECRETS, AIRFLOW_PASSWORD: 'af-admin-pw' });
+      const run = (inputs: Record<string, string>) => runAction('deploy-env', { cwd, apiUrl: gh().url, inputs: { environment: 'dev', secrets, ...inputs } });
+      const deploy = async () => {
+        const b = await runAction('build-artifacts', { cwd, apiUrl: gh().url, inputs: {} });
+        af.processor.parseAfterPolls(1);
+        const d = await run({ 'release-path': b.outputs['release-path']! });
+        expect(d.code).toBe(0);
+        return d;
+      };
+      await deploy();
+      fs.writeFileSync(path.join(cwd, 'dags/etl.py'), etl('2024, 1, 1'));
+      git(cwd, 'commit', '-qam', 'etl starts 9 days earlier');
+      const second = await deploy();
+      expect(second.summary).toMatch(/start_date moved earlier/);
+      expect(af.state.backfills).toEqual([]); // airflow.backfill.run is off: the deploy only planned them
+
+      const r = await run({ backfill: 'true' });
+      expect(r.code).toBe(0);
+      expect(r.outputs).toMatchObject({ status: 'backfilled', 'release-id': second.outputs['release-id'], 'deployment-id': second.outputs['deployment-id'], changed: 'false' });
+      expect(r.summary).toMatch(/### ferry: backfills of \S+ in dev/);
+      expect(r.summary).toMatch(/backfill of etl 2024-01-01T00:00:00Z → 2024-01-10T00:00:00Z: 9 run\(s\) created, 0 existed/);
+      expect(af.state.backfills).toEqual([expect.objectContaining({ dagId: 'etl' })]);
+      const again = await run({ backfill: 'true' });
+      expect(again.summary).toMatch(/backfill of etl .*: 0 run\(s\) created, 9 existed/);
+      expect(af.state.backfills).toHaveLength(1);
+      for (const x of [r, again]) expect(x.lines.filter((l) => !l.startsWith('::add-mask::')).join('\n') + x.stderr + x.summary + JSON.stringify(x.outputs)).not.toContain('af-admin-pw');
+      expectNoAirflowViolations(af);
+    } finally {
+      await af.close();
+    }
   });
 
   it('keeps the plan as one pull-request comment, updated on each push', async () => {

@@ -9,6 +9,7 @@ describe('bad inputs are refused with FERRY_INPUT before anything happens (commi
     ['deploy-env', { environment: 'dev', 'release-path': '.ferry/releases/x', 'dry-run': 'maybe' }, 'input "dry-run" must be true or false, got "maybe"'],
     ['deploy-env', { environment: 'dev', rollback: 'true', 'release-id': 'abcd' }, 'rollback: true redeploys an earlier release'],
     ['deploy-env', { environment: 'dev', 'release-id': 'abcd', secrets: '{"WAREHOUSE_PASSWORD": "hunter2-sekrit",' }, 'input "secrets" is not valid JSON (its content is not shown)'],
+    ['deploy-env', { environment: 'dev', backfill: 'true', 'release-id': 'abcd' }, 'backfill: true runs the backfills of the release the environment already runs'],
     ['smoke-test', { environment: 'dev', ledger: 's3' }, 'input "ledger" must be one of github, local, got "s3"'],
     ['build-artifacts', { tag: 'yes please' }, 'input "tag" must be true or false'],
   ])('%s %j', async (name, inputs, message) => {
