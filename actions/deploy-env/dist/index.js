@@ -46015,6 +46015,108 @@ module.exports = {
 
 /***/ }),
 
+/***/ 9728:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  z: () => (/* binding */ backfillStep)
+});
+
+// EXTERNAL MODULE: ./packages/core/src/errors/ferry-error.ts + 1 modules
+var ferry_error = __nccwpck_require__(146);
+// EXTERNAL MODULE: ./packages/core/src/config/load.ts + 2 modules
+var load = __nccwpck_require__(4365);
+// EXTERNAL MODULE: ./packages/deploy/src/after-deploy.ts + 8 modules
+var after_deploy = __nccwpck_require__(9494);
+// EXTERNAL MODULE: ./packages/deploy/src/apply.ts
+var apply = __nccwpck_require__(2076);
+// EXTERNAL MODULE: ./packages/deploy/src/plan.ts + 2 modules
+var plan = __nccwpck_require__(3327);
+;// CONCATENATED MODULE: ./packages/deploy/src/run-backfills.ts
+
+
+
+
+/**
+ * Runs the DAG backfills of the environment's current deployment, for teams
+ * that deploy with `airflow.backfill.run: false` and start backfills later
+ * (backfill.yml, `ferry backfill`). The deploy is re-planned, the current
+ * release against the release it replaced, so the ranges are the ones its
+ * plan showed (bounded by the current hour); then only the Airflow backfill
+ * step runs: no Variables, Connections or unpausing. Backfills already
+ * created are reported as existing, so running it twice is harmless. A
+ * freeze window refuses it as it refuses deploys (an approved override, for
+ * the current release, lets it through).
+ */
+async function runPlannedBackfills(ctx, envName) {
+    const env = (0,load/* getEnvironment */.uc)(ctx.config, envName);
+    if (!env.airflow) {
+        (0,ferry_error/* fail */.fJ)('FERRY_AIRFLOW_CONFIG', `${env.name} has no \`airflow:\` in ferry.yml, so ferry cannot start backfills there`, {
+            hint: `Add environments.${env.name}.airflow (url and auth), or run the backfills shown in the plan's runbook by hand.`,
+        });
+    }
+    let current;
+    let replaced;
+    for await (const r of ctx.ledger.records(env.name)) {
+        if (r.outcome !== 'success')
+            continue;
+        if (!current)
+            current = r;
+        else if (r.releaseId !== current.releaseId) {
+            replaced = r;
+            break;
+        }
+    }
+    if (!current)
+        (0,ferry_error/* fail */.fJ)('FERRY_NOT_DEPLOYED', `${env.name} has no successful deployment whose backfills could run`, { hint: `Deploy to ${env.name} first.` });
+    if (current.rollbackOf) {
+        (0,ferry_error/* fail */.fJ)('FERRY_AIRFLOW_BACKFILL', `${env.name} runs a rollback (deployment ${current.id}); ferry does not backfill a rollback`, {
+            hint: 'Backfill the DAGs by hand if the rolled-back release needs it, or deploy a new release.',
+        });
+    }
+    if (!replaced)
+        (0,ferry_error/* fail */.fJ)('FERRY_AIRFLOW_BACKFILL', `${env.name} has had one release only (deployment ${current.id}): no schedule changed, so there is nothing to backfill`, { hint: 'New DAGs get their runs from the Airflow scheduler once unpaused.' });
+    const [release, previous] = await Promise.all([
+        ctx.store.get({ id: current.releaseId, version: current.version }),
+        ctx.store.get({ id: replaced.releaseId, version: replaced.version }),
+    ]);
+    const planned = await (0,plan/* planDeploy */.bJ)(ctx, env.name, release, { against: { deployment: replaced, release: previous } });
+    // Backfills create runs in the environment: a freeze window holds them too, unless an approved override is given.
+    (0,apply/* checkApproval */.i)(ctx, planned.plan, 'backfills');
+    const backfillOnly = { ...env.airflow, variables: undefined, connections: undefined, unpause: 'none', backfill: { ...env.airflow.backfill, run: true } };
+    const result = await (0,after_deploy/* afterDeploy */.q)(ctx, { ...env, airflow: backfillOnly }, planned, { rollbackHint: false });
+    return { planned, deployment: current, result };
+}
+
+// EXTERNAL MODULE: ./packages/deploy/src/render.ts
+var render = __nccwpck_require__(4686);
+;// CONCATENATED MODULE: ./actions/deploy-env/src/backfill.ts
+
+
+/** `backfill: true`: run the DAG backfills of the environment's current deployment, and report them. */
+async function backfillStep(runner, ctx, environment) {
+    const run = await runPlannedBackfills(ctx, environment).catch((e) => {
+        runner.setOutput('status', e instanceof ferry_error/* FerryError */.lT && e.code === 'FERRY_FROZEN' ? 'frozen' : 'failed');
+        throw e;
+    });
+    const { plan } = run.planned;
+    runner.setOutput('release-id', plan.release.id);
+    runner.setOutput('version', plan.release.version);
+    runner.setOutput('deployment-id', run.deployment.id);
+    runner.setOutput('changed', 'false');
+    runner.appendSummary([`### ferry: backfills of ${plan.release.version} in ${plan.environment} (deployment ${run.deployment.id})`, '', ...run.result.summary.map((l) => `- ${l}`), '', '<details><summary>The deploy these backfills come from</summary>', '', (0,render/* planMarkdown */.X)(plan), '', '</details>', ''].join('\n'));
+    if (run.result.problems.length) {
+        runner.setOutput('status', 'failed');
+        throw new ferry_error/* FerryError */.lT(run.result.problems);
+    }
+    runner.setOutput('status', 'backfilled');
+}
+
+
+/***/ }),
+
 /***/ 9607:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -46153,6 +46255,7 @@ function readSettings(runner) {
         environmentUrl: inputs/* inputs */.Q.string('environment-url'),
         approvedPlan: inputs/* inputs */.Q.string('approved-plan'),
         comment: inputs/* inputs */.Q.boolean('comment'),
+        backfill: inputs/* inputs */.Q.boolean('backfill'),
     };
     const approval = inputs/* inputs */.Q.string('approval');
     if (approval)
@@ -46161,6 +46264,9 @@ function readSettings(runner) {
         (0,ferry_error/* fail */.fJ)('FERRY_INPUT', 'rollback: true redeploys an earlier release; do not also give release-path or release-id', { hint: 'Use rollback-to to pick the release.' });
     if (s.rollbackTo && !s.rollback)
         (0,ferry_error/* fail */.fJ)('FERRY_INPUT', 'rollback-to needs rollback: true');
+    if (s.backfill && (s.releasePath || s.releaseId || s.rollback || s.dryRun)) {
+        (0,ferry_error/* fail */.fJ)('FERRY_INPUT', 'backfill: true runs the backfills of the release the environment already runs; do not also give release-path, release-id, rollback or dry-run', { hint: 'Deploy first (its plan shows the backfills), then run deploy-env with only environment and backfill: true.' });
+    }
     return s;
 }
 
@@ -46179,13 +46285,15 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
 /* harmony import */ var _ferry_actions_runner__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5695);
 /* harmony import */ var _ferry_actions_runner_deploy__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(7454);
-/* harmony import */ var _ferry_core__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(146);
-/* harmony import */ var _ferry_deploy__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(7230);
-/* harmony import */ var _ferry_deploy__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(3327);
-/* harmony import */ var _ferry_deploy__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(4686);
-/* harmony import */ var _ferry_deploy__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(3172);
-/* harmony import */ var _comment_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(9607);
+/* harmony import */ var _ferry_core__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(146);
+/* harmony import */ var _ferry_deploy__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(7230);
+/* harmony import */ var _ferry_deploy__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(3327);
+/* harmony import */ var _ferry_deploy__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(4686);
+/* harmony import */ var _ferry_deploy__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(2076);
+/* harmony import */ var _backfill_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(9728);
+/* harmony import */ var _comment_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(9607);
 /* harmony import */ var _input_helper_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1426);
+
 
 
 
@@ -46199,12 +46307,14 @@ const STATUS = { FERRY_APPROVAL_REQUIRED: 'approval-required', FERRY_FROZEN: 'fr
 await (0,_ferry_actions_runner__WEBPACK_IMPORTED_MODULE_3__/* .runAction */ .Cs)('deploy-env', async (runner) => {
     const s = (0,_input_helper_js__WEBPACK_IMPORTED_MODULE_4__/* .readSettings */ .s)(runner);
     const ctx = { ...(0,_ferry_actions_runner_deploy__WEBPACK_IMPORTED_MODULE_5__/* .actionDeployContext */ .VX)(runner, s), environmentUrl: s.environmentUrl, approvedPlan: s.approvedPlan, approval: s.approval };
-    const planned = s.rollback ? await (0,_ferry_deploy__WEBPACK_IMPORTED_MODULE_6__/* .planRollback */ .I)(ctx, s.environment, s.rollbackTo) : await (0,_ferry_deploy__WEBPACK_IMPORTED_MODULE_7__/* .planDeploy */ .bJ)(ctx, s.environment, await (0,_ferry_actions_runner_deploy__WEBPACK_IMPORTED_MODULE_5__/* .releaseFromInputs */ .bU)(ctx, s.releasePath, s.releaseId));
+    if (s.backfill)
+        return (0,_backfill_js__WEBPACK_IMPORTED_MODULE_6__/* .backfillStep */ .z)(runner, ctx, s.environment);
+    const planned = s.rollback ? await (0,_ferry_deploy__WEBPACK_IMPORTED_MODULE_7__/* .planRollback */ .I)(ctx, s.environment, s.rollbackTo) : await (0,_ferry_deploy__WEBPACK_IMPORTED_MODULE_8__/* .planDeploy */ .bJ)(ctx, s.environment, await (0,_ferry_actions_runner_deploy__WEBPACK_IMPORTED_MODULE_5__/* .releaseFromInputs */ .bU)(ctx, s.releasePath, s.releaseId));
     const { plan } = planned;
     const planPath = node_path__WEBPACK_IMPORTED_MODULE_2___default().join(process.env.RUNNER_TEMP || node_os__WEBPACK_IMPORTED_MODULE_1___default().tmpdir(), 'ferry', `plan-${plan.environment}.json`);
     node_fs__WEBPACK_IMPORTED_MODULE_0___default().mkdirSync(node_path__WEBPACK_IMPORTED_MODULE_2___default().dirname(planPath), { recursive: true });
     node_fs__WEBPACK_IMPORTED_MODULE_0___default().writeFileSync(planPath, JSON.stringify(plan, null, 2) + '\n');
-    runner.appendSummary((0,_ferry_deploy__WEBPACK_IMPORTED_MODULE_8__/* .planMarkdown */ .X)(plan));
+    runner.appendSummary((0,_ferry_deploy__WEBPACK_IMPORTED_MODULE_9__/* .planMarkdown */ .X)(plan));
     runner.setOutput('plan-path', planPath);
     runner.setOutput('release-id', plan.release.id);
     runner.setOutput('version', plan.release.version);
@@ -46212,17 +46322,17 @@ await (0,_ferry_actions_runner__WEBPACK_IMPORTED_MODULE_3__/* .runAction */ .Cs)
     runner.setOutput('plan-digest', plan.approval.digest);
     runner.setOutput('approval-required', String(plan.approval.required));
     if (s.comment)
-        await (0,_comment_js__WEBPACK_IMPORTED_MODULE_9__/* .commentPlan */ .B)(runner, s, plan);
+        await (0,_comment_js__WEBPACK_IMPORTED_MODULE_10__/* .commentPlan */ .B)(runner, s, plan);
     if (s.dryRun) {
         runner.setOutput('changed', String(plan.changed));
         runner.setOutput('status', 'planned');
         runner.info('dry run: nothing applied');
         return;
     }
-    const result = await (0,_ferry_deploy__WEBPACK_IMPORTED_MODULE_10__/* .applyPlan */ .g)(ctx, planned).catch((e) => {
+    const result = await (0,_ferry_deploy__WEBPACK_IMPORTED_MODULE_11__/* .applyPlan */ .g)(ctx, planned).catch((e) => {
         // Later steps (alerts, rollbacks) read these even when this step failed.
         runner.setOutput('changed', 'false');
-        runner.setOutput('status', !plan.promotion.ok ? 'refused' : e instanceof _ferry_core__WEBPACK_IMPORTED_MODULE_11__/* .FerryError */ .lT ? (STATUS[e.code] ?? 'failed') : 'failed');
+        runner.setOutput('status', !plan.promotion.ok ? 'refused' : e instanceof _ferry_core__WEBPACK_IMPORTED_MODULE_12__/* .FerryError */ .lT ? (STATUS[e.code] ?? 'failed') : 'failed');
         throw e;
     });
     runner.setOutput('changed', String(result.changed));
@@ -48486,37 +48596,31 @@ function toPosix(p) {
 
 /***/ }),
 
-/***/ 3172:
+/***/ 9494:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  g: () => (/* binding */ applyPlan)
+  q: () => (/* binding */ afterDeploy)
 });
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
 var external_node_fs_default = /*#__PURE__*/__nccwpck_require__.n(external_node_fs_);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
-// EXTERNAL MODULE: ./packages/core/src/errors/ferry-error.ts + 1 modules
-var ferry_error = __nccwpck_require__(146);
-// EXTERNAL MODULE: ./packages/core/src/config/load.ts + 2 modules
-var load = __nccwpck_require__(4365);
-// EXTERNAL MODULE: ./packages/core/src/fs/hash.ts + 1 modules
-var hash = __nccwpck_require__(6776);
-// EXTERNAL MODULE: ./packages/ledger/src/queries.ts
-var queries = __nccwpck_require__(4926);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
 var promises_default = /*#__PURE__*/__nccwpck_require__.n(promises_);
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
 var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
 // EXTERNAL MODULE: ./node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8009);
+// EXTERNAL MODULE: ./packages/core/src/errors/ferry-error.ts + 1 modules
+var ferry_error = __nccwpck_require__(146);
 ;// CONCATENATED MODULE: ./packages/airflow/src/http.ts
 /**
  * The HTTP layer both API versions share: Node's fetch, JSON in and out, a
@@ -49226,7 +49330,7 @@ var dag_facts = __nccwpck_require__(2700);
 
 /** Rules whose runs Airflow's scheduler does not create by itself (a new DAG with catchup=True catches up on its own once unpaused). */
 const BACKFILL_RULES = new Set(['start-earlier', 'schedule-changed', 'catchup-on']);
-async function afterDeploy(ctx, env, planned) {
+async function afterDeploy(ctx, env, planned, opts = {}) {
     const cfg = env.airflow;
     if (!cfg)
         return { problems: [], summary: [] };
@@ -49237,6 +49341,8 @@ async function afterDeploy(ctx, env, planned) {
     catch (e) {
         run.problems.push(...(0,ferry_error/* toProblems */.ek)(e));
     }
+    if (opts.rollbackHint === false)
+        return { problems: run.problems, summary: run.summary };
     const rollback = `The files are deployed; to return to the previous release run \`ferry rollback ${env.name}\` (or deploy-env with rollback: true).`;
     return { problems: run.problems.map((p) => ({ ...p, hint: `${p.hint ?? ''}${p.hint ? ' ' : ''}${rollback}` })), summary: run.summary };
 }
@@ -49626,9 +49732,26 @@ async function readReleaseFile(release, artifact, filePath) {
     }
 }
 
-// EXTERNAL MODULE: ./packages/deploy/src/plan.ts + 2 modules
-var src_plan = __nccwpck_require__(3327);
-;// CONCATENATED MODULE: ./packages/deploy/src/apply.ts
+
+/***/ }),
+
+/***/ 2076:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   g: () => (/* binding */ applyPlan),
+/* harmony export */   i: () => (/* binding */ checkApproval)
+/* harmony export */ });
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _ferry_core__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(146);
+/* harmony import */ var _ferry_core__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4365);
+/* harmony import */ var _ferry_core__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6776);
+/* harmony import */ var _ferry_ledger__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4926);
+/* harmony import */ var _after_deploy_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(9494);
+/* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3327);
 
 
 
@@ -49654,26 +49777,26 @@ async function applyPlan(ctx, planned) {
     const { ledger, runner } = ctx;
     const stats = { written: 0, reused: 0, removed: 0, bytesWritten: 0 };
     if (!plan.promotion.ok) {
-        throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_PROMOTION_UNVERIFIED', plan.promotion.detail, { hint: `Deploy release ${plan.release.id.slice(0, 12)} to ${plan.promotion.requires} and verify it there (smoke-test / ferry verify ${plan.promotion.requires}) first.` }));
+        throw new _ferry_core__WEBPACK_IMPORTED_MODULE_2__/* .FerryError */ .lT((0,_ferry_core__WEBPACK_IMPORTED_MODULE_2__/* .problem */ .CC)('FERRY_PROMOTION_UNVERIFIED', plan.promotion.detail, { hint: `Deploy release ${plan.release.id.slice(0, 12)} to ${plan.promotion.requires} and verify it there (smoke-test / ferry verify ${plan.promotion.requires}) first.` }));
     }
     checkApproval(ctx, plan);
     if (plan.approval.required && !approvalCoversPlan(ctx.approval, plan)) {
         const given = ctx.approvedPlan?.trim().toLowerCase();
         if (!given || given.length < 12 || !plan.approval.digest.startsWith(given)) {
-            throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_APPROVAL_REQUIRED', `plan ${plan.approval.digest.slice(0, 12)} needs approval: ${plan.approval.reason}${given ? ` (the approval given names plan ${given.slice(0, 12)})` : ''}`, {
+            throw new _ferry_core__WEBPACK_IMPORTED_MODULE_2__/* .FerryError */ .lT((0,_ferry_core__WEBPACK_IMPORTED_MODULE_2__/* .problem */ .CC)('FERRY_APPROVAL_REQUIRED', `plan ${plan.approval.digest.slice(0, 12)} needs approval: ${plan.approval.reason}${given ? ` (the approval given names plan ${given.slice(0, 12)})` : ''}`, {
                 hint: `Review the plan, then apply exactly this plan with --approve ${plan.approval.digest} (CLI) or approved-plan: ${plan.approval.digest} (deploy-env). A changed plan needs a new approval.`,
             }));
         }
     }
-    const now = await (0,queries/* currentDeployment */.JG)(ledger, plan.environment);
+    const now = await (0,_ferry_ledger__WEBPACK_IMPORTED_MODULE_3__/* .currentDeployment */ .JG)(ledger, plan.environment);
     if ((now?.id ?? null) !== (plan.current?.deploymentId ?? null)) {
-        throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_LEDGER', `the plan is stale: ${plan.environment} changed since it was made (now deployment ${now?.id ?? 'none'})`, { hint: 'Plan again.' }));
+        throw new _ferry_core__WEBPACK_IMPORTED_MODULE_2__/* .FerryError */ .lT((0,_ferry_core__WEBPACK_IMPORTED_MODULE_2__/* .problem */ .CC)('FERRY_LEDGER', `the plan is stale: ${plan.environment} changed since it was made (now deployment ${now?.id ?? 'none'})`, { hint: 'Plan again.' }));
     }
     if (!plan.changed) {
         runner.info(`nothing to deploy: ${plan.environment} already runs release ${plan.release.id.slice(0, 12)} (${plan.release.version})`);
         return { changed: false, stats };
     }
-    const env = (0,load/* getEnvironment */.uc)(ctx.config, plan.environment);
+    const env = (0,_ferry_core__WEBPACK_IMPORTED_MODULE_4__/* .getEnvironment */ .uc)(ctx.config, plan.environment);
     const m = release.manifest;
     const record = await ledger.start({
         environment: env.name,
@@ -49682,7 +49805,7 @@ async function applyPlan(ctx, planned) {
         commit: m.git.commit,
         ref: m.git.ref,
         production: env.production,
-        manifestDigest: (0,hash/* sha256 */.sc)(external_node_fs_default().readFileSync(external_node_path_default().join(release.dir, 'release.json'))),
+        manifestDigest: (0,_ferry_core__WEBPACK_IMPORTED_MODULE_5__/* .sha256 */ .sc)(node_fs__WEBPACK_IMPORTED_MODULE_0___default().readFileSync(node_path__WEBPACK_IMPORTED_MODULE_1___default().join(release.dir, 'release.json'))),
         description: `${plan.mode === 'rollback' ? 'rollback to' : 'deploy'} ${m.version}`,
         rollbackOf: planned.rollbackOf,
         ...(ctx.approval ? { approval: ctx.approval } : {}),
@@ -49697,7 +49820,7 @@ async function applyPlan(ctx, planned) {
             const artifact = m.artifacts.find((a) => a.kind === kp.kind);
             const previous = planned.previous?.manifest.artifacts.find((a) => a.kind === kp.kind);
             runner.debug(`stage ${kp.kind}${kp.target ? ` → ${kp.target}` : ''}`);
-            const s = await (0,src_plan/* kindOf */.I)(ctx, kp.kind).stage(ctx, { env, release, artifact, previous, previousRelease: planned.previous }, kp);
+            const s = await (0,_plan_js__WEBPACK_IMPORTED_MODULE_6__/* .kindOf */ .I)(ctx, kp.kind).stage(ctx, { env, release, artifact, previous, previousRelease: planned.previous }, kp);
             staged.push(s);
             for (const k of Object.keys(stats))
                 stats[k] += s.stats[k];
@@ -49712,49 +49835,48 @@ async function applyPlan(ctx, planned) {
             await s.revert().catch(() => undefined);
         for (const s of staged)
             await s.abort().catch(() => undefined);
-        const reason = (0,ferry_error/* toProblems */.ek)(e).map((p) => `${p.code}: ${p.message}`).join('; ');
+        const reason = (0,_ferry_core__WEBPACK_IMPORTED_MODULE_2__/* .toProblems */ .ek)(e).map((p) => `${p.code}: ${p.message}`).join('; ');
         await ledger.finish(record.id, 'failure', clip(`failed: ${reason}`)).catch((le) => runner.warning(`could not record the failure in the ledger: ${le.message}`));
         throw e;
     }
-    const airflow = await afterDeploy(ctx, env, planned);
+    const airflow = await (0,_after_deploy_js__WEBPACK_IMPORTED_MODULE_7__/* .afterDeploy */ .q)(ctx, env, planned);
     if (airflow.problems.length) {
         await ledger.finish(record.id, 'failure', clip(`deployed ${m.version}, but Airflow: ${airflow.problems.map((p) => p.message).join('; ')}`)).catch((le) => runner.warning(`could not record the failure in the ledger: ${le.message}`));
-        throw new ferry_error/* FerryError */.lT(airflow.problems);
+        throw new _ferry_core__WEBPACK_IMPORTED_MODULE_2__/* .FerryError */ .lT(airflow.problems);
     }
     await ledger.finish(record.id, 'success', `deployed ${m.version}: ${stats.written} written, ${stats.reused} unchanged, ${stats.removed} removed`);
     return { changed: true, deployment: { ...record, outcome: 'success' }, stats, ...(env.airflow ? { airflow: { summary: airflow.summary } } : {}) };
 }
-const apply_short = (id) => id.slice(0, 12);
+const short = (id) => id.slice(0, 12);
 /**
  * An approval handed to the deploy must be for this release and environment;
  * a frozen environment needs one that overrides the active window, with a reason.
  */
-function checkApproval(ctx, plan) {
+function checkApproval(ctx, plan, verb = plan.mode === 'rollback' ? 'rollbacks' : 'deploys') {
     const a = ctx.approval;
     if (a) {
         const id = a.releaseId.toLowerCase();
         if (a.environment !== plan.environment || id.length < 12 || !plan.release.id.startsWith(id)) {
-            throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_APPROVAL_OTHER_RELEASE', `the approval given is for release ${apply_short(a.releaseId)} in ${a.environment}, not release ${apply_short(plan.release.id)} in ${plan.environment}`, {
+            throw new _ferry_core__WEBPACK_IMPORTED_MODULE_2__/* .FerryError */ .lT((0,_ferry_core__WEBPACK_IMPORTED_MODULE_2__/* .problem */ .CC)('FERRY_APPROVAL_OTHER_RELEASE', `the approval given is for release ${short(a.releaseId)} in ${a.environment}, not release ${short(plan.release.id)} in ${plan.environment}`, {
                 hint: `Run require-approval for release ${plan.release.id} and environment ${plan.environment}, and pass its approval output.`,
             }));
         }
         if (a.approvers.length === 0)
-            throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_APPROVAL_TOO_FEW', `the approval given for ${plan.environment} names no approvers`));
+            throw new _ferry_core__WEBPACK_IMPORTED_MODULE_2__/* .FerryError */ .lT((0,_ferry_core__WEBPACK_IMPORTED_MODULE_2__/* .problem */ .CC)('FERRY_APPROVAL_TOO_FEW', `the approval given for ${plan.environment} names no approvers`));
     }
     const f = plan.freeze?.active;
     if (!f)
         return;
-    const verb = plan.mode === 'rollback' ? 'rollbacks' : 'deploys';
     const o = a?.override;
     if (!o) {
-        throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_FROZEN', `${plan.environment} is frozen by window '${f.window}' until ${f.endsAt}; ${verb} are refused until then`, {
+        throw new _ferry_core__WEBPACK_IMPORTED_MODULE_2__/* .FerryError */ .lT((0,_ferry_core__WEBPACK_IMPORTED_MODULE_2__/* .problem */ .CC)('FERRY_FROZEN', `${plan.environment} is frozen by window '${f.window}' until ${f.endsAt}; ${verb} are refused until then`, {
             hint: `Wait until ${f.endsAt}, or get an override approved: require-approval with \`freeze-override: <reason>\` and pass its \`approval\` output to deploy-env (CLI: --override-freeze "<reason>" --approved-by <login>).`,
         }));
     }
     if (!o.reason.trim())
-        throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_FROZEN', `${plan.environment} is frozen by window '${f.window}' until ${f.endsAt}, and the override given has no reason`, { hint: 'A freeze override needs a reason; it is recorded with the deployment.' }));
+        throw new _ferry_core__WEBPACK_IMPORTED_MODULE_2__/* .FerryError */ .lT((0,_ferry_core__WEBPACK_IMPORTED_MODULE_2__/* .problem */ .CC)('FERRY_FROZEN', `${plan.environment} is frozen by window '${f.window}' until ${f.endsAt}, and the override given has no reason`, { hint: 'A freeze override needs a reason; it is recorded with the deployment.' }));
     if (o.window !== f.window) {
-        throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_FROZEN', `${plan.environment} is frozen by window '${f.window}' until ${f.endsAt}, but the override given was approved for window '${o.window}'`, { hint: 'Request a new override approval for the window now active.' }));
+        throw new _ferry_core__WEBPACK_IMPORTED_MODULE_2__/* .FerryError */ .lT((0,_ferry_core__WEBPACK_IMPORTED_MODULE_2__/* .problem */ .CC)('FERRY_FROZEN', `${plan.environment} is frozen by window '${f.window}' until ${f.endsAt}, but the override given was approved for window '${o.window}'`, { hint: 'Request a new override approval for the window now active.' }));
     }
     ctx.runner.warning(`${plan.environment} is frozen by window '${f.window}' until ${f.endsAt}; overridden by ${a.approvers.map((x) => x.login).join(', ')}: ${o.reason}`);
 }
@@ -50009,14 +50131,15 @@ async function planDeploy(ctx, envName, release, opts = {}) {
         (0,ferry_error/* fail */.fJ)('FERRY_RELEASE_INVALID', `release ${m.id.slice(0, 12)} belongs to project "${m.project}", not "${config.project}"`);
     }
     const warnings = [];
-    const current = await (0,queries/* currentDeployment */.JG)(ledger, env.name);
-    let previous;
-    if (current && current.releaseId !== m.id) {
+    // `against`: plan as if the environment ran that deployment (re-planning a past deploy, e.g. its backfills).
+    const current = opts.against?.deployment ?? (await (0,queries/* currentDeployment */.JG)(ledger, env.name));
+    let previous = opts.against?.release;
+    if (!previous && current && current.releaseId !== m.id) {
         previous = await store.get({ id: current.releaseId, version: current.version }).catch(() => undefined);
         if (!previous)
             warnings.push(`release ${current.releaseId.slice(0, 12)} that ${env.name} runs is not in the release store; planning against what the targets record instead`);
     }
-    else if (current) {
+    else if (!previous && current) {
         previous = release;
     }
     const kinds = [];

@@ -65716,14 +65716,15 @@ async function planDeploy(ctx, envName, release, opts = {}) {
         (0,ferry_error/* fail */.fJ)('FERRY_RELEASE_INVALID', `release ${m.id.slice(0, 12)} belongs to project "${m.project}", not "${config.project}"`);
     }
     const warnings = [];
-    const current = await currentDeployment(ledger, env.name);
-    let previous;
-    if (current && current.releaseId !== m.id) {
+    // `against`: plan as if the environment ran that deployment (re-planning a past deploy, e.g. its backfills).
+    const current = opts.against?.deployment ?? (await currentDeployment(ledger, env.name));
+    let previous = opts.against?.release;
+    if (!previous && current && current.releaseId !== m.id) {
         previous = await store.get({ id: current.releaseId, version: current.version }).catch(() => undefined);
         if (!previous)
             warnings.push(`release ${current.releaseId.slice(0, 12)} that ${env.name} runs is not in the release store; planning against what the targets record instead`);
     }
-    else if (current) {
+    else if (!previous && current) {
         previous = release;
     }
     const kinds = [];
@@ -66505,7 +66506,7 @@ function logicalDates(b, cap = 10_000) {
 
 /** Rules whose runs Airflow's scheduler does not create by itself (a new DAG with catchup=True catches up on its own once unpaused). */
 const BACKFILL_RULES = new Set(['start-earlier', 'schedule-changed', 'catchup-on']);
-async function afterDeploy(ctx, env, planned) {
+async function afterDeploy(ctx, env, planned, opts = {}) {
     const cfg = env.airflow;
     if (!cfg)
         return { problems: [], summary: [] };
@@ -66516,6 +66517,8 @@ async function afterDeploy(ctx, env, planned) {
     catch (e) {
         run.problems.push(...(0,ferry_error/* toProblems */.ek)(e));
     }
+    if (opts.rollbackHint === false)
+        return { problems: run.problems, summary: run.summary };
     const rollback = `The files are deployed; to return to the previous release run \`ferry rollback ${env.name}\` (or deploy-env with rollback: true).`;
     return { problems: run.problems.map((p) => ({ ...p, hint: `${p.hint ?? ''}${p.hint ? ' ' : ''}${rollback}` })), summary: run.summary };
 }
@@ -67006,7 +67009,7 @@ const apply_short = (id) => id.slice(0, 12);
  * An approval handed to the deploy must be for this release and environment;
  * a frozen environment needs one that overrides the active window, with a reason.
  */
-function checkApproval(ctx, plan) {
+function checkApproval(ctx, plan, verb = plan.mode === 'rollback' ? 'rollbacks' : 'deploys') {
     const a = ctx.approval;
     if (a) {
         const id = a.releaseId.toLowerCase();
@@ -67021,7 +67024,6 @@ function checkApproval(ctx, plan) {
     const f = plan.freeze?.active;
     if (!f)
         return;
-    const verb = plan.mode === 'rollback' ? 'rollbacks' : 'deploys';
     const o = a?.override;
     if (!o) {
         throw new ferry_error/* FerryError */.lT((0,ferry_error/* problem */.CC)('FERRY_FROZEN', `${plan.environment} is frozen by window '${f.window}' until ${f.endsAt}; ${verb} are refused until then`, {
