@@ -18,6 +18,7 @@ import {
   GITHUB_ACTIONS_BOT,
   GitHubState,
   type ApprovalSeed,
+  type RepositoryRole,
   type TeamMemberSeed,
   type DeploymentRecord,
   type UserRecord,
@@ -160,6 +161,11 @@ export class GitHubServer {
       `${org}/${slug}`.toLowerCase(),
       new Map(members.map((m) => (typeof m === 'string' ? { login: m } : m)).map((m) => [m.login.toLowerCase(), { role: m.role ?? 'member', state: m.state ?? 'active' }])),
     );
+  }
+
+  /** The role `login` has on the repository (GET /collaborators/{username}/permission); replaces an earlier one. */
+  seedPermission(login: string, role: RepositoryRole): void {
+    this.state.permissions.set(login.toLowerCase(), role);
   }
 
   /** A commit whose author is the GitHub user `author` (null: an email linked to no account), for GET /commits/{ref}. */

@@ -142,6 +142,9 @@ export interface TeamMembershipRecord {
 /** What `seedTeam` takes per member: a login (active member) or the full record. */
 export type TeamMemberSeed = string | ({ login: string } & Partial<TeamMembershipRecord>);
 
+/** A user's role on the repository, as GET /repos/{owner}/{repo}/collaborators/{username}/permission reports it in `role_name`. */
+export type RepositoryRole = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
+
 /** A commit as GET /repos/{owner}/{repo}/commits/{ref} reports it (seeded with `seedCommit`). */
 export interface CommitRecord {
   sha: string;
@@ -187,6 +190,8 @@ export class GitHubState {
   readonly teams = new Map<string, Map<string, TeamMembershipRecord>>();
   /** Commits by sha; an unseeded 40-hex sha is a commit with no linked author. */
   readonly commits = new Map<string, CommitRecord>();
+  /** Login (lower case) → repository role (`seedPermission`); unseeded: admin for the owner, write for everyone else, as the COLLABORATOR association says. */
+  readonly permissions = new Map<string, RepositoryRole>();
 
   private readonly clock: () => Date;
   // Separate id spaces, each starting high like GitHub's (some ids exceed 2^31).

@@ -39,6 +39,8 @@ export class Allowed {
   constructor(
     private readonly allowed: readonly string[],
     private readonly gh?: GitHubClient,
+    /** The repository whose write access "anyone" means (comment mode asks GitHub per commenter). */
+    private readonly repo?: { owner: string; repo: string },
   ) {}
 
   get anyone(): boolean {
@@ -52,12 +54,35 @@ export class Allowed {
 
   async has(vote: Pick<Vote, 'login' | 'association'>): Promise<boolean> {
     const login = vote.login.toLowerCase();
-    if (this.anyone) return vote.association === undefined || ['OWNER', 'MEMBER', 'COLLABORATOR'].includes(vote.association);
+    // Environment-mode reviews (no association) were already let through by GitHub's required reviewers.
+    if (this.anyone) return vote.association === undefined || (await this.canWrite(login, vote.association));
     if (this.allowed.some((a) => !a.startsWith('@') && a.toLowerCase() === login)) return true;
     for (const team of this.allowed.filter((a) => a.startsWith('@'))) {
       if (await this.inTeam(team, login)) return true;
     }
     return false;
+  }
+
+  /**
+   * Write access (admin, maintain or write) to the repository, asked of GitHub
+   * (GET /repos/{owner}/{repo}/collaborators/{username}/permission): an
+   * organisation MEMBER may only read it. Without a client, the comment's
+   * author_association stands in.
+   */
+  private async canWrite(login: string, association: string): Promise<boolean> {
+    if (!this.gh || !this.repo) return ['OWNER', 'MEMBER', 'COLLABORATOR'].includes(association);
+    const key = `write ${login}`;
+    const hit = this.cache.get(key);
+    if (hit !== undefined) return hit;
+    let write = false;
+    try {
+      const { data } = await this.gh.rest.repos.getCollaboratorPermissionLevel({ ...this.repo, username: login });
+      write = data.permission === 'admin' || data.permission === 'write';
+    } catch (e) {
+      if ((e as { status?: number }).status !== 404) throw githubError(`checking whether ${login} may write to ${this.repo.owner}/${this.repo.repo}`, e);
+    }
+    this.cache.set(key, write);
+    return write;
   }
 
   private async inTeam(team: string, login: string): Promise<boolean> {

@@ -224,6 +224,22 @@ describe('comment mode', () => {
     expect(r.summary).toContain('**Not counted**');
   });
 
+  it('with no `allowed` list, only people with write access count: GitHub is asked per commenter (a read-only org member does not count)', async () => {
+    const { gh, run, say, runner } = await setup();
+    gh.seedPermission('mallory', 'read'); // e.g. an organisation member: MEMBER association, read access only
+    gh.seedPermission('bob', 'maintain');
+    const open = `    approval: { mode: comment, min_approvals: 2 }\n`;
+    await run(config(open));
+    await say('mallory', 1, '/approve ab12cd34ef56');
+    await say('alice', 1, '/approve ab12cd34ef56');
+    const waiting = await run(config(open), { actors: [] });
+    expect(waiting).toMatchObject({ status: 'waiting', approvers: ['alice'] });
+    expect(runner.logs.some((l) => l.level === 'warning' && l.message.startsWith('FERRY_APPROVAL_NOT_ALLOWED: mallory may not approve deploys to prod (allowed: anyone with write access to the repository)'))).toBe(true);
+    await say('bob', 1, '/approve ab12cd34ef56');
+    expect(await run(config(open), { actors: [] })).toMatchObject({ status: 'approved', approvers: ['alice', 'bob'] });
+    expect(gh.requests.filter((r) => r.operationId === 'repos/get-collaborator-permission-level').length).toBeGreaterThanOrEqual(3);
+  });
+
   it('/deny by an allowed user denies, with the reason', async () => {
     const { run, say } = await setup();
     await run(config(COMMENT_MODE));

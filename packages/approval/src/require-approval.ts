@@ -83,7 +83,7 @@ export async function requireApproval(input: ApprovalInput): Promise<ApprovalOut
   }
   const policy = policyOf(env.approval);
   const mode = input.mode ?? policy.mode;
-  const allowed = new Allowed(policy.allowed, input.gh);
+  const allowed = new Allowed(policy.allowed, input.gh, input.repo);
   const author = input.commit ? await commitAuthor(input.gh, input.repo, input.commit) : undefined;
   const ctx: Ctx = { input, clock, policy, allowed, releaseId, environment: env.name, override, author };
   return mode === 'environment' ? environmentMode(ctx) : commentMode(ctx);
