@@ -46362,10 +46362,14 @@ function policyOf(config) {
 class Allowed {
     allowed;
     gh;
+    repo;
     cache = new Map();
-    constructor(allowed, gh) {
+    constructor(allowed, gh, 
+    /** The repository whose write access "anyone" means (comment mode asks GitHub per commenter). */
+    repo) {
         this.allowed = allowed;
         this.gh = gh;
+        this.repo = repo;
     }
     get anyone() {
         return this.allowed.length === 0;
@@ -46376,8 +46380,9 @@ class Allowed {
     }
     async has(vote) {
         const login = vote.login.toLowerCase();
+        // Environment-mode reviews (no association) were already let through by GitHub's required reviewers.
         if (this.anyone)
-            return vote.association === undefined || ['OWNER', 'MEMBER', 'COLLABORATOR'].includes(vote.association);
+            return vote.association === undefined || (await this.canWrite(login, vote.association));
         if (this.allowed.some((a) => !a.startsWith('@') && a.toLowerCase() === login))
             return true;
         for (const team of this.allowed.filter((a) => a.startsWith('@'))) {
@@ -46385,6 +46390,31 @@ class Allowed {
                 return true;
         }
         return false;
+    }
+    /**
+     * Write access (admin, maintain or write) to the repository, asked of GitHub
+     * (GET /repos/{owner}/{repo}/collaborators/{username}/permission): an
+     * organisation MEMBER may only read it. Without a client, the comment's
+     * author_association stands in.
+     */
+    async canWrite(login, association) {
+        if (!this.gh || !this.repo)
+            return ['OWNER', 'MEMBER', 'COLLABORATOR'].includes(association);
+        const key = `write ${login}`;
+        const hit = this.cache.get(key);
+        if (hit !== undefined)
+            return hit;
+        let write = false;
+        try {
+            const { data } = await this.gh.rest.repos.getCollaboratorPermissionLevel({ ...this.repo, username: login });
+            write = data.permission === 'admin' || data.permission === 'write';
+        }
+        catch (e) {
+            if (e.status !== 404)
+                throw (0,client/* githubError */.q)(`checking whether ${login} may write to ${this.repo.owner}/${this.repo.repo}`, e);
+        }
+        this.cache.set(key, write);
+        return write;
     }
     async inTeam(team, login) {
         const key = `${team.toLowerCase()} ${login}`;
@@ -46517,7 +46547,7 @@ async function requireApproval(input) {
     }
     const policy = policyOf(env.approval);
     const mode = input.mode ?? policy.mode;
-    const allowed = new Allowed(policy.allowed, input.gh);
+    const allowed = new Allowed(policy.allowed, input.gh, input.repo);
     const author = input.commit ? await commitAuthor(input.gh, input.repo, input.commit) : undefined;
     const ctx = { input, clock, policy, allowed, releaseId, environment: env.name, override, author };
     return mode === 'environment' ? environmentMode(ctx) : commentMode(ctx);
