@@ -1,9 +1,6 @@
 import { Cron } from 'croner';
-import * as rruleModule from 'rrule';
-import { durationMs, fail, type FreezeInfo, type FreezeWindow } from '@ferry/core';
+import { durationMs, fail, parseFreezeRrule, type FreezeInfo, type FreezeWindow } from '@ferry/core';
 
-// rrule ships CommonJS (Node: everything under `default`) and ESM (bundlers: named exports).
-const rrulestr: typeof rruleModule.rrulestr = rruleModule.rrulestr ?? (rruleModule as unknown as { default: typeof rruleModule }).default.rrulestr;
 const DAY = 86_400_000;
 
 /** Where a window sits in ferry.yml, for error messages (`environments[2].freeze[0]`). */
@@ -92,14 +89,10 @@ function occurrences(w: FreezeWindow, i: number, source: FreezeSource, now: numb
   // time zone, so the result would depend on where ferry runs. Instead the rule
   // is expanded in floating wall-clock time (UTC fields = local time in
   // w.timezone) and each start converted to an instant here.
-  let rule: ReturnType<typeof rrulestr>;
+  let rule: ReturnType<typeof parseFreezeRrule>;
   try {
-    const text = w.rrule.trim().replace(/^RRULE:/i, '');
-    if (/DTSTART|TZID/i.test(text)) bad('rrule', 'write only the RRULE part (FREQ=...;BYDAY=...); the time zone goes in `timezone`');
-    rule = rrulestr(`RRULE:${text}`, { dtstart: new Date(Date.UTC(2000, 0, 1)) });
-    rule.after(new Date(Date.UTC(2000, 0, 1)), true);
+    rule = parseFreezeRrule(w.rrule);
   } catch (e) {
-    if ((e as { name?: string }).name === 'FerryError') throw e;
     return bad('rrule', `"${w.rrule}" is not a valid RFC 5545 RRULE (${(e as Error).message})`);
   }
   const wallNow = now + offsetAt(w.timezone, now);
