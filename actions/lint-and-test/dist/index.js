@@ -58989,14 +58989,25 @@ function cronProblem(pattern) {
         return e.message.replace(/^CronPattern: /, '');
     }
 }
-/** Why an RRULE is invalid, or undefined. DTSTART/TZID belong in `timezone`, not in the rule. */
-function rruleProblem(text) {
+/**
+ * A freeze window's RRULE (the rule part only; DTSTART and TZID belong in
+ * `timezone`), expanded from a fixed floating start. Throws an Error saying
+ * what is wrong. The loader checks rules with it, and freeze evaluation
+ * (@ferry/approval) expands them with it.
+ */
+function parseFreezeRrule(text) {
     const rule = text.trim().replace(/^RRULE:/i, '');
     if (/DTSTART|TZID/i.test(rule))
-        return 'write only the RRULE part (FREQ=...;BYDAY=...); the time zone goes in `timezone`';
+        throw new Error('write only the RRULE part (FREQ=...;BYDAY=...); the time zone goes in `timezone`');
+    const start = new Date(Date.UTC(2000, 0, 1));
+    const parsed = rrulestr(`RRULE:${rule}`, { dtstart: start });
+    parsed.after(start, true); // some invalid parts only throw when expanded
+    return parsed;
+}
+/** Why an RRULE is invalid, or undefined. */
+function rruleProblem(text) {
     try {
-        const start = new Date(Date.UTC(2000, 0, 1));
-        rrulestr(`RRULE:${rule}`, { dtstart: start }).after(start, true);
+        parseFreezeRrule(text);
         return undefined;
     }
     catch (e) {

@@ -58714,7 +58714,8 @@ __nccwpck_require__.d(__webpack_exports__, {
   LT: () => (/* binding */ ApprovalSchema),
   zZ: () => (/* binding */ FreezeWindowSchema),
   xI: () => (/* binding */ SmokeSchema),
-  pc: () => (/* binding */ durationMs)
+  pc: () => (/* binding */ durationMs),
+  xc: () => (/* binding */ parseFreezeRrule)
 });
 
 // UNUSED EXPORTS: SqlCheckSchema, duration
@@ -58840,14 +58841,25 @@ function cronProblem(pattern) {
         return e.message.replace(/^CronPattern: /, '');
     }
 }
-/** Why an RRULE is invalid, or undefined. DTSTART/TZID belong in `timezone`, not in the rule. */
-function rruleProblem(text) {
+/**
+ * A freeze window's RRULE (the rule part only; DTSTART and TZID belong in
+ * `timezone`), expanded from a fixed floating start. Throws an Error saying
+ * what is wrong. The loader checks rules with it, and freeze evaluation
+ * (@ferry/approval) expands them with it.
+ */
+function parseFreezeRrule(text) {
     const rule = text.trim().replace(/^RRULE:/i, '');
     if (/DTSTART|TZID/i.test(rule))
-        return 'write only the RRULE part (FREQ=...;BYDAY=...); the time zone goes in `timezone`';
+        throw new Error('write only the RRULE part (FREQ=...;BYDAY=...); the time zone goes in `timezone`');
+    const start = new Date(Date.UTC(2000, 0, 1));
+    const parsed = rrulestr(`RRULE:${rule}`, { dtstart: start });
+    parsed.after(start, true); // some invalid parts only throw when expanded
+    return parsed;
+}
+/** Why an RRULE is invalid, or undefined. */
+function rruleProblem(text) {
     try {
-        const start = new Date(Date.UTC(2000, 0, 1));
-        rrulestr(`RRULE:${rule}`, { dtstart: start }).after(start, true);
+        parseFreezeRrule(text);
         return undefined;
     }
     catch (e) {
@@ -60132,15 +60144,9 @@ var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_nod
 var hash = __nccwpck_require__(6776);
 // EXTERNAL MODULE: ./node_modules/.pnpm/croner@11.0.1/node_modules/croner/dist/croner.js
 var croner = __nccwpck_require__(3825);
-// EXTERNAL MODULE: ./node_modules/.pnpm/rrule@2.8.1/node_modules/rrule/dist/es5/rrule.js
-var rrule = __nccwpck_require__(5273);
-var rrule_default = /*#__PURE__*/__nccwpck_require__.n(rrule);
 ;// CONCATENATED MODULE: ./packages/approval/src/freeze.ts
 
 
-
-// rrule ships CommonJS (Node: everything under `default`) and ESM (bundlers: named exports).
-const rrulestr = rrule.rrulestr ?? (rrule_default()).rrulestr;
 const DAY = 86_400_000;
 /**
  * The freeze window `now` falls in, if any: a one-off window is active in
@@ -60216,15 +60222,9 @@ function occurrences(w, i, source, now) {
     // w.timezone) and each start converted to an instant here.
     let rule;
     try {
-        const text = w.rrule.trim().replace(/^RRULE:/i, '');
-        if (/DTSTART|TZID/i.test(text))
-            bad('rrule', 'write only the RRULE part (FREQ=...;BYDAY=...); the time zone goes in `timezone`');
-        rule = rrulestr(`RRULE:${text}`, { dtstart: new Date(Date.UTC(2000, 0, 1)) });
-        rule.after(new Date(Date.UTC(2000, 0, 1)), true);
+        rule = (0,gates_schema/* parseFreezeRrule */.xc)(w.rrule);
     }
     catch (e) {
-        if (e.name === 'FerryError')
-            throw e;
         return bad('rrule', `"${w.rrule}" is not a valid RFC 5545 RRULE (${e.message})`);
     }
     const wallNow = now + offsetAt(w.timezone, now);
